@@ -1,0 +1,146 @@
+package dev.finetuner.dataset;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.Reader;
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CoderResult;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.util.function.Consumer;
+
+/**
+ * Decodes UTF-8 and never fails on bad bytes: a byte that is not valid UTF-8 (typically Latin-1 or
+ * Windows-1252 text in a file said to be UTF-8) is decoded as Latin-1 instead, and reported once per
+ * line, with the line number, so that the change is counted rather than silent. A leading byte-order
+ * mark is removed and reported.
+ */
+final class CheckedUtf8Reader extends Reader {
+    private final InputStream in;
+    private final Consumer<ReadIssue> issues;
+    private final CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()
+            .onMalformedInput(CodingErrorAction.REPORT)
+            .onUnmappableCharacter(CodingErrorAction.REPORT);
+    private final ByteBuffer bytes = ByteBuffer.allocate(64 * 1024);
+    private final CharBuffer chars = CharBuffer.allocate(64 * 1024);
+    private boolean eof;
+    private boolean first = true;
+    private long line = 1;
+    private long lastReportedLine;
+
+    CheckedUtf8Reader(InputStream in, Consumer<ReadIssue> issues) {
+        this.in = in;
+        this.issues = issues;
+        bytes.flip();
+        chars.flip();
+    }
+
+    @Override
+    public int read(char[] buf, int off, int len) throws IOException {
+        if (len == 0) {
+            return 0;
+        }
+        while (!chars.hasRemaining()) {
+            if (!fill()) {
+                return -1;
+            }
+        }
+        int n = Math.min(len, chars.remaining());
+        chars.get(buf, off, n);
+        return n;
+    }
+
+    /** Decodes more characters into {@link #chars}; false at end of input. */
+    private boolean fill() throws IOException {
+        chars.clear();
+        try {
+            while (chars.position() == 0) {
+                if (!bytes.hasRemaining() || needsMoreBytes) {
+                    if (eof && !bytes.hasRemaining()) {
+                        return false;
+                    }
+                    readBytes();
+                }
+                CoderResult r = decoder.decode(bytes, chars, eof);
+                needsMoreBytes = false;
+                if (r.isMalformed() || r.isUnmappable()) {
+                    int bad = r.length();
+                    for (int i = 0; i < bad && chars.hasRemaining(); i++) {
+                        chars.put((char) (bytes.get() & 0xff));
+                    }
+                    reportBadBytes();
+                } else if (r.isUnderflow()) {
+                    if (eof) {
+                        if (bytes.hasRemaining()) {
+                            // a truncated sequence at the very end
+                            while (bytes.hasRemaining() && chars.hasRemaining()) {
+                                chars.put((char) (bytes.get() & 0xff));
+                            }
+                            reportBadBytes();
+                        }
+                        if (chars.position() == 0) {
+                            return false;
+                        }
+                    } else {
+                        needsMoreBytes = true;
+                    }
+                }
+            }
+        } finally {
+            chars.flip();
+        }
+        countLinesAndBom();
+        return true;
+    }
+
+    private boolean needsMoreBytes;
+
+    private void readBytes() throws IOException {
+        bytes.compact();
+        int n = in.read(bytes.array(), bytes.position(), bytes.remaining());
+        if (n < 0) {
+            eof = true;
+        } else {
+            bytes.position(bytes.position() + n);
+        }
+        bytes.flip();
+    }
+
+    private void reportBadBytes() {
+        // line counts the newlines already handed out plus those decoded in this buffer so far
+        long at = line;
+        for (int i = 0; i < chars.position(); i++) {
+            if (chars.get(i) == '\n') {
+                at++;
+            }
+        }
+        if (at != lastReportedLine) {
+            lastReportedLine = at;
+            issues.accept(ReadIssue.note("invalid_utf8", at, null,
+                    "bytes that are not valid UTF-8 were read as Latin-1; save the file as UTF-8 to be sure of the text"));
+        }
+    }
+
+    private void countLinesAndBom() {
+        if (first) {
+            first = false;
+            if (chars.hasRemaining() && chars.get(chars.position()) == '\uFEFF') {
+                chars.get();
+                issues.accept(ReadIssue.note("bom", 1, null,
+                        "the file starts with a UTF-8 byte-order mark; it was removed"));
+            }
+        }
+        for (int i = chars.position(); i < chars.limit(); i++) {
+            if (chars.get(i) == '\n') {
+                line++;
+            }
+        }
+    }
+
+    @Override
+    public void close() throws IOException {
+        in.close();
+    }
+}

@@ -1,0 +1,123 @@
+package dev.finetuner.dataset;
+
+import dev.finetuner.DatasetException;
+
+import java.nio.file.Path;
+import java.util.Collection;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.function.Consumer;
+import java.util.stream.Stream;
+
+/**
+ * A set of training examples: a file read lazily, every time it is streamed, or a list in memory.
+ * Immutable and cheap to create; nothing is read until {@link #stream()} is called.
+ *
+ * <pre>{@code
+ * Dataset ds = Dataset.read(Path.of("helpdesk.csv"));
+ * try (Stream<Example> examples = ds.stream()) {
+ *     examples.forEach(System.out::println);
+ * }
+ * }</pre>
+ */
+public final class Dataset {
+    private final Path file;
+    private final DatasetOptions options;
+    private final List<Example> examples;
+
+    private Dataset(Path file, DatasetOptions options, List<Example> examples) {
+        this.file = file;
+        this.options = options;
+        this.examples = examples;
+    }
+
+    /**
+     * A dataset read from a file with the default options.
+     *
+     * @throws DatasetException if the file does not exist or is a directory
+     */
+    public static Dataset read(Path file) {
+        return read(file, DatasetOptions.defaults());
+    }
+
+    /**
+     * A dataset read from a file with the given column mapping and format.
+     *
+     * @throws DatasetException if the file does not exist or is a directory
+     */
+    public static Dataset read(Path file, DatasetOptions options) {
+        Objects.requireNonNull(file, "file");
+        Objects.requireNonNull(options, "options");
+        DatasetReader.detect(file); // fail now, not at first use, on a missing file
+        return new Dataset(file, options, null);
+    }
+
+    /** A dataset of examples held in memory. */
+    public static Dataset of(Collection<? extends Example> examples) {
+        return new Dataset(null, DatasetOptions.defaults(), List.copyOf(examples));
+    }
+
+    /** A dataset of examples held in memory. */
+    public static Dataset of(Example... examples) {
+        return of(List.of(examples));
+    }
+
+    /** The file this dataset is read from; empty for an in-memory dataset. */
+    public Optional<Path> file() {
+        return Optional.ofNullable(file);
+    }
+
+    /** How the file is read. */
+    public DatasetOptions options() {
+        return options;
+    }
+
+    /** The file's format, detected from content and extension; JSONL for an in-memory dataset. */
+    public DatasetFormat format() {
+        if (file == null) {
+            return DatasetFormat.JSONL;
+        }
+        return options.format().orElseGet(() -> DatasetReader.detect(file));
+    }
+
+    /**
+     * The examples, read strictly: the first record that cannot be read ends the stream with a
+     * {@link DatasetException} naming its line. Close the stream to close the file.
+     */
+    public Stream<Example> stream() {
+        return stream(issue -> {
+            if (issue.error()) {
+                throw new DatasetException(issue.code(), file, issue.line(), issue.field().orElse(null),
+                        issue.message());
+            }
+        });
+    }
+
+    /**
+     * The examples, read leniently: records that cannot be read are left out and reported, with notes
+     * about the file, to {@code issues} in file order. Close the stream to close the file.
+     */
+    public Stream<Example> stream(Consumer<ReadIssue> issues) {
+        Objects.requireNonNull(issues, "issues");
+        if (file == null) {
+            return examples.stream();
+        }
+        return DatasetReader.read(file, options, issues);
+    }
+
+    /** Every example, read strictly into memory: for small datasets and tests. */
+    public List<Example> toList() {
+        if (file == null) {
+            return examples;
+        }
+        try (Stream<Example> s = stream()) {
+            return s.toList();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return file != null ? "Dataset[" + file + "]" : "Dataset[" + examples.size() + " examples in memory]";
+    }
+}

@@ -1,0 +1,90 @@
+package dev.finetuner.dataset;
+
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * How to read a dataset file. Column names are matched case-insensitively.
+ *
+ * <p>Defaults: prompt column {@value #DEFAULT_PROMPT_COLUMN}, completion column
+ * {@value #DEFAULT_COMPLETION_COLUMN}, format detected from the content and the extension.
+ *
+ * @param promptColumn the column or key holding the prompt
+ * @param completionColumn the column or key holding the completion
+ * @param format the format to read, or empty to detect it
+ * @param sheet the spreadsheet sheet to read, or empty for the first one with data
+ */
+public record DatasetOptions(String promptColumn, String completionColumn, Optional<DatasetFormat> format,
+                             Optional<String> sheet) {
+    public static final String DEFAULT_PROMPT_COLUMN = "prompt";
+    public static final String DEFAULT_COMPLETION_COLUMN = "completion";
+
+    public DatasetOptions {
+        Objects.requireNonNull(promptColumn, "promptColumn");
+        Objects.requireNonNull(completionColumn, "completionColumn");
+        Objects.requireNonNull(format, "format");
+        Objects.requireNonNull(sheet, "sheet");
+        if (promptColumn.isBlank() || completionColumn.isBlank()) {
+            throw new IllegalArgumentException("column names must not be blank");
+        }
+        if (promptColumn.equalsIgnoreCase(completionColumn)) {
+            throw new IllegalArgumentException("prompt and completion must be different columns: " + promptColumn);
+        }
+    }
+
+    /** The defaults. */
+    public static DatasetOptions defaults() {
+        return builder().build();
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    public Builder toBuilder() {
+        Builder b = new Builder().promptColumn(promptColumn).completionColumn(completionColumn);
+        format.ifPresent(b::format);
+        sheet.ifPresent(b::sheet);
+        return b;
+    }
+
+    /** Builds {@link DatasetOptions}; every setter rejects null. */
+    public static final class Builder {
+        private String promptColumn = DEFAULT_PROMPT_COLUMN;
+        private String completionColumn = DEFAULT_COMPLETION_COLUMN;
+        private DatasetFormat format;
+        private String sheet;
+
+        private Builder() {
+        }
+
+        /** The column or key holding the prompt, e.g. {@code question}. */
+        public Builder promptColumn(String name) {
+            this.promptColumn = Objects.requireNonNull(name, "promptColumn").trim();
+            return this;
+        }
+
+        /** The column or key holding the completion, e.g. {@code answer}. */
+        public Builder completionColumn(String name) {
+            this.completionColumn = Objects.requireNonNull(name, "completionColumn").trim();
+            return this;
+        }
+
+        /** Read as this format whatever the file looks like. */
+        public Builder format(DatasetFormat format) {
+            this.format = Objects.requireNonNull(format, "format");
+            return this;
+        }
+
+        /** For a workbook: the sheet to read. */
+        public Builder sheet(String name) {
+            this.sheet = Objects.requireNonNull(name, "sheet");
+            return this;
+        }
+
+        public DatasetOptions build() {
+            return new DatasetOptions(promptColumn, completionColumn, Optional.ofNullable(format),
+                    Optional.ofNullable(sheet));
+        }
+    }
+}

@@ -1,0 +1,640 @@
+package dev.finetuner.dataset;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParseException;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.dataformat.csv.CsvFactory;
+import com.fasterxml.jackson.dataformat.csv.CsvParser;
+import com.fasterxml.jackson.dataformat.csv.CsvSchema;
+import dev.finetuner.DatasetException;
+import org.dhatim.fastexcel.reader.Cell;
+import org.dhatim.fastexcel.reader.CellType;
+import org.dhatim.fastexcel.reader.ReadableWorkbook;
+import org.dhatim.fastexcel.reader.Row;
+import org.dhatim.fastexcel.reader.Sheet;
+
+import java.io.BufferedInputStream;
+import java.io.BufferedReader;
+import java.io.Closeable;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.NoSuchElementException;
+import java.util.Optional;
+import java.util.Spliterator;
+import java.util.Spliterators;
+import java.util.function.Consumer;
+import java.util.stream.Stream;
+import java.util.stream.StreamSupport;
+
+/**
+ * Reads examples from CSV, TSV, XLSX, JSON and JSONL files, streaming: a file is never held whole in
+ * memory (except a JSON document that is one object of columns, which has to be). The format is
+ * detected from the content as well as the extension, and a mismatch is reported.
+ *
+ * <p>What cannot be read is reported as a {@link ReadIssue} to the given consumer, with its line, and
+ * the rest of the file is read on. Use {@link Dataset} for the strict form that throws instead.
+ */
+public final class DatasetReader {
+    private static final ObjectMapper JSON = new ObjectMapper(JsonFactory.builder()
+            // a single example may legitimately be tens of MB (long documents in one line)
+            .streamReadConstraints(StreamReadConstraints.builder().maxStringLength(Integer.MAX_VALUE).build())
+            .build());
+    private static final int SNIFF_BYTES = 64 * 1024;
+
+    private DatasetReader() {
+    }
+
+    /**
+     * Detects the format of a file from its first bytes, with its extension as a tie-breaker.
+     *
+     * @throws DatasetException if the file is missing or unreadable
+     */
+    public static DatasetFormat detect(Path file) {
+        return sniff(file).format;
+    }
+
+    /**
+     * Opens a lazy stream of the file's examples, in file order. Close the stream (try-with-resources)
+     * to close the file.
+     *
+     * @param issues receives, in file order, every record that could not be read and every note
+     * @throws DatasetException if the file is missing, is a directory, or cannot be opened
+     */
+    public static Stream<Example> read(Path file, DatasetOptions options, Consumer<ReadIssue> issues) {
+        Sniff sniff = sniff(file);
+        DatasetFormat format = options.format().orElse(sniff.format);
+        DatasetFormat byExtension = DatasetFormat.fromExtension(file.getFileName().toString());
+        if (sniff.empty) {
+            issues.accept(ReadIssue.dropped("empty_file", 0, null, "the file is empty: it holds no examples"));
+            return Stream.empty();
+        }
+        if (options.format().isEmpty() && byExtension != null && byExtension != format) {
+            String code = format == DatasetFormat.JSONL && byExtension == DatasetFormat.JSON
+                    ? "jsonl_in_json_file" : "format_mismatch";
+            issues.accept(ReadIssue.note(code, 0, null, "the file name says " + byExtension
+                    + " but the content is " + format + "; it was read as " + format));
+        }
+        RecordIterator it;
+        try {
+            it = switch (format) {
+                case JSONL -> new JsonlIterator(file, options, issues);
+                case JSON -> new JsonIterator(file, options, issues);
+                case CSV -> new CsvIterator(file, options, issues, ',');
+                case TSV -> new CsvIterator(file, options, issues, '\t');
+                case XLSX -> new XlsxIterator(file, options, issues);
+            };
+        } catch (IOException e) {
+            throw new DatasetException("unreadable_file", file, 0, null, "cannot read the file: " + e.getMessage(), e);
+        }
+        Spliterator<Example> split = Spliterators.spliteratorUnknownSize(it, Spliterator.ORDERED | Spliterator.NONNULL);
+        return StreamSupport.stream(split, false).onClose(it::closeQuietly);
+    }
+
+    private record Sniff(DatasetFormat format, boolean empty) {
+    }
+
+    private static Sniff sniff(Path file) {
+        if (Files.isDirectory(file)) {
+            throw new DatasetException("not_a_file", file, 0, null, "is a directory; give the path of a dataset file");
+        }
+        byte[] head;
+        try (InputStream in = Files.newInputStream(file)) {
+            head = in.readNBytes(SNIFF_BYTES);
+        } catch (NoSuchFileException e) {
+            throw new DatasetException("file_not_found", file, 0, null,
+                    "no such file (working directory " + Path.of("").toAbsolutePath() + ")", e);
+        } catch (AccessDeniedException e) {
+            throw new DatasetException("unreadable_file", file, 0, null, "permission denied", e);
+        } catch (IOException e) {
+            throw new DatasetException("unreadable_file", file, 0, null, "cannot read the file: " + e, e);
+        }
+        DatasetFormat ext = DatasetFormat.fromExtension(file.getFileName().toString());
+        if (head.length >= 4 && head[0] == 'P' && head[1] == 'K' && head[2] == 3 && head[3] == 4) {
+            return new Sniff(DatasetFormat.XLSX, false);
+        }
+        int i = 0;
+        if (head.length >= 3 && (head[0] & 0xff) == 0xEF && (head[1] & 0xff) == 0xBB && (head[2] & 0xff) == 0xBF) {
+            i = 3;
+        }
+        while (i < head.length && Character.isWhitespace(head[i])) {
+            i++;
+        }
+        if (i >= head.length) {
+            return new Sniff(ext == null ? DatasetFormat.JSONL : ext, true);
+        }
+        if (head[i] == '[') {
+            return new Sniff(DatasetFormat.JSON, false);
+        }
+        if (head[i] == '{') {
+            return new Sniff(jsonOrJsonl(file, ext), false);
+        }
+        if (ext == DatasetFormat.CSV || ext == DatasetFormat.TSV) {
+            return new Sniff(ext, false);
+        }
+        int tabs = 0;
+        int commas = 0;
+        for (int j = i; j < head.length && head[j] != '\n'; j++) {
+            tabs += head[j] == '\t' ? 1 : 0;
+            commas += head[j] == ',' ? 1 : 0;
+        }
+        return new Sniff(tabs > commas ? DatasetFormat.TSV : DatasetFormat.CSV, false);
+    }
+
+    /** One object per line (JSONL), or one JSON document that starts with an object. */
+    private static DatasetFormat jsonOrJsonl(Path file, DatasetFormat ext) {
+        try (JsonParser p = JSON.getFactory().createParser(file.toFile())) {
+            p.nextToken();
+            p.skipChildren();
+            int endLine = p.currentLocation().getLineNr();
+            boolean more = p.nextToken() != null;
+            if (!more) {
+                return DatasetFormat.JSON;
+            }
+            // several root values: JSONL when the first one sat on one line, as JSONL requires
+            return endLine == 1 || ext == DatasetFormat.JSONL ? DatasetFormat.JSONL : DatasetFormat.JSON;
+        } catch (IOException e) {
+            return DatasetFormat.JSONL; // broken JSON: read line by line so the good lines survive
+        }
+    }
+
+    /** An iterator of examples that pulls records until one maps, reporting the others. */
+    private abstract static class RecordIterator implements Iterator<Example>, Closeable {
+        final Path file;
+        final RecordMapper mapper;
+        final Consumer<ReadIssue> issues;
+        private Example next;
+        private boolean done;
+
+        RecordIterator(Path file, DatasetOptions options, Consumer<ReadIssue> issues) {
+            this.file = file;
+            this.mapper = new RecordMapper(options);
+            this.issues = issues;
+        }
+
+        /** The next example, or null at the end; reports records that do not map. */
+        abstract Example advance() throws IOException;
+
+        @Override
+        public boolean hasNext() {
+            if (next == null && !done) {
+                try {
+                    next = advance();
+                } catch (IOException e) {
+                    closeQuietly();
+                    throw new UncheckedIOException("reading " + file, e);
+                }
+                if (next == null) {
+                    done = true;
+                    closeQuietly();
+                }
+            }
+            return next != null;
+        }
+
+        @Override
+        public Example next() {
+            if (!hasNext()) {
+                throw new NoSuchElementException();
+            }
+            Example e = next;
+            next = null;
+            return e;
+        }
+
+        void closeQuietly() {
+            try {
+                close();
+            } catch (IOException ignored) {
+                // closing a file we only read: nothing a caller could do
+            }
+        }
+    }
+
+    private static BufferedReader textReader(Path file, Consumer<ReadIssue> issues) throws IOException {
+        InputStream in = new BufferedInputStream(Files.newInputStream(file), 1 << 16);
+        return new BufferedReader(new CheckedUtf8Reader(in, issues), 1 << 16);
+    }
+
+    private static final class JsonlIterator extends RecordIterator {
+        private final BufferedReader reader;
+        private long line;
+
+        JsonlIterator(Path file, DatasetOptions options, Consumer<ReadIssue> issues) throws IOException {
+            super(file, options, issues);
+            this.reader = textReader(file, issues);
+        }
+
+        @Override
+        Example advance() throws IOException {
+            String text;
+            while ((text = reader.readLine()) != null) {
+                line++;
+                if (text.isBlank()) {
+                    issues.accept(ReadIssue.note("empty_line", line, null, "empty line skipped"));
+                    continue;
+                }
+                JsonNode node;
+                try {
+                    node = JSON.readTree(text);
+                } catch (JsonProcessingException e) {
+                    issues.accept(ReadIssue.dropped("invalid_json", line, null,
+                            "not valid JSON: " + e.getOriginalMessage() + " (column "
+                                    + (e.getLocation() == null ? "?" : e.getLocation().getColumnNr()) + ")"));
+                    continue;
+                }
+                Example ex = mapper.fromJson(node, line, issues);
+                if (ex != null) {
+                    return ex;
+                }
+            }
+            return null;
+        }
+
+        @Override
+        public void close() throws IOException {
+            reader.close();
+        }
+    }
+
+    private static final class JsonIterator extends RecordIterator {
+        private final JsonParser parser;
+        private final ArrayDeque<Example> pending = new ArrayDeque<>();
+        private boolean started;
+        private boolean inArray;
+
+        JsonIterator(Path file, DatasetOptions options, Consumer<ReadIssue> issues) throws IOException {
+            super(file, options, issues);
+            this.parser = JSON.getFactory().createParser(textReader(file, issues));
+        }
+
+        @Override
+        Example advance() throws IOException {
+            if (!pending.isEmpty()) {
+                return pending.poll();
+            }
+            try {
+                if (!started) {
+                    started = true;
+                    JsonToken first = parser.nextToken();
+                    if (first == JsonToken.START_ARRAY) {
+                        inArray = true;
+                    } else if (first == JsonToken.START_OBJECT) {
+                        return rootObject();
+                    } else {
+                        issues.accept(ReadIssue.dropped("data_type", 1, null,
+                                "a JSON dataset must be an array of example objects or an object of columns"));
+                        return null;
+                    }
+                }
+                while (true) {
+                    JsonToken t = parser.nextToken();
+                    if (t == null) {
+                        return null;
+                    }
+                    if (inArray && t == JsonToken.END_ARRAY) {
+                        inArray = false;
+                        continue;
+                    }
+                    long line = parser.currentTokenLocation().getLineNr();
+                    JsonNode node = parser.readValueAsTree();
+                    if (!inArray && node.isObject() && isColumns((ObjectNode) node)) {
+                        columns((ObjectNode) node, line);
+                        return pending.poll();
+                    }
+                    Example ex = mapper.fromJson(node, line, issues);
+                    if (ex != null) {
+                        return ex;
+                    }
+                }
+            } catch (JsonParseException e) {
+                long line = e.getLocation() == null ? 0 : e.getLocation().getLineNr();
+                issues.accept(ReadIssue.dropped("invalid_json", line, null, "not valid JSON: " + e.getOriginalMessage()
+                        + "; nothing after this point could be read"));
+                return null;
+            }
+        }
+
+        private Example rootObject() throws IOException {
+            long line = parser.currentTokenLocation().getLineNr();
+            JsonNode node = parser.readValueAsTree();
+            if (node instanceof ObjectNode obj && isColumns(obj)) {
+                columns(obj, line);
+                return pending.poll();
+            }
+            return mapper.fromJson(node, line, issues);
+        }
+
+        /** pandas' {@code to_json()}: every value an array (orient=list) or an index-keyed object (orient=columns). */
+        private static boolean isColumns(ObjectNode node) {
+            if (node.isEmpty() || node.has("messages") || node.has("input")) {
+                return false;
+            }
+            boolean allArrays = true;
+            boolean allObjects = true;
+            for (JsonNode v : node) {
+                allArrays &= v.isArray();
+                allObjects &= v.isObject();
+            }
+            return allArrays || allObjects;
+        }
+
+        private void columns(ObjectNode node, long line) {
+            Map<String, List<JsonNode>> cols = new LinkedHashMap<>();
+            List<String> index = new ArrayList<>();
+            node.fields().forEachRemaining(e -> {
+                List<JsonNode> values = new ArrayList<>();
+                if (e.getValue().isArray()) {
+                    e.getValue().forEach(values::add);
+                } else {
+                    if (index.isEmpty()) {
+                        e.getValue().fieldNames().forEachRemaining(index::add);
+                    }
+                    for (String k : index) {
+                        values.add(e.getValue().path(k));
+                    }
+                }
+                cols.put(e.getKey(), values);
+            });
+            int rows = cols.values().stream().mapToInt(List::size).max().orElse(0);
+            for (int r = 0; r < rows; r++) {
+                ObjectNode row = JSON.createObjectNode();
+                for (var c : cols.entrySet()) {
+                    if (r < c.getValue().size() && !c.getValue().get(r).isMissingNode()) {
+                        row.set(c.getKey(), c.getValue().get(r));
+                    }
+                }
+                // a column layout has no line per record: the row (1-based) stands in for it
+                Example ex = mapper.fromJson(row, r + 1, issues);
+                if (ex != null) {
+                    pending.add(ex);
+                }
+            }
+        }
+
+        @Override
+        public void close() throws IOException {
+            parser.close();
+        }
+    }
+
+    /** Header handling shared by CSV/TSV and XLSX. */
+    private abstract static class TableIterator extends RecordIterator {
+        final DatasetOptions options;
+        List<String> header;
+        String promptHeader;
+        String completionHeader;
+
+        TableIterator(Path file, DatasetOptions options, Consumer<ReadIssue> issues) {
+            super(file, options, issues);
+            this.options = options;
+        }
+
+        /** Takes the header row; false (after reporting) when the required columns are not there. */
+        boolean header(List<String> names, long line) {
+            header = new ArrayList<>(names.size());
+            for (int i = 0; i < names.size(); i++) {
+                String n = names.get(i) == null ? "" : names.get(i).strip();
+                header.add(n.isEmpty() ? "column" + (i + 1) : n);
+            }
+            promptHeader = find(options.promptColumn(), line);
+            completionHeader = find(options.completionColumn(), line);
+            if (promptHeader == null || completionHeader == null) {
+                String missing = promptHeader == null ? options.promptColumn() : options.completionColumn();
+                issues.accept(ReadIssue.dropped("missing_column", line, missing, "no '" + missing
+                        + "' column; the header has " + header + ". Rename the column or map it with "
+                        + (promptHeader == null ? "promptColumn" : "completionColumn") + "(\"...\")"));
+                return false;
+            }
+            return true;
+        }
+
+        private String find(String wanted, long line) {
+            String found = null;
+            for (String h : header) {
+                if (h.equalsIgnoreCase(wanted)) {
+                    if (found != null) {
+                        issues.accept(ReadIssue.note("duplicate_column", line, h, "columns '" + found + "' and '" + h
+                                + "' both match '" + wanted + "'; the first one is used"));
+                        continue;
+                    }
+                    found = h;
+                }
+            }
+            if (found != null && !found.equals(wanted)) {
+                issues.accept(ReadIssue.note("column_case", line, found,
+                        "column '" + found + "' is read as '" + wanted + "'"));
+            }
+            return found;
+        }
+
+        Example row(List<String> cells, long line) {
+            if (cells.size() != header.size()) {
+                boolean onlyEmptyExtra = cells.size() > header.size()
+                        && cells.subList(header.size(), cells.size()).stream().allMatch(String::isEmpty);
+                if (!onlyEmptyExtra) {
+                    issues.accept(ReadIssue.dropped("ragged_row", line, null, "the row has " + cells.size()
+                            + " cells but the header has " + header.size()
+                            + "; check for an unquoted separator or a missing cell"));
+                    return null;
+                }
+            }
+            Map<String, String> row = new LinkedHashMap<>();
+            for (int i = 0; i < header.size(); i++) {
+                row.putIfAbsent(header.get(i), i < cells.size() ? cells.get(i) : "");
+            }
+            return mapper.fromRow(row, promptHeader, completionHeader, line);
+        }
+    }
+
+    private static final class CsvIterator extends TableIterator {
+        private static final CsvFactory CSV = CsvFactory.builder()
+                .streamReadConstraints(StreamReadConstraints.builder().maxStringLength(Integer.MAX_VALUE).build())
+                .build();
+        private final CsvParser parser;
+        private boolean headerRead;
+
+        CsvIterator(Path file, DatasetOptions options, Consumer<ReadIssue> issues, char separator) throws IOException {
+            super(file, options, issues);
+            this.parser = CSV.createParser(textReader(file, issues));
+            parser.setSchema(CsvSchema.emptySchema().withColumnSeparator(separator));
+        }
+
+        @Override
+        Example advance() throws IOException {
+            while (true) {
+                List<String> cells = new ArrayList<>();
+                long line = -1;
+                try {
+                    JsonToken t = parser.nextToken();
+                    if (t == null) {
+                        return null;
+                    }
+                    if (t != JsonToken.START_ARRAY) {
+                        continue;
+                    }
+                    while ((t = parser.nextToken()) == JsonToken.VALUE_STRING) {
+                        if (line < 0) {
+                            line = parser.currentTokenLocation().getLineNr();
+                        }
+                        cells.add(parser.getText());
+                    }
+                } catch (JsonProcessingException e) {
+                    long at = e.getLocation() == null ? 0 : e.getLocation().getLineNr();
+                    issues.accept(ReadIssue.dropped("invalid_csv", at, null, "not valid CSV: " + e.getOriginalMessage()
+                            + "; nothing after this point could be read"));
+                    return null;
+                }
+                if (cells.size() == 1 && cells.get(0).isEmpty()) {
+                    issues.accept(ReadIssue.note("empty_line", line, null, "empty line skipped"));
+                    continue;
+                }
+                if (!headerRead) {
+                    headerRead = true;
+                    if (!header(cells, line)) {
+                        return null;
+                    }
+                    continue;
+                }
+                Example ex = row(cells, line);
+                if (ex != null) {
+                    return ex;
+                }
+            }
+        }
+
+        @Override
+        public void close() throws IOException {
+            parser.close();
+        }
+    }
+
+    private static final class XlsxIterator extends TableIterator {
+        private final ReadableWorkbook workbook;
+        private final Iterator<Row> rows;
+        private final Stream<Row> rowStream;
+        private boolean headerRead;
+
+        XlsxIterator(Path file, DatasetOptions options, Consumer<ReadIssue> issues) throws IOException {
+            super(file, options, issues);
+            this.workbook = new ReadableWorkbook(file.toFile());
+            Sheet sheet = pickSheet(options.sheet());
+            if (sheet == null) {
+                rowStream = Stream.empty();
+            } else {
+                rowStream = sheet.openStream();
+            }
+            rows = rowStream.iterator();
+        }
+
+        private Sheet pickSheet(Optional<String> wanted) throws IOException {
+            List<Sheet> sheets = workbook.getSheets().toList();
+            if (wanted.isPresent()) {
+                Optional<Sheet> s = sheets.stream().filter(x -> x.getName().equalsIgnoreCase(wanted.get())).findFirst();
+                if (s.isEmpty()) {
+                    issues.accept(ReadIssue.dropped("missing_sheet", 0, null, "no sheet named '" + wanted.get()
+                            + "'; the workbook has " + sheets.stream().map(Sheet::getName).toList()));
+                    return null;
+                }
+                return s.get();
+            }
+            for (Sheet s : sheets) {
+                try (Stream<Row> r = s.openStream()) {
+                    if (r.findAny().isPresent()) {
+                        if (sheets.size() > 1) {
+                            issues.accept(ReadIssue.note("other_sheets", 0, null, "the workbook has " + sheets.size()
+                                    + " sheets; reading '" + s.getName() + "', the first with data (choose with sheet(...))"));
+                        }
+                        return s;
+                    }
+                }
+                issues.accept(ReadIssue.note("empty_sheet", 0, null, "sheet '" + s.getName() + "' is empty"));
+            }
+            issues.accept(ReadIssue.dropped("empty_file", 0, null, "every sheet of the workbook is empty"));
+            return null;
+        }
+
+        @Override
+        Example advance() {
+            while (rows.hasNext()) {
+                Row r = rows.next();
+                long line = r.getRowNum();
+                List<String> cells = new ArrayList<>(r.getCellCount());
+                boolean any = false;
+                for (int i = 0; i < r.getCellCount(); i++) {
+                    String text = cellText(r.getCell(i), line);
+                    any |= !text.isEmpty();
+                    cells.add(text);
+                }
+                if (!any) {
+                    continue; // a row with no values is not a record in a spreadsheet
+                }
+                if (!headerRead) {
+                    headerRead = true;
+                    if (!header(cells, line)) {
+                        return null;
+                    }
+                    continue;
+                }
+                while (cells.size() < header.size()) {
+                    cells.add(""); // spreadsheets end rows at the last filled cell
+                }
+                Example ex = row(cells, line);
+                if (ex != null) {
+                    return ex;
+                }
+            }
+            return null;
+        }
+
+        private String cellText(Cell cell, long line) {
+            if (cell == null) {
+                return "";
+            }
+            if (cell.getType() == CellType.FORMULA) {
+                String cached = cell.getRawValue();
+                String column = cell.getAddress().toString();
+                if (cached == null) {
+                    issues.accept(ReadIssue.note("formula_cell", line, column, "cell " + column + " holds the formula ="
+                            + cell.getFormula() + " with no saved result; read as empty. Save the file from a spreadsheet"
+                            + " program, or paste values, so the result is stored"));
+                    return "";
+                }
+                issues.accept(ReadIssue.note("formula_cell", line, column, "cell " + column + " holds the formula ="
+                        + cell.getFormula() + "; its saved result was used"));
+                return cell.getText();
+            }
+            if (cell.getType() == CellType.ERROR) {
+                String column = cell.getAddress().toString();
+                issues.accept(ReadIssue.note("error_cell", line, column,
+                        "cell " + column + " holds the error " + cell.getText() + "; read as that text"));
+            }
+            return cell.getText() == null ? "" : cell.getText();
+        }
+
+        @Override
+        public void close() throws IOException {
+            try {
+                rowStream.close();
+            } finally {
+                workbook.close();
+            }
+        }
+    }
+}

@@ -1,0 +1,121 @@
+package dev.finetuner.dataset;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.TreeMap;
+
+/**
+ * One training example, in one of the three shapes the fine-tuning API takes. Every example remembers
+ * the 1-based line (or spreadsheet row) of its source file where it starts, 0 when it was made in memory.
+ */
+public sealed interface Example permits Example.PromptCompletion, Example.Chat, Example.Preference {
+
+    /** The 1-based line or row of the source file where this example starts; 0 when made in memory. */
+    long line();
+
+    /** This example, remembered as coming from another line. */
+    Example atLine(long line);
+
+    /**
+     * A legacy completion-model example: {@code {"prompt": ..., "completion": ...}}.
+     *
+     * @param line source line, 0 if made in memory
+     * @param prompt the prompt text
+     * @param completion the completion text
+     * @param extras other columns or keys of the source record (name to raw text), reported and not written
+     */
+    record PromptCompletion(long line, String prompt, String completion, Map<String, String> extras)
+            implements Example {
+        public PromptCompletion {
+            Objects.requireNonNull(prompt, "prompt");
+            Objects.requireNonNull(completion, "completion");
+            extras = Map.copyOf(Objects.requireNonNull(extras, "extras"));
+            if (line < 0) {
+                throw new IllegalArgumentException("line must be >= 0: " + line);
+            }
+        }
+
+        /** An in-memory example with no extra columns. */
+        public static PromptCompletion of(String prompt, String completion) {
+            return new PromptCompletion(0, prompt, completion, Map.of());
+        }
+
+        public PromptCompletion with(String newPrompt, String newCompletion) {
+            return new PromptCompletion(line, newPrompt, newCompletion, extras);
+        }
+
+        @Override
+        public PromptCompletion atLine(long newLine) {
+            return new PromptCompletion(newLine, prompt, completion, extras);
+        }
+
+        @Override
+        public String toString() {
+            return "PromptCompletion[line=" + line + ", prompt=" + Examples.excerpt(prompt)
+                    + ", completion=" + Examples.excerpt(completion)
+                    + (extras.isEmpty() ? "" : ", extras=" + new TreeMap<>(extras).keySet()) + "]";
+        }
+    }
+
+    /**
+     * A chat example: {@code {"messages": [...], "tools": [...]}}.
+     *
+     * @param line source line, 0 if made in memory
+     * @param messages the conversation, in order
+     * @param tools the {@code tools} array as raw JSON text, if present
+     * @param extras other top-level keys ({@code parallel_tool_calls}, ...) as raw JSON text
+     */
+    record Chat(long line, List<Message> messages, Optional<String> tools, Map<String, String> extras)
+            implements Example {
+        public Chat {
+            messages = List.copyOf(Objects.requireNonNull(messages, "messages"));
+            Objects.requireNonNull(tools, "tools");
+            extras = Map.copyOf(Objects.requireNonNull(extras, "extras"));
+            if (line < 0) {
+                throw new IllegalArgumentException("line must be >= 0: " + line);
+            }
+        }
+
+        /** An in-memory chat example with no tools. */
+        public static Chat of(Message... messages) {
+            return new Chat(0, List.of(messages), Optional.empty(), Map.of());
+        }
+
+        public Chat withMessages(List<Message> newMessages) {
+            return new Chat(line, newMessages, tools, extras);
+        }
+
+        @Override
+        public Chat atLine(long newLine) {
+            return new Chat(newLine, messages, tools, extras);
+        }
+    }
+
+    /**
+     * A preference (DPO) example: {@code {"input": {"messages": [...]}, "preferred_output": [...],
+     * "non_preferred_output": [...]}}.
+     *
+     * @param line source line, 0 if made in memory
+     * @param input the conversation so far, as a chat example (its messages, tools and extras)
+     * @param preferred the better answer's messages
+     * @param nonPreferred the worse answer's messages
+     */
+    record Preference(long line, Chat input, List<Message> preferred, List<Message> nonPreferred)
+            implements Example {
+        public Preference {
+            Objects.requireNonNull(input, "input");
+            preferred = List.copyOf(Objects.requireNonNull(preferred, "preferred"));
+            nonPreferred = List.copyOf(Objects.requireNonNull(nonPreferred, "nonPreferred"));
+            if (line < 0) {
+                throw new IllegalArgumentException("line must be >= 0: " + line);
+            }
+        }
+
+        @Override
+        public Preference atLine(long newLine) {
+            return new Preference(newLine, input, preferred, nonPreferred);
+        }
+    }
+}

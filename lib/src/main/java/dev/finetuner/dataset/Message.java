@@ -1,0 +1,66 @@
+package dev.finetuner.dataset;
+
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.TreeMap;
+
+/**
+ * One message of a chat example.
+ *
+ * @param role {@code system}, {@code developer}, {@code user}, {@code assistant}, {@code tool} or
+ *     {@code function}; kept as given, so that validation can report an unknown role
+ * @param content the text; empty when the JSON had no content or {@code null} (an assistant tool call)
+ * @param extras every other key of the message ({@code name}, {@code weight}, {@code tool_calls},
+ *     {@code tool_call_id}, ...) as raw JSON text, kept so that writing loses nothing
+ */
+public record Message(String role, Optional<String> content, Map<String, String> extras) {
+
+    public Message {
+        Objects.requireNonNull(role, "role");
+        Objects.requireNonNull(content, "content");
+        extras = Map.copyOf(Objects.requireNonNull(extras, "extras"));
+    }
+
+    /** A message with text content and no other keys. */
+    public static Message of(String role, String content) {
+        return new Message(role, Optional.of(content), Map.of());
+    }
+
+    public static Message system(String content) {
+        return of("system", content);
+    }
+
+    public static Message user(String content) {
+        return of("user", content);
+    }
+
+    public static Message assistant(String content) {
+        return of("assistant", content);
+    }
+
+    /** The {@code name} key, if present and a string. */
+    public Optional<String> name() {
+        String raw = extras.get("name");
+        if (raw == null || !raw.startsWith("\"")) {
+            return Optional.empty();
+        }
+        return Optional.of(raw.substring(1, raw.length() - 1));
+    }
+
+    /** The content, or the empty string. */
+    public String text() {
+        return content.orElse("");
+    }
+
+    /** This message with other content. */
+    public Message withContent(String newContent) {
+        return new Message(role, Optional.of(newContent), extras);
+    }
+
+    @Override
+    public String toString() {
+        return "Message[role=" + role + ", content=" + Examples.excerpt(text())
+                + (extras.isEmpty() ? "" : ", extras=" + new TreeMap<>(extras).keySet()) + "]";
+    }
+}

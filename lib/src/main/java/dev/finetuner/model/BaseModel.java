@@ -1,0 +1,164 @@
+package dev.finetuner.model;
+
+import java.math.BigDecimal;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+
+/**
+ * A model that can be fine-tuned, with what preparing data for it needs to know.
+ *
+ * <p>{@link #resolve(String)} turns any name a user may type into an entry: a catalogue name, a legacy
+ * name retired on 2024-01-04 ({@code ada}, {@code babbage}, {@code curie}, {@code davinci}), a
+ * fine-tuned model id ({@code ft:gpt-4o-mini-2024-07-18:org::abc}, whose base is looked up), or an
+ * unknown name, which gets conservative defaults and {@link #known()} {@code false}.
+ *
+ * @param name the model name sent to the API
+ * @param format the example format it trains on
+ * @param contextTokens the most tokens one training example may have
+ * @param encoding the tokenizer it uses
+ * @param trainingPricePerMillionTokens USD per 1M trained tokens, empty when unknown
+ * @param known whether the name is in the catalogue (or a fine-tune of a catalogue model)
+ */
+public record BaseModel(
+        String name,
+        ExampleFormat format,
+        int contextTokens,
+        TokenEncoding encoding,
+        Optional<BigDecimal> trainingPricePerMillionTokens,
+        boolean known) {
+
+    /** Context assumed for a model the catalogue does not know: the smallest any fine-tunable model had. */
+    public static final int DEFAULT_CONTEXT_TOKENS = 4096;
+
+    public static final BaseModel BABBAGE_002 = of("babbage-002", ExampleFormat.COMPLETION, 16_384, TokenEncoding.CL100K_BASE, "0.40");
+    public static final BaseModel DAVINCI_002 = of("davinci-002", ExampleFormat.COMPLETION, 16_384, TokenEncoding.CL100K_BASE, "6.00");
+    public static final BaseModel GPT_35_TURBO = of("gpt-3.5-turbo", ExampleFormat.CHAT, 16_385, TokenEncoding.CL100K_BASE, "8.00");
+    public static final BaseModel GPT_4O_MINI = of("gpt-4o-mini-2024-07-18", ExampleFormat.CHAT, 65_536, TokenEncoding.O200K_BASE, "3.00");
+    public static final BaseModel GPT_4O = of("gpt-4o-2024-08-06", ExampleFormat.CHAT, 65_536, TokenEncoding.O200K_BASE, "25.00");
+    public static final BaseModel GPT_41 = of("gpt-4.1-2025-04-14", ExampleFormat.CHAT, 65_536, TokenEncoding.O200K_BASE, "25.00");
+    public static final BaseModel GPT_41_MINI = of("gpt-4.1-mini-2025-04-14", ExampleFormat.CHAT, 65_536, TokenEncoding.O200K_BASE, "5.00");
+    public static final BaseModel GPT_41_NANO = of("gpt-4.1-nano-2025-04-14", ExampleFormat.CHAT, 65_536, TokenEncoding.O200K_BASE, "1.50");
+
+    private static final List<BaseModel> CATALOGUE = List.of(
+            BABBAGE_002, DAVINCI_002, GPT_35_TURBO, GPT_4O_MINI, GPT_4O, GPT_41, GPT_41_MINI, GPT_41_NANO);
+
+    private static final Map<String, BaseModel> BY_NAME =
+            CATALOGUE.stream().collect(Collectors.toUnmodifiableMap(BaseModel::name, Function.identity()));
+
+    /** Models retired on 2024-01-04 and the model that replaces each. */
+    private static final Map<String, BaseModel> LEGACY = Map.of(
+            "ada", BABBAGE_002, "babbage", BABBAGE_002, "curie", DAVINCI_002, "davinci", DAVINCI_002);
+
+    /** Short aliases the API also accepts for dated snapshots. */
+    private static final Map<String, BaseModel> ALIASES = Map.of(
+            "gpt-4o-mini", GPT_4O_MINI, "gpt-4o", GPT_4O, "gpt-4.1", GPT_41,
+            "gpt-4.1-mini", GPT_41_MINI, "gpt-4.1-nano", GPT_41_NANO,
+            "gpt-3.5-turbo-0125", GPT_35_TURBO, "gpt-3.5-turbo-1106", GPT_35_TURBO);
+
+    public BaseModel {
+        Objects.requireNonNull(name, "name");
+        Objects.requireNonNull(format, "format");
+        Objects.requireNonNull(encoding, "encoding");
+        Objects.requireNonNull(trainingPricePerMillionTokens, "trainingPricePerMillionTokens");
+        if (name.isBlank()) {
+            throw new IllegalArgumentException("model name is blank");
+        }
+        if (contextTokens <= 0) {
+            throw new IllegalArgumentException("contextTokens must be positive: " + contextTokens);
+        }
+    }
+
+    private static BaseModel of(String name, ExampleFormat format, int context, TokenEncoding enc, String price) {
+        return new BaseModel(name, format, context, enc, Optional.of(new BigDecimal(price)), true);
+    }
+
+    /** Every model of the catalogue, in a stable order. */
+    public static List<BaseModel> catalogue() {
+        return CATALOGUE;
+    }
+
+    /**
+     * The catalogue entry for a name, legacy alias or fine-tuned id; never throws for an unknown name.
+     *
+     * @throws IllegalArgumentException if the name is null or blank
+     */
+    public static Resolution resolve(String requested) {
+        if (requested == null || requested.isBlank()) {
+            throw new IllegalArgumentException("model name is missing: name a base model such as davinci-002");
+        }
+        String name = requested.trim();
+        String lower = name.toLowerCase(Locale.ROOT);
+        BaseModel exact = BY_NAME.get(lower);
+        if (exact != null) {
+            return new Resolution(name, exact, Optional.empty());
+        }
+        BaseModel replacement = LEGACY.get(lower);
+        if (replacement != null) {
+            return new Resolution(name, replacement, Optional.of(
+                    name + " was retired on 2024-01-04; training its replacement " + replacement.name() + " instead"));
+        }
+        BaseModel alias = ALIASES.get(lower);
+        if (alias != null) {
+            return new Resolution(name, alias.withName(name), Optional.empty());
+        }
+        if (lower.startsWith("ft:")) {
+            // ft:BASE:org:suffix:id: a fine-tuned model used as the base of a further fine-tune
+            String[] parts = name.split(":");
+            if (parts.length > 1) {
+                Resolution base = resolve(parts[1]);
+                if (base.model().known()) {
+                    return new Resolution(name, base.model().withName(name), Optional.empty());
+                }
+            }
+        }
+        // prefix match for newer snapshots of a known family, e.g. gpt-4o-mini-2025-..: same format and encoding
+        for (BaseModel m : CATALOGUE) {
+            String family = m.name().replaceAll("-\\d{4}-\\d{2}-\\d{2}$", "");
+            if (m.format() == ExampleFormat.CHAT && lower.startsWith(family + "-")) {
+                return new Resolution(name, new BaseModel(name, m.format(), m.contextTokens(), m.encoding(),
+                        Optional.empty(), false), Optional.of(
+                        name + " is not in the catalogue; assuming it is like " + m.name() + " but its price is unknown"));
+            }
+        }
+        ExampleFormat guess = lower.contains("gpt") ? ExampleFormat.CHAT : ExampleFormat.COMPLETION;
+        return new Resolution(name, new BaseModel(name, guess, DEFAULT_CONTEXT_TOKENS, TokenEncoding.CL100K_BASE,
+                Optional.empty(), false), Optional.of(
+                name + " is not in the catalogue; assuming " + guess.name().toLowerCase(Locale.ROOT)
+                        + " format, a " + DEFAULT_CONTEXT_TOKENS + "-token context and an unknown price"));
+    }
+
+    /** Shorthand for {@code resolve(name).model()}. */
+    public static BaseModel named(String name) {
+        return resolve(name).model();
+    }
+
+    /** This entry under another name (an alias or a fine-tuned id of it). */
+    BaseModel withName(String newName) {
+        return new BaseModel(newName, format, contextTokens, encoding, trainingPricePerMillionTokens, known);
+    }
+
+    /**
+     * What a requested model name resolved to.
+     *
+     * @param requested the name as the user gave it
+     * @param model the model that will be trained or assumed
+     * @param warning why the result is not exactly what was asked for (legacy or unknown name), if it is not
+     */
+    public record Resolution(String requested, BaseModel model, Optional<String> warning) {
+        public Resolution {
+            Objects.requireNonNull(requested, "requested");
+            Objects.requireNonNull(model, "model");
+            Objects.requireNonNull(warning, "warning");
+        }
+
+        /** True when a retired legacy name was replaced. */
+        public boolean replaced() {
+            return !requested.trim().equalsIgnoreCase(model.name()) && model.known() && warning.isPresent();
+        }
+    }
+}

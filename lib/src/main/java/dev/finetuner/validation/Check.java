@@ -1,0 +1,29 @@
+package dev.finetuner.validation;
+
+import dev.finetuner.dataset.Example;
+
+import java.util.function.Consumer;
+
+/**
+ * A check of your own, run by {@link Validator} after the built-in ones, on every example that is kept
+ * (after repairs), in file order, and once at the end. A new instance is made for every validation
+ * (see {@link Validator.Builder#check(java.util.function.Supplier)}), so a check may keep state.
+ *
+ * <pre>{@code
+ * Validator v = Validator.builder().check(() -> (example, findings) -> {
+ *     if (example instanceof Example.PromptCompletion pc && pc.prompt().contains("@")) {
+ *         findings.accept(Finding.at(example.line(), "email_in_prompt", Severity.WARNING, "prompt",
+ *                 "the prompt contains an e-mail address", "remove personal data"));
+ *     }
+ * }).build();
+ * }</pre>
+ */
+@FunctionalInterface
+public interface Check {
+    /** Inspects one kept example; report what is wrong to {@code findings}. */
+    void inspect(Example example, Consumer<Finding> findings);
+
+    /** Called once after the last example; report dataset-wide findings here. */
+    default void complete(Consumer<Finding> findings) {
+    }
+}

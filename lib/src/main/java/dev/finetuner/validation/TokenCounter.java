@@ -1,0 +1,109 @@
+package dev.finetuner.validation;
+
+import com.knuddels.jtokkit.Encodings;
+import com.knuddels.jtokkit.api.Encoding;
+import com.knuddels.jtokkit.api.EncodingRegistry;
+import com.knuddels.jtokkit.api.EncodingType;
+import dev.finetuner.dataset.Example;
+import dev.finetuner.dataset.Message;
+import dev.finetuner.model.BaseModel;
+import dev.finetuner.model.TokenEncoding;
+
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * Counts tokens with a model's real encoding (jtokkit), and counts examples the way fine-tuning bills
+ * them: prompt plus completion, or for chat, as OpenAI's cookbook does, 3 tokens per message, its role
+ * and content, 1 more for a {@code name}, and 3 to prime the reply. Thread-safe.
+ *
+ * <p>Special-token text such as {@code <|endoftext|>} in user data is counted as ordinary text.
+ */
+public final class TokenCounter {
+    /** Tokens the chat format adds per message. */
+    public static final int TOKENS_PER_MESSAGE = 3;
+    /** Tokens a {@code name} key adds beyond its text. */
+    public static final int TOKENS_PER_NAME = 1;
+    /** Tokens that prime the assistant's reply, once per example. */
+    public static final int REPLY_PRIMING_TOKENS = 3;
+
+    private static final EncodingRegistry REGISTRY = Encodings.newLazyEncodingRegistry();
+    private static final Map<TokenEncoding, TokenCounter> CACHE = new EnumMap<>(TokenEncoding.class);
+
+    private final TokenEncoding encodingName;
+    private final Encoding encoding;
+
+    private TokenCounter(TokenEncoding encodingName) {
+        this.encodingName = encodingName;
+        this.encoding = REGISTRY.getEncoding(switch (encodingName) {
+            case R50K_BASE -> EncodingType.R50K_BASE;
+            case CL100K_BASE -> EncodingType.CL100K_BASE;
+            case O200K_BASE -> EncodingType.O200K_BASE;
+        });
+    }
+
+    /** The counter for an encoding; built once (about half a second) and shared. */
+    public static TokenCounter of(TokenEncoding encoding) {
+        Objects.requireNonNull(encoding, "encoding");
+        synchronized (CACHE) {
+            return CACHE.computeIfAbsent(encoding, TokenCounter::new);
+        }
+    }
+
+    /** The counter for a model's encoding. */
+    public static TokenCounter forModel(BaseModel model) {
+        return of(model.encoding());
+    }
+
+    /** The encoding this counter uses. */
+    public TokenEncoding encoding() {
+        return encodingName;
+    }
+
+    /** Tokens in a text. */
+    public int count(String text) {
+        return text.isEmpty() ? 0 : encoding.countTokensOrdinary(text);
+    }
+
+    /** Tokens one example is billed for in one epoch. */
+    public int count(Example example) {
+        if (example instanceof Example.PromptCompletion pc) {
+            return count(pc.prompt()) + count(pc.completion());
+        }
+        if (example instanceof Example.Chat chat) {
+            return chat(chat) + REPLY_PRIMING_TOKENS;
+        }
+        Example.Preference p = (Example.Preference) example;
+        return chat(p.input()) + messages(p.preferred()) + messages(p.nonPreferred()) + REPLY_PRIMING_TOKENS;
+    }
+
+    private int chat(Example.Chat chat) {
+        return messages(chat.messages()) + chat.tools().map(this::count).orElse(0);
+    }
+
+    private int messages(List<Message> messages) {
+        int n = 0;
+        for (Message m : messages) {
+            n += TOKENS_PER_MESSAGE + count(m.role()) + count(m.text());
+            if (m.name().isPresent()) {
+                n += TOKENS_PER_NAME + count(m.name().get());
+            }
+            String calls = m.extras().get("tool_calls");
+            if (calls != null) {
+                n += count(calls);
+            }
+            String parts = m.extras().get("content");
+            if (parts != null) {
+                n += count(parts);
+            }
+        }
+        return n;
+    }
+
+    @Override
+    public String toString() {
+        return "TokenCounter[" + encodingName.tiktokenName() + "]";
+    }
+}

@@ -1,0 +1,893 @@
+package dev.finetuner.validation;
+
+import dev.finetuner.dataset.Dataset;
+import dev.finetuner.dataset.DatasetFormat;
+import dev.finetuner.dataset.Example;
+import dev.finetuner.dataset.Message;
+import dev.finetuner.dataset.ReadIssue;
+import dev.finetuner.dataset.Split;
+import dev.finetuner.internal.Hash64;
+import dev.finetuner.internal.LongLongMap;
+import dev.finetuner.model.BaseModel;
+import dev.finetuner.model.ExampleFormat;
+
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.IntStream;
+import java.util.stream.Stream;
+
+/** One validation of one dataset: the two passes and the report. Not thread-safe; used once. */
+final class ValidationRun {
+    /** prepare_data's candidate separators, in its order of preference. */
+    static final List<String> SEPARATORS = List.of(" ->", "\n\n###\n\n", "\n\n===\n\n", "\n\n---\n\n",
+            "\n\n===>\n\n", "\n\n--->\n\n");
+    static final String FALLBACK_SEPARATOR = "\n\n### =>\n\n";
+    /** prepare_data's candidate stop sequences, in its order of preference. */
+    static final List<String> STOPS = List.of("\n", ".", " END", "***", "+++", "&&&", "$$$", "@@@", "%%%");
+    static final String FALLBACK_STOP = " [END]";
+    static final int CLASSIFICATION_THRESHOLD = 3;
+    static final int MAX_PROMPT_PREFIX = 12;
+    static final int MIN_COMPLETION_PREFIX = 5;
+    static final int LONG_XFIX = 10;
+    static final int MAX_CLASSES_TRACKED = 10_000;
+    static final Set<String> ROLES = Set.of("system", "developer", "user", "assistant", "tool", "function");
+    static final Set<String> MESSAGE_KEYS = Set.of("role", "content", "name", "function_call", "weight",
+            "tool_calls", "tool_call_id", "refusal");
+    private static final int BATCH = 2048;
+
+    private final Validator v;
+    private final Dataset dataset;
+    private final Validator.Output output;
+    private final Findings findings;
+
+    // pass 1
+    private long records;
+    private long unreadable;
+    private long examples;
+    private final long[] typeCounts = new long[3];
+    private final long[] typeFirstLine = {-1, -1, -1};
+    private final LongLongMap firstByHash = new LongLongMap(1 << 12);
+    private long duplicates;
+    private long invalidExamples;
+    private final Set<String> extraColumns = new LinkedHashSet<>();
+    private long withExtraColumns;
+    private long pcValid;
+    private String promptPrefix;
+    private String promptSuffix;
+    private String completionPrefix;
+    private String completionSuffix;
+    private String firstPrompt;
+    private boolean allPromptsSame = true;
+    private String firstCompletion;
+    private boolean allCompletionsSame = true;
+    private long promptChars;
+    private boolean anyPromptNewline;
+    private final boolean[] separatorUsed = new boolean[SEPARATORS.size()];
+    private final boolean[] stopUsed = new boolean[STOPS.size()];
+    private final long[] upperLower = new long[4]; // prompt upper, prompt lower, completion upper, completion lower
+    private boolean allCompletionsStartWithSpace = true;
+    private final Map<String, Long> classes = new HashMap<>();
+    private boolean classesOverflow;
+    private long chatsWithoutSystem;
+    private long chatsWithoutUser;
+
+    // plan
+    private BaseModel model;
+    private int majorityType;
+    private TaskType task;
+    private String addSeparator;
+    private String addStop;
+    private boolean addSpace;
+    private boolean lowerPrompts;
+    private boolean lowerCompletions;
+    private String stripPromptPrefix;
+    private String stripCompletionPrefix;
+
+    // pass 2
+    private long ordinal;
+    private long kept;
+    private long repaired;
+    private long droppedByRepair;
+    private long training;
+    private long validation;
+    private long tokensTotal;
+    private long tokensTraining;
+    private long tokensTrainingCapped;
+    private long tokensMax;
+    private long repeatedSeparator;
+    private long repeatedStop;
+    private List<Check> userChecks;
+
+    ValidationRun(Validator v, Dataset dataset, Validator.Output output) {
+        this.v = v;
+        this.dataset = dataset;
+        this.output = output;
+        this.findings = new Findings(v);
+    }
+
+    ValidationReport run() {
+        analyse();
+        plan();
+        emit();
+        return report();
+    }
+
+    // ---------------------------------------------------------------- pass 1: statistics
+
+    private void analyse() {
+        try (Stream<Example> s = dataset.stream(this::readIssue)) {
+            s.forEach(this::analyse);
+        }
+    }
+
+    private void readIssue(ReadIssue issue) {
+        boolean fileLevel = Set.of("empty_file", "missing_column", "missing_sheet").contains(issue.code());
+        if (issue.error() && !fileLevel) {
+            records++;
+            unreadable++;
+        }
+        Severity sev = issue.error() ? Severity.ERROR : noteSeverity(issue.code());
+        String fix = switch (issue.code()) {
+            case "invalid_json" -> "correct the line so it is one JSON object";
+            case "ragged_row" -> "quote cells that contain the separator; give every row as many cells as the header";
+            case "invalid_utf8" -> "re-save the file as UTF-8";
+            case "empty_line" -> "remove empty lines";
+            case "empty_file", "missing_column", "missing_sheet" -> null;
+            default -> issue.error() ? "correct or remove the record" : null;
+        };
+        Finding f = new Finding(issue.code(), sev, issue.line(), issue.field(), issue.message(),
+                Optional.ofNullable(fix), Optional.empty(), false);
+        if (issue.error() && !fileLevel) {
+            f = f.withRepair(Repair.DROP_INVALID, v.applies(Repair.DROP_INVALID));
+        }
+        findings.add(f);
+    }
+
+    private static Severity noteSeverity(String code) {
+        return switch (code) {
+            case "bom", "jsonl_in_json_file", "column_case", "empty_sheet", "other_sheets" -> Severity.INFO;
+            default -> Severity.WARNING;
+        };
+    }
+
+    private void analyse(Example e) {
+        records++;
+        examples++;
+        int t = typeIndex(e);
+        typeCounts[t]++;
+        if (typeFirstLine[t] < 0) {
+            typeFirstLine[t] = e.line();
+        }
+        long ord = examples - 1;
+        boolean invalid = exampleErrors(e, findings) > 0;
+        if (invalid) {
+            invalidExamples++;
+        }
+        long first = firstByHash.putIfAbsent(hash(e), occurrence(e.line(), ord));
+        if (first >= 0) {
+            duplicates++;
+            if (v.enabled("duplicate")) {
+                long firstLine = first >>> 24;
+                findings.add(Finding.at(e.line(), "duplicate", Severity.WARNING, null,
+                        "the same example as " + (firstLine > 0 ? "line " + firstLine : "an earlier one"),
+                        "remove the repeated example")
+                        .withRepair(Repair.REMOVE_DUPLICATES, v.applies(Repair.REMOVE_DUPLICATES)));
+            }
+        }
+        if (!invalid) {
+            aggregate(e);
+        }
+    }
+
+    /**
+     * Where an example occurs, in one long: its line (to name it) and its ordinal (lines need not be
+     * unique: a one-line JSON array, or examples made in memory), so that pass 2 recognises the first.
+     */
+    private static long occurrence(long line, long ord) {
+        return (line << 24) | (ord & 0xFFFFFF);
+    }
+
+    private void aggregate(Example e) {
+        if (e instanceof Example.PromptCompletion pc) {
+            pcValid++;
+            if (!pc.extras().isEmpty()) {
+                withExtraColumns++;
+                if (extraColumns.size() < 50) {
+                    extraColumns.addAll(pc.extras().keySet());
+                }
+            }
+            String p = pc.prompt();
+            String c = pc.completion();
+            if (firstPrompt == null) {
+                firstPrompt = p;
+                firstCompletion = c;
+                promptPrefix = p;
+                promptSuffix = p;
+                completionPrefix = c;
+                completionSuffix = c;
+            } else {
+                allPromptsSame &= p.equals(firstPrompt);
+                allCompletionsSame &= c.equals(firstCompletion);
+                promptPrefix = commonPrefix(promptPrefix, p);
+                promptSuffix = commonSuffix(promptSuffix, p);
+                completionPrefix = commonPrefix(completionPrefix, c);
+                completionSuffix = commonSuffix(completionSuffix, c);
+            }
+            promptChars += p.length();
+            anyPromptNewline |= p.indexOf('\n') >= 0;
+            for (int i = 0; i < SEPARATORS.size(); i++) {
+                separatorUsed[i] |= !separatorUsed[i] && p.contains(SEPARATORS.get(i));
+            }
+            for (int i = 0; i < STOPS.size(); i++) {
+                stopUsed[i] |= !stopUsed[i] && c.contains(STOPS.get(i));
+            }
+            countCase(p, 0);
+            countCase(c, 2);
+            allCompletionsStartWithSpace &= c.startsWith(" ");
+        } else if (e instanceof Example.Chat chat) {
+            boolean system = false;
+            boolean user = false;
+            for (Message m : chat.messages()) {
+                system |= m.role().equals("system") || m.role().equals("developer");
+                user |= m.role().equals("user");
+            }
+            chatsWithoutSystem += system ? 0 : 1;
+            chatsWithoutUser += user ? 0 : 1;
+        }
+        if (!classesOverflow) {
+            classes.merge(Split.completionClass(e), 1L, Long::sum);
+            if (classes.size() > MAX_CLASSES_TRACKED) {
+                classesOverflow = true;
+                classes.clear();
+            }
+        }
+    }
+
+    private void countCase(String s, int at) {
+        long upper = 0;
+        long lower = 0;
+        for (int i = 0; i < s.length(); i++) {
+            char ch = s.charAt(i);
+            if (Character.isUpperCase(ch)) {
+                upper++;
+            } else if (Character.isLowerCase(ch)) {
+                lower++;
+            }
+        }
+        upperLower[at] += upper;
+        upperLower[at + 1] += lower;
+    }
+
+    static String commonPrefix(String a, String b) {
+        int n = Math.min(a.length(), b.length());
+        int i = 0;
+        while (i < n && a.charAt(i) == b.charAt(i)) {
+            i++;
+        }
+        return i == a.length() ? a : a.substring(0, i);
+    }
+
+    static String commonSuffix(String a, String b) {
+        int n = Math.min(a.length(), b.length());
+        int i = 0;
+        while (i < n && a.charAt(a.length() - 1 - i) == b.charAt(b.length() - 1 - i)) {
+            i++;
+        }
+        return i == a.length() ? a : a.substring(a.length() - i);
+    }
+
+    private static int typeIndex(Example e) {
+        return e instanceof Example.PromptCompletion ? 0 : e instanceof Example.Chat ? 1 : 2;
+    }
+
+    private static final String[] TYPE_NAMES = {"prompt_completion", "chat", "preference"};
+
+    private static long hash(Example e) {
+        Hash64 h = new Hash64();
+        if (e instanceof Example.PromptCompletion pc) {
+            h.add("pc").add(pc.prompt()).add(pc.completion());
+        } else if (e instanceof Example.Chat c) {
+            h.add("chat");
+            addMessages(h, c.messages());
+            c.tools().ifPresent(h::add);
+        } else {
+            Example.Preference p = (Example.Preference) e;
+            h.add("pref");
+            addMessages(h, p.input().messages());
+            h.add("|");
+            addMessages(h, p.preferred());
+            h.add("|");
+            addMessages(h, p.nonPreferred());
+        }
+        return h.value();
+    }
+
+    private static void addMessages(Hash64 h, List<Message> messages) {
+        for (Message m : messages) {
+            h.add(m.role()).add(m.text());
+            m.extras().forEach((k, val) -> h.add(k).add(val));
+        }
+    }
+
+    /**
+     * The errors of one example on its own (structure and content); reports them to {@code out} when it
+     * is not null. Returns how many there were.
+     */
+    int exampleErrors(Example e, Findings out) {
+        List<Finding> found = new ArrayList<>(2);
+        long line = e.line();
+        if (e instanceof Example.PromptCompletion pc) {
+            if (pc.completion().isBlank() && v.enabled("empty_completion")) {
+                found.add(Finding.at(line, "empty_completion", Severity.ERROR, "completion",
+                        "the completion is empty", "write the answer, or remove the example"));
+            }
+        } else if (e instanceof Example.Chat chat) {
+            messageErrors(chat.messages(), line, "messages", true, found);
+        } else {
+            Example.Preference p = (Example.Preference) e;
+            List<Message> in = p.input().messages();
+            messageErrors(in, line, "input.messages", false, found);
+            if (!in.isEmpty() && in.get(in.size() - 1).role().equals("assistant") && v.enabled("invalid_preference")) {
+                found.add(Finding.at(line, "invalid_preference", Severity.ERROR, "input.messages",
+                        "the input conversation ends with an assistant message", "end the input with the user's turn"));
+            }
+            for (var out2 : List.of(Map.entry("preferred_output", p.preferred()),
+                    Map.entry("non_preferred_output", p.nonPreferred()))) {
+                List<Message> msgs = out2.getValue();
+                if (v.enabled("invalid_preference") && (msgs.size() != 1 || !msgs.get(0).role().equals("assistant")
+                        || msgs.get(0).text().isBlank())) {
+                    found.add(Finding.at(line, "invalid_preference", Severity.ERROR, out2.getKey(),
+                            "'" + out2.getKey() + "' must hold exactly one assistant message with content",
+                            "give one {\"role\": \"assistant\", \"content\": ...} message"));
+                }
+            }
+        }
+        int errors = 0;
+        for (Finding f : found) {
+            if (f.severity() == Severity.ERROR) {
+                errors++;
+                f = f.withRepair(Repair.DROP_INVALID, v.applies(Repair.DROP_INVALID));
+            }
+            if (out != null) {
+                out.add(f);
+            }
+        }
+        return errors;
+    }
+
+    private void messageErrors(List<Message> messages, long line, String path, boolean needsAssistant,
+                               List<Finding> found) {
+        boolean assistant = false;
+        for (int i = 0; i < messages.size(); i++) {
+            Message m = messages.get(i);
+            String at = path + "[" + i + "]";
+            assistant |= m.role().equals("assistant");
+            if (!ROLES.contains(m.role()) && v.enabled("unrecognized_role")) {
+                found.add(Finding.at(line, "unrecognized_role", Severity.ERROR, at + ".role",
+                        "unknown role '" + m.role() + "'", "use one of " + new java.util.TreeSet<>(ROLES)));
+            }
+            for (String k : m.extras().keySet()) {
+                if (!MESSAGE_KEYS.contains(k) && v.enabled("message_unrecognized_key")) {
+                    found.add(Finding.at(line, "message_unrecognized_key", Severity.WARNING, at + "." + k,
+                            "unknown message key '" + k + "'", "remove it; the API may reject it"));
+                }
+            }
+            boolean hasCall = m.extras().containsKey("tool_calls") || m.extras().containsKey("function_call");
+            boolean hasParts = m.extras().containsKey("content");
+            if (m.text().isEmpty() && !hasCall && !hasParts && v.enabled("missing_content")) {
+                found.add(Finding.at(line, "missing_content", Severity.ERROR, at + ".content",
+                        "the " + m.role() + " message has no content", "write the content, or remove the message"));
+            }
+            String w = m.extras().get("weight");
+            if (w != null && !w.equals("0") && !w.equals("1") && v.enabled("invalid_weight")) {
+                found.add(Finding.at(line, "invalid_weight", Severity.ERROR, at + ".weight",
+                        "weight must be 0 or 1, found " + w, "use 0 to skip the message in training, 1 to train on it"));
+            }
+        }
+        if (needsAssistant && !assistant && v.enabled("missing_assistant_message")) {
+            found.add(Finding.at(line, "missing_assistant_message", Severity.ERROR, path,
+                    "no assistant message: there is nothing to learn", "add the assistant's answer"));
+        }
+    }
+
+    // ---------------------------------------------------------------- plan: dataset-wide findings and repairs
+
+    private void plan() {
+        majorityType = 0;
+        for (int t = 1; t < 3; t++) {
+            if (typeCounts[t] > typeCounts[majorityType]) {
+                majorityType = t;
+            }
+        }
+        resolveModel();
+        long mixed = examples - typeCounts[majorityType];
+        if (mixed > 0 && v.enabled("mixed_formats")) {
+            for (int t = 0; t < 3; t++) {
+                if (t != majorityType && typeCounts[t] > 0) {
+                    findings.add(Finding.at(typeFirstLine[t], "mixed_formats", Severity.ERROR, null,
+                            typeCounts[t] + " " + TYPE_NAMES[t] + " example(s) (the first here) in a file of "
+                                    + TYPE_NAMES[majorityType] + " examples; one file must hold one format",
+                            "keep one format per file").withRepair(Repair.DROP_INVALID, v.applies(Repair.DROP_INVALID)));
+                }
+            }
+        }
+        countFindings();
+        inferTask();
+        if (majorityType == 0 && pcValid > 0) {
+            completionFindings();
+        } else if (majorityType == 1 && examples > 0 && v.enabled("chat_roles")) {
+            if (chatsWithoutSystem > 0) {
+                findings.add(Finding.dataset("chat_roles", Severity.INFO, chatsWithoutSystem
+                        + " chat example(s) have no system message", null));
+            }
+            if (chatsWithoutUser > 0) {
+                findings.add(Finding.dataset("chat_roles", Severity.INFO, chatsWithoutUser
+                        + " chat example(s) have no user message", null));
+            }
+        }
+    }
+
+    private void resolveModel() {
+        String requested = v.model().orElse(majorityType == 0 ? BaseModel.DAVINCI_002.name() : BaseModel.GPT_4O_MINI.name());
+        BaseModel.Resolution res = BaseModel.resolve(requested);
+        model = res.model();
+        if (res.warning().isPresent()) {
+            findings.add(Finding.dataset(res.model().known() ? "legacy_model" : "unknown_model",
+                    res.model().known() ? Severity.INFO : Severity.WARNING, res.warning().get(),
+                    res.model().known() ? null : "name a model of the catalogue for exact limits and prices"));
+        }
+        if (examples == 0) {
+            return;
+        }
+        boolean chatData = majorityType != 0;
+        if (chatData != (model.format() == ExampleFormat.CHAT) && v.enabled("model_format")) {
+            findings.add(Finding.dataset("model_format", Severity.ERROR, model.name() + " trains on "
+                    + (model.format() == ExampleFormat.CHAT ? "chat" : "prompt/completion") + " examples, but the file holds "
+                    + TYPE_NAMES[majorityType] + " examples", chatData
+                    ? "choose a chat model such as " + BaseModel.GPT_4O_MINI.name()
+                    : "choose davinci-002 or babbage-002, or convert the examples to chat"));
+        }
+    }
+
+    private void countFindings() {
+        if (!v.enabled("num_examples")) {
+            return;
+        }
+        if (examples == 0 && records == 0) {
+            findings.add(Finding.dataset("no_examples", Severity.ERROR, "the dataset holds no examples",
+                    "check the file and its columns"));
+        } else if (examples < Validator.MIN_EXAMPLES) {
+            findings.add(Finding.dataset("too_few_examples", Severity.ERROR, "the dataset has " + examples
+                    + " readable example(s); fine-tuning needs at least " + Validator.MIN_EXAMPLES, "add examples"));
+        } else if (examples < Validator.RECOMMENDED_EXAMPLES) {
+            findings.add(Finding.dataset("num_examples", Severity.WARNING, "the dataset has " + examples
+                    + " examples. In general, we recommend having at least a few hundred examples: performance tends"
+                    + " to increase linearly with every doubling of the number of examples", "add examples"));
+        } else {
+            findings.add(Finding.dataset("num_examples", Severity.INFO, "the dataset has " + examples + " examples", null));
+        }
+    }
+
+    private void inferTask() {
+        long n = examples - invalidExamples;
+        if (majorityType == 0 && pcValid > 0 && promptChars == 0) {
+            task = TaskType.OPEN_ENDED_GENERATION;
+        } else if (!classesOverflow && n > 0 && classes.size() < (double) n / CLASSIFICATION_THRESHOLD) {
+            task = TaskType.CLASSIFICATION;
+        } else {
+            task = TaskType.CONDITIONAL_GENERATION;
+        }
+        if (!v.enabled("task_type") || examples == 0) {
+            return;
+        }
+        if (task == TaskType.CLASSIFICATION) {
+            List<Map.Entry<String, Long>> top = sortedClasses();
+            StringBuilder msg = new StringBuilder("looks like classification: ").append(classes.size())
+                    .append(" classes");
+            if (classes.size() == 2) {
+                msg.append("; the positive class (the most frequent) is ")
+                        .append(ValidationReport.visible(top.get(0).getKey()));
+            }
+            String advice = "for classification, " + BaseModel.BABBAGE_002.name() + " is faster and cheaper;"
+                    + (v.validationFraction() > 0 ? "" : " hold out a validation split (e.g. 0.2) to measure accuracy;")
+                    + " a one-token class label (after a leading space) makes evaluation exact";
+            findings.add(Finding.dataset("task_type", Severity.INFO, msg.toString(), advice));
+            long smallest = top.get(top.size() - 1).getValue();
+            long largest = top.get(0).getValue();
+            if (classes.size() > 1 && smallest * 10 < largest && v.enabled("class_balance")) {
+                findings.add(Finding.dataset("class_balance", Severity.WARNING, "classes are imbalanced: "
+                        + ValidationReport.visible(top.get(0).getKey()) + " has " + largest + " examples, "
+                        + ValidationReport.visible(top.get(top.size() - 1).getKey()) + " only " + smallest,
+                        "add examples of the rare classes, or accept that the model will favour the frequent ones"));
+            }
+        } else {
+            findings.add(Finding.dataset("task_type", Severity.INFO, "looks like "
+                    + task.name().toLowerCase(Locale.ROOT).replace('_', ' '), null));
+        }
+    }
+
+    private List<Map.Entry<String, Long>> sortedClasses() {
+        return classes.entrySet().stream()
+                .sorted(Map.Entry.<String, Long>comparingByValue().reversed().thenComparing(Map.Entry.comparingByKey()))
+                .toList();
+    }
+
+    private void completionFindings() {
+        if (!extraColumns.isEmpty() && v.enabled("extra_columns")) {
+            findings.add(Finding.dataset("extra_columns", Severity.WARNING, withExtraColumns
+                    + " example(s) have columns/keys other than prompt and completion: " + extraColumns
+                    + "; they are not written to the training file", "remove them, or map the right ones with"
+                    + " promptColumn(...)/completionColumn(...)"));
+        }
+        caseFinding("prompt", upperLower[0], upperLower[1]);
+        caseFinding("completion", upperLower[2], upperLower[3]);
+        boolean openEnded = task == TaskType.OPEN_ENDED_GENERATION;
+        if (!openEnded) {
+            promptPrefixFinding();
+            promptSuffixFinding();
+        }
+        completionPrefixFinding();
+        if (!openEnded && task != TaskType.CLASSIFICATION) {
+            completionSuffixFinding();
+        }
+        if (!allCompletionsStartWithSpace && v.enabled("completion_space_start")) {
+            addSpace = v.applies(Repair.ADD_LEADING_SPACE);
+            findings.add(Finding.dataset("completion_space_start", Severity.WARNING,
+                    "not every completion starts with a space; a leading space tends to tokenize better",
+                    "start every completion with a space").withRepair(Repair.ADD_LEADING_SPACE, addSpace));
+        }
+    }
+
+    private void caseFinding(String column, long upper, long lower) {
+        if (upper * 2 > lower && upper > 0 && v.enabled("uppercase")) {
+            boolean apply = v.applies(Repair.LOWERCASE);
+            if (column.equals("prompt")) {
+                lowerPrompts = apply;
+            } else {
+                lowerCompletions = apply;
+                if (apply) {
+                    // classes and stop sequences are compared after lower-casing
+                    completionSuffix = completionSuffix.toLowerCase(Locale.ROOT);
+                }
+            }
+            findings.add(new Finding("uppercase", Severity.WARNING, 0, Optional.of(column), "more than a third of the "
+                    + column + " letters are upper case; upper-case text tends to train worse than normal mixed case",
+                    Optional.of("lower-case the " + column + "s if that makes sense in your domain"),
+                    Optional.empty(), false).withRepair(Repair.LOWERCASE, apply));
+        }
+    }
+
+    private void promptPrefixFinding() {
+        if (promptPrefix == null || promptPrefix.isEmpty() || allPromptsSame || !v.enabled("prompt_prefix")) {
+            return;
+        }
+        if (promptPrefix.length() > MAX_PROMPT_PREFIX) {
+            boolean apply = v.applies(Repair.REMOVE_PROMPT_PREFIX);
+            stripPromptPrefix = apply ? promptPrefix : null;
+            findings.add(Finding.dataset("prompt_prefix", Severity.WARNING, "every prompt starts with "
+                    + ValidationReport.visible(promptPrefix) + "; fine-tuning needs no instruction or few-shot"
+                    + " examples in the prompt, only the input", "remove the prefix from the prompts")
+                    .withRepair(Repair.REMOVE_PROMPT_PREFIX, apply));
+        } else {
+            findings.add(Finding.dataset("prompt_prefix", Severity.INFO, "every prompt starts with "
+                    + ValidationReport.visible(promptPrefix), null));
+        }
+    }
+
+    private void promptSuffixFinding() {
+        if (!v.enabled("prompt_suffix") || promptSuffix == null) {
+            return;
+        }
+        if (allPromptsSame) {
+            findings.add(Finding.dataset("identical_prompts", Severity.ERROR, "all prompts are identical: "
+                    + ValidationReport.visible(firstPrompt), "leave the prompts empty for open-ended generation,"
+                    + " or make them differ"));
+            return;
+        }
+        String suggested = suggestedSeparator();
+        if (!promptSuffix.isEmpty()) {
+            String msg = "every prompt ends with the separator " + ValidationReport.visible(promptSuffix);
+            if (promptSuffix.length() > LONG_XFIX) {
+                msg += "; it is very long, consider a shorter one such as " + ValidationReport.visible(suggested);
+            }
+            findings.add(Finding.dataset("prompt_suffix", Severity.INFO, msg, null));
+            return;
+        }
+        boolean apply = v.applies(Repair.ADD_SEPARATOR);
+        addSeparator = apply ? suggested : null;
+        findings.add(Finding.dataset("missing_separator", Severity.WARNING, "the prompts do not end with a common"
+                + " separator; one makes it clear to the model where the completion begins",
+                "end every prompt with " + ValidationReport.visible(suggested) + ", and end prompts with it at"
+                        + " inference time too").withRepair(Repair.ADD_SEPARATOR, apply));
+    }
+
+    private String suggestedSeparator() {
+        for (int i = 0; i < SEPARATORS.size(); i++) {
+            if (!separatorUsed[i] && !(i == 0 && anyPromptNewline)) {
+                return SEPARATORS.get(i);
+            }
+        }
+        return FALLBACK_SEPARATOR;
+    }
+
+    private void completionPrefixFinding() {
+        if (completionPrefix == null || completionPrefix.length() < MIN_COMPLETION_PREFIX || allCompletionsSame
+                || !v.enabled("completion_prefix")) {
+            return;
+        }
+        boolean apply = v.applies(Repair.REMOVE_COMPLETION_PREFIX);
+        stripCompletionPrefix = apply ? completionPrefix : null;
+        findings.add(Finding.dataset("completion_prefix", Severity.WARNING, "every completion starts with "
+                + ValidationReport.visible(completionPrefix) + "; a completion should hold only the output",
+                "remove the prefix from the completions").withRepair(Repair.REMOVE_COMPLETION_PREFIX, apply));
+    }
+
+    private void completionSuffixFinding() {
+        if (!v.enabled("completion_suffix") || completionSuffix == null) {
+            return;
+        }
+        if (allCompletionsSame) {
+            findings.add(Finding.dataset("identical_completions", Severity.ERROR, "all completions are identical: "
+                    + ValidationReport.visible(firstCompletion), "make the completions differ, otherwise the model"
+                    + " will just repeat this one"));
+            return;
+        }
+        String suggested = suggestedStop();
+        if (!completionSuffix.isEmpty()) {
+            String msg = "every completion ends with the stop sequence " + ValidationReport.visible(completionSuffix);
+            if (completionSuffix.length() > LONG_XFIX) {
+                msg += "; it is very long, consider a shorter one such as " + ValidationReport.visible(suggested);
+            }
+            findings.add(Finding.dataset("completion_suffix", Severity.INFO, msg, null));
+            return;
+        }
+        boolean apply = v.applies(Repair.ADD_STOP_SEQUENCE);
+        addStop = apply ? suggested : null;
+        findings.add(Finding.dataset("missing_stop_sequence", Severity.WARNING, "the completions do not end with a"
+                + " common ending; one makes it clear to the model where to stop",
+                "end every completion with " + ValidationReport.visible(suggested) + " and pass it as stop at"
+                        + " inference time").withRepair(Repair.ADD_STOP_SEQUENCE, apply));
+    }
+
+    private String suggestedStop() {
+        for (int i = 0; i < STOPS.size(); i++) {
+            if (!stopUsed[i]) {
+                return STOPS.get(i);
+            }
+        }
+        return FALLBACK_STOP;
+    }
+
+    // ---------------------------------------------------------------- pass 2: repair, count, split, output
+
+    private void emit() {
+        userChecks = v.checks().stream().map(s -> (Check) s.get()).toList();
+        Map<String, Long> strata = new HashMap<>();
+        boolean stratify = task == TaskType.CLASSIFICATION && !classesOverflow;
+        Split.Assigner assigner = v.validationFraction() > 0 ? Split.of(v.validationFraction(), v.seed())
+                .assigner(stratify ? classes : Map.of("", keptEstimate())) : null;
+        TokenCounter counter = TokenCounter.forModel(model);
+        List<Example> batch = new ArrayList<>(BATCH);
+        List<String> batchStrata = new ArrayList<>(BATCH);
+        BitSet batchRepaired = new BitSet(BATCH);
+        try (Stream<Example> s = dataset.stream(issue -> { })) {
+            s.forEach(e -> {
+                long ord = ordinal++;
+                Example out = repairOrDrop(e, ord);
+                if (out == null) {
+                    return;
+                }
+                batch.add(out);
+                batchStrata.add(stratify ? Split.completionClass(e) : "");
+                if (out != e) {
+                    batchRepaired.set(batch.size() - 1);
+                }
+                if (batch.size() == BATCH) {
+                    flush(batch, batchStrata, batchRepaired, counter, assigner);
+                }
+            });
+        }
+        flush(batch, batchStrata, batchRepaired, counter, assigner);
+        if (repeatedSeparator > 0 && v.enabled("prompt_suffix")) {
+            findings.add(Finding.dataset("repeated_separator", Severity.WARNING, repeatedSeparator
+                    + " prompt(s) contain the separator more than once", "make the separator unique to the end of the prompt"));
+        }
+        if (repeatedStop > 0 && v.enabled("completion_suffix")) {
+            findings.add(Finding.dataset("repeated_stop_sequence", Severity.WARNING, repeatedStop
+                    + " completion(s) contain the stop sequence before their end; generation would stop there",
+                    "use a stop sequence that appears only at the end"));
+        }
+        for (Check c : userChecks) {
+            c.complete(findings::add);
+        }
+    }
+
+    /** Kept examples expected in pass 2 (for an unstratified split): pass 1's count less planned drops. */
+    private long keptEstimate() {
+        long n = examples;
+        if (v.applies(Repair.DROP_INVALID)) {
+            n -= invalidExamples + (examples - typeCounts[majorityType]);
+        }
+        if (v.applies(Repair.REMOVE_DUPLICATES) && v.enabled("duplicate")) {
+            n -= duplicates;
+        }
+        return Math.max(0, n);
+    }
+
+    private Example repairOrDrop(Example e, long ord) {
+        boolean drop = false;
+        if (v.applies(Repair.DROP_INVALID)) {
+            drop = typeIndex(e) != majorityType || exampleErrors(e, null) > 0;
+        }
+        if (!drop && v.applies(Repair.REMOVE_DUPLICATES) && v.enabled("duplicate")) {
+            drop = firstByHash.putIfAbsent(hash(e), -2) != occurrence(e.line(), ord);
+        }
+        if (drop) {
+            droppedByRepair++;
+            return null;
+        }
+        if (e instanceof Example.PromptCompletion pc) {
+            String p = pc.prompt();
+            String c = pc.completion();
+            if (lowerPrompts) {
+                p = p.toLowerCase(Locale.ROOT);
+            }
+            if (lowerCompletions) {
+                c = c.toLowerCase(Locale.ROOT);
+            }
+            if (stripPromptPrefix != null && p.startsWith(stripPromptPrefix)) {
+                p = p.substring(stripPromptPrefix.length());
+            }
+            if (stripCompletionPrefix != null && c.startsWith(stripCompletionPrefix)) {
+                c = c.substring(stripCompletionPrefix.length());
+                if (stripCompletionPrefix.startsWith(" ") && !c.startsWith(" ")) {
+                    c = " " + c;
+                }
+            }
+            if (addSeparator != null) {
+                p = p + addSeparator;
+            } else if (!promptSuffix.isEmpty() && p.length() > promptSuffix.length()
+                    && p.substring(0, p.length() - promptSuffix.length()).contains(promptSuffix)) {
+                repeatedSeparator++;
+            }
+            if (addSpace && !c.startsWith(" ")) {
+                c = " " + c;
+            }
+            if (addStop != null) {
+                c = c + addStop;
+            } else if (completionSuffix != null && !completionSuffix.isEmpty() && task == TaskType.CONDITIONAL_GENERATION
+                    && c.length() > completionSuffix.length()
+                    && c.substring(0, c.length() - completionSuffix.length()).contains(completionSuffix)) {
+                repeatedStop++;
+            }
+            if (!p.equals(pc.prompt()) || !c.equals(pc.completion())) {
+                return pc.with(p, c);
+            }
+        }
+        return e;
+    }
+
+    private void flush(List<Example> batch, List<String> strata, BitSet changed, TokenCounter counter,
+                       Split.Assigner assigner) {
+        if (batch.isEmpty()) {
+            return;
+        }
+        int[] tokens = new int[batch.size()];
+        IntStream.range(0, batch.size()).parallel().forEach(i -> tokens[i] = counter.count(batch.get(i)));
+        for (int i = 0; i < batch.size(); i++) {
+            Example e = batch.get(i);
+            int t = tokens[i];
+            if (t > model.contextTokens() && v.enabled("too_long")) {
+                boolean apply = v.applies(Repair.DROP_LONG);
+                findings.add(Finding.at(e.line(), "too_long", Severity.ERROR, null, "the example has " + t
+                        + " tokens, more than the " + model.contextTokens() + " of " + model.name(),
+                        "shorten or split it").withRepair(Repair.DROP_LONG, apply));
+                if (apply) {
+                    droppedByRepair++;
+                    continue;
+                }
+            }
+            for (Check c : userChecks) {
+                c.inspect(e, findings::add);
+            }
+            kept++;
+            if (changed.get(i)) {
+                repaired++;
+            }
+            tokensTotal += t;
+            tokensMax = Math.max(tokensMax, t);
+            boolean toValidation = assigner != null && assigner.toValidation(strata.get(i));
+            if (toValidation) {
+                validation++;
+                if (output != null) {
+                    output.validation(e);
+                }
+            } else {
+                training++;
+                tokensTraining += t;
+                tokensTrainingCapped += Math.min(t, model.contextTokens());
+                if (output != null) {
+                    output.training(e);
+                }
+            }
+        }
+        batch.clear();
+        strata.clear();
+        changed.clear();
+    }
+
+    // ---------------------------------------------------------------- report
+
+    private ValidationReport report() {
+        String format = examples == 0 ? "none"
+                : typeCounts[majorityType] < examples ? "mixed" : TYPE_NAMES[majorityType];
+        Optional<CostEstimate> estimate = training == 0 ? Optional.empty()
+                : Optional.of(CostEstimate.of(model, training, tokensTrainingCapped, v.epochs()));
+        boolean completionData = majorityType == 0 && pcValid > 0 && !allPromptsSame;
+        Optional<String> separator = !completionData || task == TaskType.OPEN_ENDED_GENERATION ? Optional.empty()
+                : Optional.ofNullable(addSeparator != null ? addSeparator : emptyToNull(promptSuffix));
+        Optional<String> stop = majorityType != 0 || pcValid == 0 || allCompletionsSame
+                || task != TaskType.CONDITIONAL_GENERATION ? Optional.empty()
+                : Optional.ofNullable(addStop != null ? addStop : emptyToNull(completionSuffix));
+        Map<String, Long> classMap = new LinkedHashMap<>();
+        if (task == TaskType.CLASSIFICATION) {
+            sortedClasses().forEach(e -> classMap.put(e.getKey(), e.getValue()));
+        }
+        List<Finding> sorted = new ArrayList<>(findings.listed());
+        sorted.sort(Comparator.naturalOrder());
+        DatasetFormat fileFormat = dataset.file().isPresent() ? dataset.format() : DatasetFormat.JSONL;
+        return new ValidationReport(dataset.file(), fileFormat, format, model, task,
+                new ValidationReport.Counts(records, unreadable, kept, repaired, records - kept, training, validation),
+                new ValidationReport.Tokens(tokensTotal, tokensTraining, tokensMax,
+                        kept == 0 ? 0 : (double) tokensTotal / kept),
+                estimate, separator, stop, classMap, sorted, findings.counts(), findings.blocking(), v.repairs(),
+                Optional.empty(), Optional.empty());
+    }
+
+    private static String emptyToNull(String s) {
+        return s == null || s.isEmpty() ? null : s;
+    }
+
+    /** Findings of one run: all counted, a bounded number per code listed. */
+    static final class Findings {
+        private final int maxPerCode;
+        private final List<Finding> listed = new ArrayList<>();
+        private final Map<String, Long> counts = new HashMap<>();
+        private long blocking;
+
+        Findings(Validator v) {
+            this.maxPerCode = v.maxFindingsPerCode();
+        }
+
+        void add(Finding f) {
+            long n = counts.merge(f.code(), 1L, Long::sum);
+            if (f.blocking()) {
+                blocking++;
+            }
+            if (n <= maxPerCode) {
+                listed.add(f);
+            }
+        }
+
+        List<Finding> listed() {
+            return listed;
+        }
+
+        Map<String, Long> counts() {
+            return counts;
+        }
+
+        long blocking() {
+            return blocking;
+        }
+    }
+}

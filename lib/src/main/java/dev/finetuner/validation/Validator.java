@@ -1,0 +1,274 @@
+package dev.finetuner.validation;
+
+import dev.finetuner.dataset.Dataset;
+import dev.finetuner.dataset.DatasetWriter;
+import dev.finetuner.dataset.Example;
+import dev.finetuner.model.BaseModel;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.Set;
+import java.util.function.Supplier;
+
+/**
+ * Validates a dataset for fine-tuning and, when asked, repairs it: every check of
+ * {@code openai tools fine_tunes.prepare_data}, the chat checks of OpenAI's data-preparation cookbook
+ * and the file checks of together.ai's {@code check_file}, plus your own {@link Check}s. It reads the
+ * dataset twice (statistics first, then repairs, token counts and output), streaming, so a file of any
+ * size is validated in bounded memory.
+ *
+ * <pre>{@code
+ * ValidationReport report = Validator.standard().validate(Dataset.read(Path.of("helpdesk.csv")));
+ * ValidationReport prepared = Validator.builder().model("davinci-002").repair(Repair.RECOMMENDED)
+ *         .validationFraction(0.2).seed(42).build()
+ *         .prepare(Dataset.read(Path.of("helpdesk.csv")), Path.of("out"));
+ * }</pre>
+ *
+ * <p>Defaults: the model is inferred from the data ({@code davinci-002} for prompt/completion,
+ * {@code gpt-4o-mini-2024-07-18} for chat and preference), no repair, no validation split, seed
+ * {@value #DEFAULT_SEED}, epochs "auto", at most {@value #DEFAULT_MAX_FINDINGS_PER_CODE} listed
+ * findings per code (all are counted). Instances are immutable and thread-safe.
+ */
+public final class Validator {
+    /** Findings listed per code; the rest are counted. */
+    public static final int DEFAULT_MAX_FINDINGS_PER_CODE = 100;
+    /** The seed of the train/validation split. */
+    public static final long DEFAULT_SEED = 42;
+    /** Fewest examples the fine-tuning API accepts. */
+    public static final int MIN_EXAMPLES = 10;
+    /** Below this many examples, prepare_data advises collecting more. */
+    public static final int RECOMMENDED_EXAMPLES = 100;
+
+    private final Optional<String> model;
+    private final Set<Repair> repairs;
+    private final Set<String> disabled;
+    private final List<Supplier<? extends Check>> checks;
+    private final double validationFraction;
+    private final long seed;
+    private final OptionalInt epochs;
+    private final int maxFindingsPerCode;
+
+    private Validator(Builder b) {
+        this.model = Optional.ofNullable(b.model);
+        this.repairs = Set.copyOf(b.repairs);
+        this.disabled = Set.copyOf(b.disabled);
+        this.checks = List.copyOf(b.checks);
+        this.validationFraction = b.validationFraction;
+        this.seed = b.seed;
+        this.epochs = b.epochs;
+        this.maxFindingsPerCode = b.maxFindingsPerCode;
+    }
+
+    /** A validator with the defaults: report only, no repair. */
+    public static Validator standard() {
+        return builder().build();
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** A builder holding this validator's settings. */
+    public Builder toBuilder() {
+        Builder b = new Builder();
+        b.model = model.orElse(null);
+        b.repairs = EnumSet.noneOf(Repair.class);
+        b.repairs.addAll(repairs);
+        b.disabled.addAll(disabled);
+        b.checks.addAll(checks);
+        b.validationFraction = validationFraction;
+        b.seed = seed;
+        b.epochs = epochs;
+        b.maxFindingsPerCode = maxFindingsPerCode;
+        return b;
+    }
+
+    /** The repairs this validator applies. */
+    public Set<Repair> repairs() {
+        return repairs;
+    }
+
+    /** Validates, and repairs in memory if repairs are set, without writing anything. */
+    public ValidationReport validate(Dataset dataset) {
+        return validate(dataset, null);
+    }
+
+    /**
+     * Validates and hands every kept (and repaired) example, in source order, to {@code output}.
+     *
+     * @param output receives the examples; null to only report
+     */
+    public ValidationReport validate(Dataset dataset, Output output) {
+        Objects.requireNonNull(dataset, "dataset");
+        return new ValidationRun(this, dataset, output).run();
+    }
+
+    /**
+     * Validates, repairs, splits and writes {@code <name>_prepared_train.jsonl} (and
+     * {@code <name>_prepared_valid.jsonl} when a validation fraction is set) into {@code outDir}.
+     * Files are written even when the report is not ready, so that they can be inspected.
+     */
+    public ValidationReport prepare(Dataset dataset, Path outDir) {
+        Objects.requireNonNull(outDir, "outDir");
+        String base = dataset.file().map(p -> p.getFileName().toString().replaceFirst("\\.[^.]*$", ""))
+                .orElse("dataset");
+        Path train = outDir.resolve(base + "_prepared_train.jsonl");
+        Path valid = validationFraction > 0 ? outDir.resolve(base + "_prepared_valid.jsonl") : null;
+        ValidationReport r;
+        try (DatasetWriter t = DatasetWriter.open(train); DatasetWriter v = valid == null ? null : DatasetWriter.open(valid)) {
+            r = validate(dataset, new Output() {
+                @Override
+                public void training(Example e) {
+                    t.write(e);
+                }
+
+                @Override
+                public void validation(Example e) {
+                    v.write(e);
+                }
+            });
+        }
+        return new ValidationReport(r.file(), r.fileFormat(), r.exampleFormat(), r.model(), r.task(), r.counts(),
+                r.tokens(), r.estimate(), r.separator(), r.stopSequence(), r.classes(), r.findings(),
+                r.findingCounts(), r.errorCount(), r.repairs(), Optional.of(train), Optional.ofNullable(valid));
+    }
+
+    /** Receives the examples validation keeps, each once, in source order. */
+    public interface Output {
+        /** An example for the training file. */
+        void training(Example example);
+
+        /** An example for the validation file. */
+        void validation(Example example);
+    }
+
+    Optional<String> model() {
+        return model;
+    }
+
+    boolean enabled(String code) {
+        return !disabled.contains(code);
+    }
+
+    boolean applies(Repair r) {
+        return repairs.contains(r);
+    }
+
+    List<Supplier<? extends Check>> checks() {
+        return checks;
+    }
+
+    double validationFraction() {
+        return validationFraction;
+    }
+
+    long seed() {
+        return seed;
+    }
+
+    OptionalInt epochs() {
+        return epochs;
+    }
+
+    int maxFindingsPerCode() {
+        return maxFindingsPerCode;
+    }
+
+    @Override
+    public String toString() {
+        return "Validator[model=" + model.orElse("inferred") + ", repairs=" + repairs + ", disabled=" + disabled
+                + ", checks=" + checks.size() + ", validationFraction=" + validationFraction + ", seed=" + seed + "]";
+    }
+
+    /** Builds a {@link Validator}; setters reject bad values at once. */
+    public static final class Builder {
+        private String model;
+        private Set<Repair> repairs = EnumSet.noneOf(Repair.class);
+        private final Set<String> disabled = new LinkedHashSet<>();
+        private final List<Supplier<? extends Check>> checks = new ArrayList<>();
+        private double validationFraction;
+        private long seed = DEFAULT_SEED;
+        private OptionalInt epochs = OptionalInt.empty();
+        private int maxFindingsPerCode = DEFAULT_MAX_FINDINGS_PER_CODE;
+
+        private Builder() {
+        }
+
+        /** The model to check against (context, encoding, format, price); any name {@link BaseModel#resolve} takes. */
+        public Builder model(String name) {
+            BaseModel.resolve(name); // rejects blank names now
+            this.model = name.trim();
+            return this;
+        }
+
+        /** The repairs to apply, e.g. {@link Repair#RECOMMENDED}. */
+        public Builder repair(Set<Repair> repairs) {
+            this.repairs = EnumSet.noneOf(Repair.class);
+            this.repairs.addAll(Objects.requireNonNull(repairs, "repairs"));
+            return this;
+        }
+
+        /** The repairs to apply. */
+        public Builder repair(Repair... repairs) {
+            return repair(Set.of(repairs));
+        }
+
+        /** Turns off the built-in checks with these finding codes (and the repairs tied to them). */
+        public Builder disable(String... codes) {
+            for (String c : codes) {
+                disabled.add(Objects.requireNonNull(c, "code").toLowerCase(Locale.ROOT));
+            }
+            return this;
+        }
+
+        /** Adds a check of your own; the supplier makes a fresh instance for every validation. */
+        public Builder check(Supplier<? extends Check> check) {
+            checks.add(Objects.requireNonNull(check, "check"));
+            return this;
+        }
+
+        /** The share of examples (per class, for classification) held out for validation, in [0, 1). */
+        public Builder validationFraction(double fraction) {
+            if (!(fraction >= 0 && fraction < 1)) {
+                throw new IllegalArgumentException("validation fraction must be in [0, 1), was " + fraction);
+            }
+            this.validationFraction = fraction;
+            return this;
+        }
+
+        /** The seed of the train/validation split. */
+        public Builder seed(long seed) {
+            this.seed = seed;
+            return this;
+        }
+
+        /** The epochs to estimate the cost for (1..50); unset means the API's "auto". */
+        public Builder epochs(int epochs) {
+            if (epochs < 1 || epochs > 50) {
+                throw new IllegalArgumentException("epochs must be 1..50, was " + epochs);
+            }
+            this.epochs = OptionalInt.of(epochs);
+            return this;
+        }
+
+        /** How many findings of one code are listed in the report (all are counted). */
+        public Builder maxFindingsPerCode(int max) {
+            if (max < 1) {
+                throw new IllegalArgumentException("maxFindingsPerCode must be >= 1, was " + max);
+            }
+            this.maxFindingsPerCode = max;
+            return this;
+        }
+
+        public Validator build() {
+            return new Validator(this);
+        }
+    }
+}

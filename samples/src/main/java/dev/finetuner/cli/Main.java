@@ -1,0 +1,31 @@
+package dev.finetuner.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * The {@code finetuner} command line: the legacy {@code openai} fine-tuning workflow, one command each,
+ * with no interactive prompts. Exit codes: 0 success, 1 the work could not be done (e.g. the data is
+ * not ready), 2 a usage error.
+ */
+@Command(name = "finetuner", mixinStandardHelpOptions = true, version = "finetuner 0.1.0",
+        description = "Prepare data for, run and use OpenAI fine-tunes.",
+        subcommands = {PrepareCommand.class, CommandLine.HelpCommand.class})
+public final class Main implements Runnable {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    public static void main(String[] args) {
+        System.exit(commandLine().execute(args));
+    }
+
+    /** The configured command line, for tests: {@code commandLine().execute("prepare", "x.csv")}. */
+    public static CommandLine commandLine() {
+        return new CommandLine(new Main());
+    }
+
+    @Override
+    public void run() {
+        throw new CommandLine.ParameterException(spec.commandLine(), "name a command, e.g. prepare FILE");
+    }
+}

@@ -1,0 +1,96 @@
+package dev.finetuner.cli;
+
+import dev.finetuner.DatasetException;
+import dev.finetuner.dataset.Dataset;
+import dev.finetuner.dataset.DatasetOptions;
+import dev.finetuner.validation.Repair;
+import dev.finetuner.validation.ValidationReport;
+import dev.finetuner.validation.Validator;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+
+/** {@code finetuner prepare FILE}: what {@code openai tools fine_tunes.prepare_data} did, without questions. */
+@Command(name = "prepare", mixinStandardHelpOptions = true,
+        description = {"Check a dataset (CSV, TSV, XLSX, JSON, JSONL) for fine-tuning and, with --repair, fix it.",
+                "Writes <name>_prepared_train.jsonl (and _valid.jsonl with --split) into --out when given.",
+                "Exit code: 0 ready, 1 not ready, 2 usage error."})
+final class PrepareCommand implements Callable<Integer> {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Parameters(index = "0", paramLabel = "FILE", description = "the dataset file")
+    Path file;
+
+    @Option(names = {"-m", "--model"}, paramLabel = "MODEL",
+            description = "model to check against (default: inferred; legacy names like curie resolve)")
+    String model;
+
+    @Option(names = "--repair", description = "apply the recommended repairs: separator, leading space, stop "
+            + "sequence, duplicates, invalid and over-long examples")
+    boolean repair;
+
+    @Option(names = "--repair-all", description = "also lower-case mostly upper-case text and remove common prefixes")
+    boolean repairAll;
+
+    @Option(names = "--split", paramLabel = "FRACTION", description = "hold out this share for validation, e.g. 0.2")
+    double split;
+
+    @Option(names = "--seed", description = "seed of the split (default: ${DEFAULT-VALUE})", defaultValue = "42")
+    long seed;
+
+    @Option(names = "--epochs", description = "epochs to estimate the cost for (default: the API's auto rule)")
+    Integer epochs;
+
+    @Option(names = "--out", paramLabel = "DIR", description = "write the prepared JSONL file(s) here")
+    Path out;
+
+    @Option(names = "--prompt-column", description = "column/key holding the prompt (default: ${DEFAULT-VALUE})",
+            defaultValue = DatasetOptions.DEFAULT_PROMPT_COLUMN)
+    String promptColumn;
+
+    @Option(names = "--completion-column", description = "column/key holding the completion (default: ${DEFAULT-VALUE})",
+            defaultValue = DatasetOptions.DEFAULT_COMPLETION_COLUMN)
+    String completionColumn;
+
+    @Option(names = "--json", description = "print the report as one JSON object")
+    boolean json;
+
+    @Override
+    public Integer call() {
+        PrintWriter stdout = spec.commandLine().getOut();
+        Validator.Builder b = Validator.builder().seed(seed);
+        try {
+            if (model != null) {
+                b.model(model);
+            }
+            if (split > 0) {
+                b.validationFraction(split);
+            }
+            if (epochs != null) {
+                b.epochs(epochs);
+            }
+            b.repair(repairAll ? Repair.ALL : repair ? Repair.RECOMMENDED : Repair.NONE);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+        }
+        Validator validator = b.build();
+        ValidationReport report;
+        try {
+            Dataset dataset = Dataset.read(file, DatasetOptions.builder()
+                    .promptColumn(promptColumn).completionColumn(completionColumn).build());
+            report = out != null ? validator.prepare(dataset, out) : validator.validate(dataset);
+        } catch (DatasetException e) {
+            spec.commandLine().getErr().println("error: " + e.getMessage());
+            return 2;
+        }
+        stdout.print(json ? report.toJson() + System.lineSeparator() : report.toText());
+        stdout.flush();
+        return report.isReady() ? 0 : 1;
+    }
+}
