@@ -2,23 +2,33 @@ package dev.finetuner.internal;
 
 /**
  * A 64-bit hash of text, good enough that a million distinct examples collide with odds of about one
- * in ten million: duplicate detection holds these instead of the texts.
+ * in ten million: duplicate detection holds these instead of the texts. A polynomial hash modulo
+ * 2^64, four characters a step so that the multiplications do not wait on each other, finished with
+ * murmur3's fmix64.
  */
 public final class Hash64 {
+    private static final long M = 0x9E3779B97F4A7C15L | 1;
+    private static final long M2 = M * M;
+    private static final long M3 = M2 * M;
+    private static final long M4 = M3 * M;
     private long h = 0xCBF29CE484222325L;
 
-    /** Adds a text, and a separator so that ("ab","c") and ("a","bc") differ. */
+    /** Adds a text, and its length, so that ("ab","c") and ("a","bc") differ. */
     public Hash64 add(CharSequence s) {
         long x = h;
         int n = s.length();
-        for (int i = 0; i < n; i++) {
-            x = (x ^ s.charAt(i)) * 0x100000001B3L;
+        int i = 0;
+        for (; i + 4 <= n; i += 4) {
+            x = x * M4 + s.charAt(i) * M3 + s.charAt(i + 1) * M2 + s.charAt(i + 2) * M + s.charAt(i + 3);
         }
-        h = (x ^ 0xFFFF) * 0x100000001B3L;
+        for (; i < n; i++) {
+            x = x * M + s.charAt(i);
+        }
+        h = x * M + n + 0x1_0000_0000L;
         return this;
     }
 
-    /** The hash, finalised (murmur3's fmix64 spreads FNV's weak low bits). */
+    /** The hash, finalised. */
     public long value() {
         long x = h;
         x ^= x >>> 33;

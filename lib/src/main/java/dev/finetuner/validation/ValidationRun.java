@@ -8,6 +8,7 @@ import dev.finetuner.dataset.ReadIssue;
 import dev.finetuner.dataset.Split;
 import dev.finetuner.internal.Hash64;
 import dev.finetuner.internal.LongLongMap;
+import dev.finetuner.internal.Prefetcher;
 import dev.finetuner.model.BaseModel;
 import dev.finetuner.model.ExampleFormat;
 
@@ -23,7 +24,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.stream.IntStream;
-import java.util.stream.Stream;
 
 /** One validation of one dataset: the two passes and the report. Not thread-safe; used once. */
 final class ValidationRun {
@@ -55,7 +55,10 @@ final class ValidationRun {
     private long examples;
     private final long[] typeCounts = new long[3];
     private final long[] typeFirstLine = {-1, -1, -1};
+    /** Example hash to the line of its first occurrence: duplicates are found without holding texts. */
     private final LongLongMap firstByHash = new LongLongMap(1 << 12);
+    /** Ordinals of examples that repeat an earlier one: pass 2 drops these without hashing again. */
+    private final BitSet repeats = new BitSet();
     private long duplicates;
     private long invalidExamples;
     private final Set<String> extraColumns = new LinkedHashSet<>();
@@ -124,9 +127,21 @@ final class ValidationRun {
     // ---------------------------------------------------------------- pass 1: statistics
 
     private void analyse() {
-        try (Stream<Example> s = dataset.stream(this::readIssue)) {
-            s.forEach(this::analyse);
+        try (Prefetcher<Example> in = read()) {
+            while (in.hasNext()) {
+                Object o = in.next();
+                if (o instanceof Example e) {
+                    analyse(e);
+                } else {
+                    readIssue((ReadIssue) o);
+                }
+            }
         }
+    }
+
+    /** Reads the dataset on another thread, so parsing overlaps with checking and counting. */
+    private Prefetcher<Example> read() {
+        return new Prefetcher<>("finetuner-read", events -> dataset.stream(events::accept));
     }
 
     private void readIssue(ReadIssue issue) {
@@ -172,11 +187,12 @@ final class ValidationRun {
         if (invalid) {
             invalidExamples++;
         }
-        long first = firstByHash.putIfAbsent(hash(e), occurrence(e.line(), ord));
+        long first = firstByHash.putIfAbsent(hash(e), e.line());
         if (first >= 0) {
             duplicates++;
+            repeats.set(Math.toIntExact(ord));
             if (v.enabled("duplicate")) {
-                long firstLine = first >>> 24;
+                long firstLine = first;
                 findings.add(Finding.at(e.line(), "duplicate", Severity.WARNING, null,
                         "the same example as " + (firstLine > 0 ? "line " + firstLine : "an earlier one"),
                         "remove the repeated example")
@@ -188,13 +204,6 @@ final class ValidationRun {
         }
     }
 
-    /**
-     * Where an example occurs, in one long: its line (to name it) and its ordinal (lines need not be
-     * unique: a one-line JSON array, or examples made in memory), so that pass 2 recognises the first.
-     */
-    private static long occurrence(long line, long ord) {
-        return (line << 24) | (ord & 0xFFFFFF);
-    }
 
     private void aggregate(Example e) {
         if (e instanceof Example.PromptCompletion pc) {
@@ -257,7 +266,10 @@ final class ValidationRun {
         long lower = 0;
         for (int i = 0; i < s.length(); i++) {
             char ch = s.charAt(i);
-            if (Character.isUpperCase(ch)) {
+            if (ch < 128) { // the common case, without the Unicode tables
+                upper += (ch - 'A') >>> 31 == 0 && ch <= 'Z' ? 1 : 0;
+                lower += (ch - 'a') >>> 31 == 0 && ch <= 'z' ? 1 : 0;
+            } else if (Character.isUpperCase(ch)) {
                 upper++;
             } else if (Character.isLowerCase(ch)) {
                 lower++;
@@ -323,7 +335,7 @@ final class ValidationRun {
      * is not null. Returns how many there were.
      */
     int exampleErrors(Example e, Findings out) {
-        List<Finding> found = new ArrayList<>(2);
+        List<Finding> found = new ArrayList<>(0);
         long line = e.line();
         if (e instanceof Example.PromptCompletion pc) {
             if (pc.completion().isBlank() && v.enabled("empty_completion")) {
@@ -679,12 +691,15 @@ final class ValidationRun {
         List<Example> batch = new ArrayList<>(BATCH);
         List<String> batchStrata = new ArrayList<>(BATCH);
         BitSet batchRepaired = new BitSet(BATCH);
-        try (Stream<Example> s = dataset.stream(issue -> { })) {
-            s.forEach(e -> {
+        try (Prefetcher<Example> in = read()) {
+            while (in.hasNext()) {
+                if (!(in.next() instanceof Example e)) {
+                    continue; // read issues were reported by the first pass
+                }
                 long ord = ordinal++;
                 Example out = repairOrDrop(e, ord);
                 if (out == null) {
-                    return;
+                    continue;
                 }
                 batch.add(out);
                 batchStrata.add(stratify ? Split.completionClass(e) : "");
@@ -694,7 +709,7 @@ final class ValidationRun {
                 if (batch.size() == BATCH) {
                     flush(batch, batchStrata, batchRepaired, counter, assigner);
                 }
-            });
+            }
         }
         flush(batch, batchStrata, batchRepaired, counter, assigner);
         if (repeatedSeparator > 0 && v.enabled("prompt_suffix")) {
@@ -729,7 +744,7 @@ final class ValidationRun {
             drop = typeIndex(e) != majorityType || exampleErrors(e, null) > 0;
         }
         if (!drop && v.applies(Repair.REMOVE_DUPLICATES) && v.enabled("duplicate")) {
-            drop = firstByHash.putIfAbsent(hash(e), -2) != occurrence(e.line(), ord);
+            drop = repeats.get(Math.toIntExact(ord));
         }
         if (drop) {
             droppedByRepair++;
