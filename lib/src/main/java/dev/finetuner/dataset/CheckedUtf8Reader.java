@@ -5,6 +5,7 @@ import java.io.InputStream;
 import java.io.Reader;
 import java.nio.ByteBuffer;
 import java.nio.CharBuffer;
+import java.util.ArrayDeque;
 import java.nio.charset.CharsetDecoder;
 import java.nio.charset.CoderResult;
 import java.nio.charset.CodingErrorAction;
@@ -19,7 +20,8 @@ import java.util.function.Consumer;
  */
 final class CheckedUtf8Reader extends Reader {
     private final InputStream in;
-    private final Consumer<ReadIssue> issues;
+    /** Notes on lines decoded ahead of the parser; released in order as the parser reaches them. */
+    private final ArrayDeque<ReadIssue> pending = new ArrayDeque<>();
     private final CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()
             .onMalformedInput(CodingErrorAction.REPORT)
             .onUnmappableCharacter(CodingErrorAction.REPORT);
@@ -30,9 +32,8 @@ final class CheckedUtf8Reader extends Reader {
     private long line = 1;
     private long lastReportedLine;
 
-    CheckedUtf8Reader(InputStream in, Consumer<ReadIssue> issues) {
+    CheckedUtf8Reader(InputStream in) {
         this.in = in;
-        this.issues = issues;
         bytes.flip();
         chars.flip();
     }
@@ -118,7 +119,7 @@ final class CheckedUtf8Reader extends Reader {
         }
         if (at != lastReportedLine) {
             lastReportedLine = at;
-            issues.accept(ReadIssue.note("invalid_utf8", at, null,
+            pending.add(ReadIssue.note("invalid_utf8", at, null,
                     "bytes that are not valid UTF-8 were read as Latin-1; save the file as UTF-8 to be sure of the text"));
         }
     }
@@ -128,7 +129,7 @@ final class CheckedUtf8Reader extends Reader {
             first = false;
             if (chars.hasRemaining() && chars.get(chars.position()) == '\uFEFF') {
                 chars.get();
-                issues.accept(ReadIssue.note("bom", 1, null,
+                pending.add(ReadIssue.note("bom", 1, null,
                         "the file starts with a UTF-8 byte-order mark; it was removed"));
             }
         }
@@ -136,6 +137,13 @@ final class CheckedUtf8Reader extends Reader {
             if (chars.get(i) == '\n') {
                 line++;
             }
+        }
+    }
+
+    /** Hands over, in order, the notes on lines up to {@code line}. */
+    void release(long line, Consumer<ReadIssue> issues) {
+        while (!pending.isEmpty() && pending.peek().line() <= line) {
+            issues.accept(pending.poll());
         }
     }
 

@@ -114,8 +114,24 @@ public final class DatasetReader {
         if (Files.isDirectory(file)) {
             throw new DatasetException("not_a_file", file, 0, null, "is a directory; give the path of a dataset file");
         }
+        DatasetFormat ext = DatasetFormat.fromExtension(file.getFileName().toString());
         byte[] head;
-        try (InputStream in = Files.newInputStream(file)) {
+        try (InputStream in = new BufferedInputStream(Files.newInputStream(file), 1 << 16)) {
+            // skip a BOM and leading blank lines (of any length), then look at up to 64 KB of content
+            in.mark(3);
+            byte[] bom = in.readNBytes(3);
+            if (!(bom.length == 3 && (bom[0] & 0xff) == 0xEF && (bom[1] & 0xff) == 0xBB && (bom[2] & 0xff) == 0xBF)) {
+                in.reset();
+            }
+            int b;
+            do {
+                in.mark(1);
+                b = in.read();
+            } while (b >= 0 && Character.isWhitespace(b));
+            if (b < 0) {
+                return new Sniff(ext == null ? DatasetFormat.JSONL : ext, true);
+            }
+            in.reset();
             head = in.readNBytes(SNIFF_BYTES);
         } catch (NoSuchFileException e) {
             throw new DatasetException("file_not_found", file, 0, null,
@@ -125,27 +141,18 @@ public final class DatasetReader {
         } catch (IOException e) {
             throw new DatasetException("unreadable_file", file, 0, null, "cannot read the file: " + e, e);
         }
-        DatasetFormat ext = DatasetFormat.fromExtension(file.getFileName().toString());
         if (head.length >= 4 && head[0] == 'P' && head[1] == 'K' && head[2] == 3 && head[3] == 4) {
             return new Sniff(DatasetFormat.XLSX, false);
         }
         int i = 0;
-        if (head.length >= 3 && (head[0] & 0xff) == 0xEF && (head[1] & 0xff) == 0xBB && (head[2] & 0xff) == 0xBF) {
-            i = 3;
-        }
-        while (i < head.length && Character.isWhitespace(head[i])) {
-            i++;
-        }
-        if (i >= head.length) {
-            return new Sniff(ext == null ? DatasetFormat.JSONL : ext, true);
-        }
         if (head[i] == '[') {
             return new Sniff(DatasetFormat.JSON, false);
         }
         if (head[i] == '{') {
             return new Sniff(jsonOrJsonl(file, ext), false);
         }
-        if (ext == DatasetFormat.CSV || ext == DatasetFormat.TSV) {
+        if (ext != null && ext != DatasetFormat.XLSX) {
+            // a JSONL file whose first line is not an object is still JSONL: its other lines are read
             return new Sniff(ext, false);
         }
         int tabs = 0;
@@ -161,14 +168,15 @@ public final class DatasetReader {
     private static DatasetFormat jsonOrJsonl(Path file, DatasetFormat ext) {
         try (JsonParser p = JSON.getFactory().createParser(file.toFile())) {
             p.nextToken();
+            int startLine = p.currentTokenLocation().getLineNr();
             p.skipChildren();
             int endLine = p.currentLocation().getLineNr();
             boolean more = p.nextToken() != null;
             if (!more) {
-                return DatasetFormat.JSON;
+                return ext == DatasetFormat.JSONL && endLine == startLine ? DatasetFormat.JSONL : DatasetFormat.JSON;
             }
             // several root values: JSONL when the first one sat on one line, as JSONL requires
-            return endLine == 1 || ext == DatasetFormat.JSONL ? DatasetFormat.JSONL : DatasetFormat.JSON;
+            return endLine == startLine || ext == DatasetFormat.JSONL ? DatasetFormat.JSONL : DatasetFormat.JSON;
         } catch (IOException e) {
             return DatasetFormat.JSONL; // broken JSON: read line by line so the good lines survive
         }
@@ -227,18 +235,19 @@ public final class DatasetReader {
         }
     }
 
-    private static BufferedReader textReader(Path file, Consumer<ReadIssue> issues) throws IOException {
-        InputStream in = new BufferedInputStream(Files.newInputStream(file), 1 << 16);
-        return new BufferedReader(new CheckedUtf8Reader(in, issues), 1 << 16);
+    private static CheckedUtf8Reader decoder(Path file) throws IOException {
+        return new CheckedUtf8Reader(new BufferedInputStream(Files.newInputStream(file), 1 << 16));
     }
 
     private static final class JsonlIterator extends RecordIterator {
+        private final CheckedUtf8Reader decoder;
         private final BufferedReader reader;
         private long line;
 
         JsonlIterator(Path file, DatasetOptions options, Consumer<ReadIssue> issues) throws IOException {
             super(file, options, issues);
-            this.reader = textReader(file, issues);
+            this.decoder = decoder(file);
+            this.reader = new BufferedReader(decoder, 1 << 16);
         }
 
         @Override
@@ -246,6 +255,7 @@ public final class DatasetReader {
             String text;
             while ((text = reader.readLine()) != null) {
                 line++;
+                decoder.release(line, issues);
                 if (text.isBlank()) {
                     issues.accept(ReadIssue.note("empty_line", line, null, "empty line skipped"));
                     continue;
@@ -264,6 +274,7 @@ public final class DatasetReader {
                     return ex;
                 }
             }
+            decoder.release(Long.MAX_VALUE, issues);
             return null;
         }
 
@@ -274,6 +285,7 @@ public final class DatasetReader {
     }
 
     private static final class JsonIterator extends RecordIterator {
+        private final CheckedUtf8Reader decoder;
         private final JsonParser parser;
         private final ArrayDeque<Example> pending = new ArrayDeque<>();
         private boolean started;
@@ -281,7 +293,8 @@ public final class DatasetReader {
 
         JsonIterator(Path file, DatasetOptions options, Consumer<ReadIssue> issues) throws IOException {
             super(file, options, issues);
-            this.parser = JSON.getFactory().createParser(textReader(file, issues));
+            this.decoder = decoder(file);
+            this.parser = JSON.getFactory().createParser(decoder);
         }
 
         @Override
@@ -289,6 +302,15 @@ public final class DatasetReader {
             if (!pending.isEmpty()) {
                 return pending.poll();
             }
+            try {
+                return parseNext();
+            } finally {
+                decoder.release(pending.isEmpty() && parser.isClosed() ? Long.MAX_VALUE
+                        : parser.currentLocation().getLineNr(), issues);
+            }
+        }
+
+        private Example parseNext() throws IOException {
             try {
                 if (!started) {
                     started = true;
@@ -467,12 +489,14 @@ public final class DatasetReader {
         private static final CsvFactory CSV = CsvFactory.builder()
                 .streamReadConstraints(StreamReadConstraints.builder().maxStringLength(Integer.MAX_VALUE).build())
                 .build();
+        private final CheckedUtf8Reader decoder;
         private final CsvParser parser;
         private boolean headerRead;
 
         CsvIterator(Path file, DatasetOptions options, Consumer<ReadIssue> issues, char separator) throws IOException {
             super(file, options, issues);
-            this.parser = CSV.createParser(textReader(file, issues));
+            this.decoder = decoder(file);
+            this.parser = CSV.createParser(decoder);
             parser.setSchema(CsvSchema.emptySchema().withColumnSeparator(separator));
         }
 
@@ -484,6 +508,7 @@ public final class DatasetReader {
                 try {
                     JsonToken t = parser.nextToken();
                     if (t == null) {
+                        decoder.release(Long.MAX_VALUE, issues);
                         return null;
                     }
                     if (t != JsonToken.START_ARRAY) {
@@ -495,8 +520,11 @@ public final class DatasetReader {
                         }
                         cells.add(parser.getText());
                     }
+                    // the record ended on the line before the parser's position
+                    decoder.release(parser.currentLocation().getLineNr() - 1L, issues);
                 } catch (JsonProcessingException e) {
                     long at = e.getLocation() == null ? 0 : e.getLocation().getLineNr();
+                    decoder.release(at, issues);
                     issues.accept(ReadIssue.dropped("invalid_csv", at, null, "not valid CSV: " + e.getOriginalMessage()
                             + "; nothing after this point could be read"));
                     return null;

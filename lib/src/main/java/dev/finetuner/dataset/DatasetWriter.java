@@ -101,6 +101,7 @@ public final class DatasetWriter implements AutoCloseable {
                 messages(pref.preferred());
                 json.writeFieldName("non_preferred_output");
                 messages(pref.nonPreferred());
+                raw(pref.extras());
             }
             json.writeEndObject();
             written++;

@@ -31,7 +31,7 @@ public sealed interface Example permits Example.PromptCompletion, Example.Chat, 
         public PromptCompletion {
             Objects.requireNonNull(prompt, "prompt");
             Objects.requireNonNull(completion, "completion");
-            extras = Map.copyOf(Objects.requireNonNull(extras, "extras"));
+            extras = Examples.orderedCopy(extras);
             if (line < 0) {
                 throw new IllegalArgumentException("line must be >= 0: " + line);
             }
@@ -72,7 +72,7 @@ public sealed interface Example permits Example.PromptCompletion, Example.Chat, 
         public Chat {
             messages = List.copyOf(Objects.requireNonNull(messages, "messages"));
             Objects.requireNonNull(tools, "tools");
-            extras = Map.copyOf(Objects.requireNonNull(extras, "extras"));
+            extras = Examples.orderedCopy(extras);
             if (line < 0) {
                 throw new IllegalArgumentException("line must be >= 0: " + line);
             }
@@ -98,24 +98,34 @@ public sealed interface Example permits Example.PromptCompletion, Example.Chat, 
      * "non_preferred_output": [...]}}.
      *
      * @param line source line, 0 if made in memory
-     * @param input the conversation so far, as a chat example (its messages, tools and extras)
+     * @param input the conversation so far, as a chat example (its messages, tools and extras), at the same line
      * @param preferred the better answer's messages
      * @param nonPreferred the worse answer's messages
+     * @param extras other top-level keys (an {@code id}, ...) as raw JSON text, kept so that writing loses nothing
      */
-    record Preference(long line, Chat input, List<Message> preferred, List<Message> nonPreferred)
-            implements Example {
+    record Preference(long line, Chat input, List<Message> preferred, List<Message> nonPreferred,
+                      Map<String, String> extras) implements Example {
         public Preference {
             Objects.requireNonNull(input, "input");
             preferred = List.copyOf(Objects.requireNonNull(preferred, "preferred"));
             nonPreferred = List.copyOf(Objects.requireNonNull(nonPreferred, "nonPreferred"));
+            extras = Examples.orderedCopy(extras);
             if (line < 0) {
                 throw new IllegalArgumentException("line must be >= 0: " + line);
             }
+            if (input.line() != line) {
+                input = input.atLine(line);
+            }
+        }
+
+        /** An in-memory preference example with no other keys. */
+        public static Preference of(Chat input, Message preferred, Message nonPreferred) {
+            return new Preference(0, input, List.of(preferred), List.of(nonPreferred), Map.of());
         }
 
         @Override
         public Preference atLine(long newLine) {
-            return new Preference(newLine, input, preferred, nonPreferred);
+            return new Preference(newLine, input.atLine(newLine), preferred, nonPreferred, extras);
         }
     }
 }

@@ -19,7 +19,7 @@ public record Message(String role, Optional<String> content, Map<String, String>
     public Message {
         Objects.requireNonNull(role, "role");
         Objects.requireNonNull(content, "content");
-        extras = Map.copyOf(Objects.requireNonNull(extras, "extras"));
+        extras = Examples.orderedCopy(extras);
     }
 
     /** A message with text content and no other keys. */

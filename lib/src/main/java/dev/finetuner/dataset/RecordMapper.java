@@ -54,11 +54,18 @@ final class RecordMapper {
                         + "' key is missing; keys present: " + lowerToActual.values()));
                 return null;
             }
-            String prompt = text(node.get(p), line, p, issues);
-            String completion = text(node.get(c), line, c, issues);
+            List<ReadIssue> fieldIssues = new ArrayList<>(0);
+            String prompt = text(node.get(p), line, p, fieldIssues::add);
+            String completion = text(node.get(c), line, c, fieldIssues::add);
             if (prompt == null || completion == null) {
+                // one unreadable record, one issue: name every bad field in it
+                ReadIssue first = fieldIssues.stream().filter(ReadIssue::error).findFirst().orElseThrow();
+                String also = fieldIssues.stream().filter(i -> i != first && i.error())
+                        .map(i -> "; '" + i.field().orElse("?") + "' too: " + i.message()).reduce("", String::concat);
+                issues.accept(new ReadIssue(first.code(), true, line, first.field(), first.message() + also));
                 return null;
             }
+            fieldIssues.forEach(issues);
             Map<String, String> extras = new LinkedHashMap<>();
             node.fields().forEachRemaining(e -> {
                 if (!e.getKey().equals(p) && !e.getKey().equals(c)) {
@@ -190,7 +197,14 @@ final class RecordMapper {
         if (nonPreferred == null) {
             return null;
         }
-        return new Example.Preference(line, in, preferred, nonPreferred);
+        Map<String, String> extras = new LinkedHashMap<>();
+        node.fields().forEachRemaining(e -> {
+            switch (e.getKey()) {
+                case "input", "preferred_output", "non_preferred_output" -> { }
+                default -> extras.put(e.getKey(), e.getValue().toString());
+            }
+        });
+        return new Example.Preference(line, in, preferred, nonPreferred, extras);
     }
 
     private List<Message> output(JsonNode node, String key, long line, Consumer<ReadIssue> issues) {

@@ -104,7 +104,7 @@ public record BaseModel(
         }
         BaseModel alias = ALIASES.get(lower);
         if (alias != null) {
-            return new Resolution(name, alias.withName(name), Optional.empty());
+            return new Resolution(name, alias.withName(lower), Optional.empty());
         }
         if (lower.startsWith("ft:")) {
             // ft:BASE:org:suffix:id: a fine-tuned model used as the base of a further fine-tune
@@ -112,18 +112,25 @@ public record BaseModel(
             if (parts.length > 1) {
                 Resolution base = resolve(parts[1]);
                 if (base.model().known()) {
-                    return new Resolution(name, base.model().withName(name), Optional.empty());
+                    return new Resolution(name, base.model().withName(name), base.warning().map(w ->
+                            name + " is a fine-tune of " + parts[1] + ": " + w));
                 }
             }
         }
-        // prefix match for newer snapshots of a known family, e.g. gpt-4o-mini-2025-..: same format and encoding
+        // newer snapshots of a known family, e.g. gpt-4o-mini-2025-..: the longest family name that matches
+        BaseModel like = null;
+        int likeLength = -1;
         for (BaseModel m : CATALOGUE) {
             String family = m.name().replaceAll("-\\d{4}-\\d{2}-\\d{2}$", "");
-            if (m.format() == ExampleFormat.CHAT && lower.startsWith(family + "-")) {
-                return new Resolution(name, new BaseModel(name, m.format(), m.contextTokens(), m.encoding(),
-                        Optional.empty(), false), Optional.of(
-                        name + " is not in the catalogue; assuming it is like " + m.name() + " but its price is unknown"));
+            if (m.format() == ExampleFormat.CHAT && lower.startsWith(family + "-") && family.length() > likeLength) {
+                like = m;
+                likeLength = family.length();
             }
+        }
+        if (like != null) {
+            return new Resolution(name, new BaseModel(name, like.format(), like.contextTokens(), like.encoding(),
+                    Optional.empty(), false), Optional.of(
+                    name + " is not in the catalogue; assuming it is like " + like.name() + " but its price is unknown"));
         }
         ExampleFormat guess = lower.contains("gpt") ? ExampleFormat.CHAT : ExampleFormat.COMPLETION;
         return new Resolution(name, new BaseModel(name, guess, DEFAULT_CONTEXT_TOKENS, TokenEncoding.CL100K_BASE,

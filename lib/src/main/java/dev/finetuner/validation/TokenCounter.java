@@ -13,6 +13,7 @@ import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Counts tokens with a model's real encoding (jtokkit), and counts examples the way fine-tuning bills
@@ -32,8 +33,14 @@ public final class TokenCounter {
     private static final EncodingRegistry REGISTRY = Encodings.newLazyEncodingRegistry();
     private static final Map<TokenEncoding, TokenCounter> CACHE = new EnumMap<>(TokenEncoding.class);
 
+    /** Longer segments are rare and not worth remembering. */
+    private static final int MAX_SEGMENT = 32;
+    /** Bounds the cache (about 100 bytes an entry). */
+    private static final int MAX_CACHED_SEGMENTS = 200_000;
+
     private final TokenEncoding encodingName;
     private final Encoding encoding;
+    private final ConcurrentHashMap<String, Integer> cache = new ConcurrentHashMap<>();
 
     private TokenCounter(TokenEncoding encodingName) {
         this.encodingName = encodingName;
@@ -62,9 +69,48 @@ public final class TokenCounter {
         return encodingName;
     }
 
-    /** Tokens in a text. */
+    /**
+     * Tokens in a text: exactly what {@code encoding.countTokensOrdinary(text)} gives, faster on
+     * natural language.
+     *
+     * <p>Every OpenAI encoding first splits text into pieces by a regular expression and encodes each
+     * piece on its own. A space between two letters always starts a new piece, whatever follows (the
+     * letter run before it ends at the space; the piece after it is the space and the next word), so
+     * the text splits there into segments whose counts add up to the text's count. Segments (a word
+     * with its leading space and punctuation) repeat a great deal, so their counts are remembered.
+     */
     public int count(String text) {
-        return text.isEmpty() ? 0 : encoding.countTokensOrdinary(text);
+        int n = text.length();
+        if (n == 0) {
+            return 0;
+        }
+        if (n <= MAX_SEGMENT) {
+            return segment(text);
+        }
+        int total = 0;
+        int start = 0;
+        for (int j = 1; j < n - 1; j++) {
+            if (text.charAt(j) == ' ' && Character.isLetter(text.charAt(j - 1)) && Character.isLetter(text.charAt(j + 1))) {
+                total += segment(text.substring(start, j));
+                start = j;
+            }
+        }
+        return total + segment(text.substring(start));
+    }
+
+    private int segment(String s) {
+        if (s.length() > MAX_SEGMENT) {
+            return encoding.countTokensOrdinary(s);
+        }
+        Integer cached = cache.get(s);
+        if (cached != null) {
+            return cached;
+        }
+        int c = encoding.countTokensOrdinary(s);
+        if (cache.size() < MAX_CACHED_SEGMENTS) {
+            cache.put(s, c);
+        }
+        return c;
     }
 
     /** Tokens one example is billed for in one epoch. */

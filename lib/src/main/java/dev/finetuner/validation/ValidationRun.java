@@ -74,11 +74,14 @@ final class ValidationRun {
     private boolean allCompletionsSame = true;
     private long promptChars;
     private boolean anyPromptNewline;
-    private final boolean[] separatorUsed = new boolean[SEPARATORS.size()];
-    private final boolean[] stopUsed = new boolean[STOPS.size()];
+    private int separatorsUsed; // bit i: some prompt contains SEPARATORS[i]
+    private int stopsUsed; // bit i: some completion contains STOPS[i]
     private final long[] upperLower = new long[4]; // prompt upper, prompt lower, completion upper, completion lower
     private boolean allCompletionsStartWithSpace = true;
     private final Map<String, Long> classes = new HashMap<>();
+    private final long[] keptByType = new long[3];
+    @SuppressWarnings("unchecked")
+    private final Map<String, Long>[] strataByType = new Map[] {new HashMap<>(), new HashMap<>(), new HashMap<>()};
     private boolean classesOverflow;
     private long chatsWithoutSystem;
     private long chatsWithoutUser;
@@ -127,16 +130,55 @@ final class ValidationRun {
     // ---------------------------------------------------------------- pass 1: statistics
 
     private void analyse() {
+        List<Example> batch = new ArrayList<>(BATCH);
         try (Prefetcher<Example> in = read()) {
             while (in.hasNext()) {
                 Object o = in.next();
                 if (o instanceof Example e) {
-                    analyse(e);
+                    batch.add(e);
+                    if (batch.size() == BATCH) {
+                        analyse(batch);
+                    }
                 } else {
                     readIssue((ReadIssue) o);
                 }
             }
         }
+        analyse(batch);
+    }
+
+    /** What pass 1 needs of an example that can be computed on any thread. */
+    private record Digest(long hash, long promptUpper, long promptLower, long completionUpper, long completionLower,
+                          int separatorsUsed, int stopsUsed) {
+    }
+
+    private static Digest digest(Example e) {
+        if (!(e instanceof Example.PromptCompletion pc)) {
+            return new Digest(hash(e), 0, 0, 0, 0, 0, 0);
+        }
+        String p = pc.prompt();
+        String c = pc.completion();
+        int seps = 0;
+        for (int i = 0; i < SEPARATORS.size(); i++) {
+            seps |= p.contains(SEPARATORS.get(i)) ? 1 << i : 0;
+        }
+        int stops = 0;
+        for (int i = 0; i < STOPS.size(); i++) {
+            stops |= c.contains(STOPS.get(i)) ? 1 << i : 0;
+        }
+        long pCase = countCase(p);
+        long cCase = countCase(c);
+        return new Digest(hash(e), pCase >>> 32, pCase & 0xFFFFFFFFL, cCase >>> 32, cCase & 0xFFFFFFFFL, seps, stops);
+    }
+
+    /** Digests a batch on all cores, then takes the examples in order. */
+    private void analyse(List<Example> batch) {
+        Digest[] digests = new Digest[batch.size()];
+        IntStream.range(0, batch.size()).parallel().forEach(i -> digests[i] = digest(batch.get(i)));
+        for (int i = 0; i < digests.length; i++) {
+            analyse(batch.get(i), digests[i]);
+        }
+        batch.clear();
     }
 
     /** Reads the dataset on another thread, so parsing overlaps with checking and counting. */
@@ -174,7 +216,7 @@ final class ValidationRun {
         };
     }
 
-    private void analyse(Example e) {
+    private void analyse(Example e, Digest d) {
         records++;
         examples++;
         int t = typeIndex(e);
@@ -187,8 +229,21 @@ final class ValidationRun {
         if (invalid) {
             invalidExamples++;
         }
-        long first = firstByHash.putIfAbsent(hash(e), e.line());
-        if (first >= 0) {
+        long first = firstByHash.putIfAbsent(d.hash(), e.line());
+        boolean repeat = first >= 0;
+        boolean dropped = invalid && v.applies(Repair.DROP_INVALID)
+                || repeat && v.applies(Repair.REMOVE_DUPLICATES) && v.enabled("duplicate");
+        if (!dropped) {
+            // what pass 2 will keep, by format and class: the split is planned on these counts
+            keptByType[t]++;
+            if (strataByType[t] != null) {
+                strataByType[t].merge(Split.completionClass(e), 1L, Long::sum);
+                if (strataByType[t].size() > MAX_CLASSES_TRACKED) {
+                    strataByType[t] = null;
+                }
+            }
+        }
+        if (repeat) {
             duplicates++;
             repeats.set(Math.toIntExact(ord));
             if (v.enabled("duplicate")) {
@@ -200,12 +255,12 @@ final class ValidationRun {
             }
         }
         if (!invalid) {
-            aggregate(e);
+            aggregate(e, d, !dropped);
         }
     }
 
 
-    private void aggregate(Example e) {
+    private void aggregate(Example e, Digest d, boolean kept) {
         if (e instanceof Example.PromptCompletion pc) {
             pcValid++;
             if (!pc.extras().isEmpty()) {
@@ -233,14 +288,12 @@ final class ValidationRun {
             }
             promptChars += p.length();
             anyPromptNewline |= p.indexOf('\n') >= 0;
-            for (int i = 0; i < SEPARATORS.size(); i++) {
-                separatorUsed[i] |= !separatorUsed[i] && p.contains(SEPARATORS.get(i));
-            }
-            for (int i = 0; i < STOPS.size(); i++) {
-                stopUsed[i] |= !stopUsed[i] && c.contains(STOPS.get(i));
-            }
-            countCase(p, 0);
-            countCase(c, 2);
+            separatorsUsed |= d.separatorsUsed();
+            stopsUsed |= d.stopsUsed();
+            upperLower[0] += d.promptUpper();
+            upperLower[1] += d.promptLower();
+            upperLower[2] += d.completionUpper();
+            upperLower[3] += d.completionLower();
             allCompletionsStartWithSpace &= c.startsWith(" ");
         } else if (e instanceof Example.Chat chat) {
             boolean system = false;
@@ -252,7 +305,7 @@ final class ValidationRun {
             chatsWithoutSystem += system ? 0 : 1;
             chatsWithoutUser += user ? 0 : 1;
         }
-        if (!classesOverflow) {
+        if (!classesOverflow && kept) {
             classes.merge(Split.completionClass(e), 1L, Long::sum);
             if (classes.size() > MAX_CLASSES_TRACKED) {
                 classesOverflow = true;
@@ -261,22 +314,32 @@ final class ValidationRun {
         }
     }
 
-    private void countCase(String s, int at) {
-        long upper = 0;
-        long lower = 0;
+    /** Upper-case letters in the high 32 bits, lower-case in the low 32. */
+    private static long countCase(String s) {
+        int upper = 0;
+        int lower = 0;
         for (int i = 0; i < s.length(); i++) {
             char ch = s.charAt(i);
             if (ch < 128) { // the common case, without the Unicode tables
-                upper += (ch - 'A') >>> 31 == 0 && ch <= 'Z' ? 1 : 0;
-                lower += (ch - 'a') >>> 31 == 0 && ch <= 'z' ? 1 : 0;
+                int k = ASCII_CASE[ch];
+                upper += k & 1;
+                lower += k >> 1;
             } else if (Character.isUpperCase(ch)) {
                 upper++;
             } else if (Character.isLowerCase(ch)) {
                 lower++;
             }
         }
-        upperLower[at] += upper;
-        upperLower[at + 1] += lower;
+        return ((long) upper << 32) | lower;
+    }
+
+    private static final byte[] ASCII_CASE = new byte[128];
+
+    static {
+        for (char ch = 'A'; ch <= 'Z'; ch++) {
+            ASCII_CASE[ch] = 1;
+            ASCII_CASE[Character.toLowerCase(ch)] = 2;
+        }
     }
 
     static String commonPrefix(String a, String b) {
@@ -394,8 +457,13 @@ final class ValidationRun {
                 }
             }
             boolean hasCall = m.extras().containsKey("tool_calls") || m.extras().containsKey("function_call");
-            boolean hasParts = m.extras().containsKey("content");
-            if (m.text().isEmpty() && !hasCall && !hasParts && v.enabled("missing_content")) {
+            String raw = m.extras().get("content");
+            boolean hasParts = raw != null && raw.startsWith("[");
+            if (raw != null && !hasParts && v.enabled("missing_content")) {
+                found.add(Finding.at(line, "missing_content", Severity.ERROR, at + ".content",
+                        "the content must be a string or a list of content parts, found " + raw,
+                        "write the content as a string"));
+            } else if (m.text().isEmpty() && !hasCall && !hasParts && v.enabled("missing_content")) {
                 found.add(Finding.at(line, "missing_content", Severity.ERROR, at + ".content",
                         "the " + m.role() + " message has no content", "write the content, or remove the message"));
             }
@@ -490,7 +558,7 @@ final class ValidationRun {
     }
 
     private void inferTask() {
-        long n = examples - invalidExamples;
+        long n = classes.values().stream().mapToLong(Long::longValue).sum();
         if (majorityType == 0 && pcValid > 0 && promptChars == 0) {
             task = TaskType.OPEN_ENDED_GENERATION;
         } else if (!classesOverflow && n > 0 && classes.size() < (double) n / CLASSIFICATION_THRESHOLD) {
@@ -624,7 +692,7 @@ final class ValidationRun {
 
     private String suggestedSeparator() {
         for (int i = 0; i < SEPARATORS.size(); i++) {
-            if (!separatorUsed[i] && !(i == 0 && anyPromptNewline)) {
+            if ((separatorsUsed & 1 << i) == 0 && !(i == 0 && anyPromptNewline)) {
                 return SEPARATORS.get(i);
             }
         }
@@ -672,7 +740,7 @@ final class ValidationRun {
 
     private String suggestedStop() {
         for (int i = 0; i < STOPS.size(); i++) {
-            if (!stopUsed[i]) {
+            if ((stopsUsed & 1 << i) == 0) {
                 return STOPS.get(i);
             }
         }
@@ -684,9 +752,20 @@ final class ValidationRun {
     private void emit() {
         userChecks = v.checks().stream().map(s -> (Check) s.get()).toList();
         Map<String, Long> strata = new HashMap<>();
-        boolean stratify = task == TaskType.CLASSIFICATION && !classesOverflow;
-        Split.Assigner assigner = v.validationFraction() > 0 ? Split.of(v.validationFraction(), v.seed())
-                .assigner(stratify ? classes : Map.of("", keptEstimate())) : null;
+        long expected = 0;
+        boolean stratify = task == TaskType.CLASSIFICATION;
+        for (int t = 0; t < 3; t++) {
+            if (t == majorityType || !v.applies(Repair.DROP_INVALID)) {
+                expected += keptByType[t];
+                if (strataByType[t] == null) {
+                    stratify = false;
+                } else {
+                    strataByType[t].forEach((k, n) -> strata.merge(k, n, Long::sum));
+                }
+            }
+        }
+        Split.Assigner assigner = v.validationFraction() <= 0 ? null : Split.of(v.validationFraction(), v.seed())
+                .assigner(stratify ? strata : Map.of("", expected));
         TokenCounter counter = TokenCounter.forModel(model);
         List<Example> batch = new ArrayList<>(BATCH);
         List<String> batchStrata = new ArrayList<>(BATCH);
@@ -726,18 +805,6 @@ final class ValidationRun {
         }
     }
 
-    /** Kept examples expected in pass 2 (for an unstratified split): pass 1's count less planned drops. */
-    private long keptEstimate() {
-        long n = examples;
-        if (v.applies(Repair.DROP_INVALID)) {
-            n -= invalidExamples + (examples - typeCounts[majorityType]);
-        }
-        if (v.applies(Repair.REMOVE_DUPLICATES) && v.enabled("duplicate")) {
-            n -= duplicates;
-        }
-        return Math.max(0, n);
-    }
-
     private Example repairOrDrop(Example e, long ord) {
         boolean drop = false;
         if (v.applies(Repair.DROP_INVALID)) {
@@ -753,12 +820,7 @@ final class ValidationRun {
         if (e instanceof Example.PromptCompletion pc) {
             String p = pc.prompt();
             String c = pc.completion();
-            if (lowerPrompts) {
-                p = p.toLowerCase(Locale.ROOT);
-            }
-            if (lowerCompletions) {
-                c = c.toLowerCase(Locale.ROOT);
-            }
+            // prefixes were found in the original text: remove them before lower-casing changes it
             if (stripPromptPrefix != null && p.startsWith(stripPromptPrefix)) {
                 p = p.substring(stripPromptPrefix.length());
             }
@@ -767,6 +829,12 @@ final class ValidationRun {
                 if (stripCompletionPrefix.startsWith(" ") && !c.startsWith(" ")) {
                     c = " " + c;
                 }
+            }
+            if (lowerPrompts) {
+                p = p.toLowerCase(Locale.ROOT);
+            }
+            if (lowerCompletions) {
+                c = c.toLowerCase(Locale.ROOT);
             }
             if (addSeparator != null) {
                 p = p + addSeparator;

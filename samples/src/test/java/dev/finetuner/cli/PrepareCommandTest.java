@@ -1,0 +1,138 @@
+package dev.finetuner.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class PrepareCommandTest {
+    @TempDir
+    Path dir;
+
+    private final StringWriter out = new StringWriter();
+    private final StringWriter err = new StringWriter();
+
+    private int run(String... args) {
+        CommandLine cli = Main.commandLine();
+        cli.setOut(new PrintWriter(out, true));
+        cli.setErr(new PrintWriter(err, true));
+        return cli.execute(args);
+    }
+
+    private Path csv(String name, List<String> rows) throws IOException {
+        Path file = dir.resolve(name);
+        Files.writeString(file, "prompt,completion\n" + String.join("\n", rows) + "\n");
+        return file;
+    }
+
+    private static List<String> helpdeskRows(int n) {
+        return java.util.stream.IntStream.range(0, n)
+                .mapToObj(i -> "\"My laptop number " + i + " will not boot\",\"Hold the power button for " + (i % 7 + 5)
+                        + " seconds, then restart number " + i + ".\"")
+                .toList();
+    }
+
+    @Test
+    void the_bundled_helpdesk_archive_is_ready_after_repairs_and_is_written_with_a_split() throws IOException {
+        // given
+        Path helpdesk = Path.of("data", "helpdesk.csv");
+        Path outDir = dir.resolve("out");
+        // when
+        int code = run("prepare", helpdesk.toString(), "--repair", "--split", "0.2", "--out", outDir.toString());
+        // then
+        assertThat(code).isZero();
+        assertThat(out.toString()).contains("320 records: 320 kept").contains("Ready for fine-tuning.");
+        long train = Files.lines(outDir.resolve("helpdesk_prepared_train.jsonl")).count();
+        long valid = Files.lines(outDir.resolve("helpdesk_prepared_valid.jsonl")).count();
+        assertThat(train + valid).isEqualTo(320);
+        assertThat(valid).isEqualTo(64);
+    }
+
+    @Test
+    void json_output_is_one_object_with_the_documented_keys() throws IOException {
+        // given
+        Path file = csv("tickets.csv", helpdeskRows(120));
+        // when
+        int code = run("prepare", file.toString(), "--json");
+        // then
+        JsonNode json = new ObjectMapper().readTree(out.toString());
+        assertThat(json.fieldNames()).toIterable().contains("format", "task", "examples", "kept", "dropped",
+                "findings", "tokens", "estimatedCostUsd");
+        assertThat(json.get("format").asText()).isEqualTo("csv");
+        assertThat(json.get("examples").asLong()).isEqualTo(120);
+        assertThat(json.get("findings")).allSatisfy(f ->
+                assertThat(f.fieldNames()).toIterable().contains("code", "severity", "line", "message"));
+        assertThat(json.get("estimatedCostUsd").isNumber()).isTrue();
+        assertThat(code).isZero();
+    }
+
+    @Test
+    void a_file_with_an_error_exits_1_and_names_the_line() throws IOException {
+        // given: line 3 of the file has an empty completion
+        List<String> rows = new java.util.ArrayList<>(helpdeskRows(20));
+        rows.set(1, "\"Printer offline\",\"\"");
+        Path file = csv("broken.csv", rows);
+        // when
+        int code = run("prepare", file.toString());
+        // then
+        assertThat(code).isEqualTo(1);
+        assertThat(out.toString()).contains("ERROR line 3, field 'completion' [empty_completion]").contains("Not ready");
+    }
+
+    @Test
+    void the_same_file_is_ready_with_repair_and_the_drop_is_counted() throws IOException {
+        // given
+        List<String> rows = new java.util.ArrayList<>(helpdeskRows(20));
+        rows.set(1, "\"Printer offline\",\"\"");
+        Path file = csv("broken.csv", rows);
+        // when
+        int code = run("prepare", file.toString(), "--repair", "--json");
+        // then
+        JsonNode json = new ObjectMapper().readTree(out.toString());
+        assertThat(code).isZero();
+        assertThat(json.get("dropped").asLong()).isEqualTo(1);
+        assertThat(json.get("kept").asLong()).isEqualTo(19);
+    }
+
+    @Test
+    void a_missing_file_is_a_usage_error_with_exit_2() {
+        // when
+        int code = run("prepare", dir.resolve("nope.csv").toString());
+        // then
+        assertThat(code).isEqualTo(2);
+        assertThat(err.toString()).contains("nope.csv").contains("no such file");
+    }
+
+    @Test
+    void a_bad_split_is_a_usage_error_with_exit_2() throws IOException {
+        // given
+        Path file = csv("tickets.csv", helpdeskRows(20));
+        // when
+        int code = run("prepare", file.toString(), "--split", "1.5");
+        // then
+        assertThat(code).isEqualTo(2);
+        assertThat(err.toString()).contains("validation fraction must be in [0, 1)");
+    }
+
+    @Test
+    void an_unknown_option_is_a_usage_error_with_exit_2() {
+        assertThat(run("prepare", "x.csv", "--frobnicate")).isEqualTo(2);
+        assertThat(err.toString()).contains("Unknown option: '--frobnicate'");
+    }
+
+    @Test
+    void help_describes_the_exit_codes() {
+        assertThat(run("prepare", "--help")).isZero();
+        assertThat(out.toString()).contains("Exit code: 0 ready, 1 not ready, 2 usage error");
+    }
+}
