@@ -8,6 +8,7 @@ import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.csv.CsvFactory;
 import com.fasterxml.jackson.dataformat.csv.CsvParser;
@@ -56,6 +57,7 @@ public final class DatasetReader {
             // a single example may legitimately be tens of MB (long documents in one line)
             .streamReadConstraints(StreamReadConstraints.builder().maxStringLength(Integer.MAX_VALUE).build())
             .build());
+    private static final ObjectReader TREE = JSON.readerFor(JsonNode.class);
     private static final int SNIFF_BYTES = 64 * 1024;
 
     private DatasetReader() {
@@ -262,7 +264,7 @@ public final class DatasetReader {
                 }
                 JsonNode node;
                 try {
-                    node = JSON.readTree(text);
+                    node = TREE.readValue(text);
                 } catch (JsonProcessingException e) {
                     issues.accept(ReadIssue.dropped("invalid_json", line, null,
                             "not valid JSON: " + e.getOriginalMessage() + " (column "

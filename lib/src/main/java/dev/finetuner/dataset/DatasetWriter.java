@@ -1,15 +1,17 @@
 package dev.finetuner.dataset;
 
+import com.fasterxml.jackson.core.JsonEncoding;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.json.JsonWriteFeature;
 import com.fasterxml.jackson.core.io.SerializedString;
 
-import java.io.BufferedWriter;
+import java.io.BufferedOutputStream;
+import java.io.Closeable;
 import java.io.IOException;
-import java.io.OutputStreamWriter;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.io.Writer;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -29,14 +31,22 @@ import java.util.stream.Stream;
  * }</pre>
  */
 public final class DatasetWriter implements AutoCloseable {
-    private static final JsonFactory FACTORY = new JsonFactory();
-    private final Writer out;
+    // emoji as UTF-8, not as escaped surrogate pairs
+    private static final JsonFactory FACTORY = JsonFactory.builder()
+            .enable(JsonWriteFeature.COMBINE_UNICODE_SURROGATES_IN_UTF8).build();
+    private final Closeable out;
     private final JsonGenerator json;
     private long written;
 
     private DatasetWriter(Writer out) throws IOException {
         this.out = out;
         this.json = FACTORY.createGenerator(out);
+        json.setRootValueSeparator(new SerializedString("\n"));
+    }
+
+    private DatasetWriter(OutputStream out) throws IOException {
+        this.out = out;
+        this.json = FACTORY.createGenerator(out, JsonEncoding.UTF8);
         json.setRootValueSeparator(new SerializedString("\n"));
     }
 
@@ -51,8 +61,7 @@ public final class DatasetWriter implements AutoCloseable {
             if (parent != null) {
                 Files.createDirectories(parent);
             }
-            return new DatasetWriter(new BufferedWriter(
-                    new OutputStreamWriter(Files.newOutputStream(file), StandardCharsets.UTF_8), 1 << 16));
+            return new DatasetWriter(new BufferedOutputStream(Files.newOutputStream(file), 1 << 16));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + file + ": " + e.getMessage(), e);
         }

@@ -13,7 +13,7 @@ import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Counts tokens with a model's real encoding (jtokkit), and counts examples the way fine-tuning bills
@@ -35,12 +35,15 @@ public final class TokenCounter {
 
     /** Longer segments are rare and not worth remembering. */
     private static final int MAX_SEGMENT = 32;
-    /** Bounds the cache (about 100 bytes an entry). */
-    private static final int MAX_CACHED_SEGMENTS = 200_000;
+    /** Bounds the cache (about 100 bytes an entry, 12 MB in all). */
+    private static final int MAX_CACHED_SEGMENTS = 1 << 17;
+    private static final int MAX_PROBES = 8;
 
     private final TokenEncoding encodingName;
     private final Encoding encoding;
-    private final ConcurrentHashMap<String, Integer> cache = new ConcurrentHashMap<>();
+    /** Open addressing, at most half full; written racily by counting threads (see segment()). */
+    private final Segment[] segments = new Segment[MAX_CACHED_SEGMENTS * 2];
+    private final AtomicInteger cached = new AtomicInteger();
 
     private TokenCounter(TokenEncoding encodingName) {
         this.encodingName = encodingName;
@@ -84,33 +87,84 @@ public final class TokenCounter {
         if (n == 0) {
             return 0;
         }
-        if (n <= MAX_SEGMENT) {
-            return segment(text);
-        }
+        text = withoutLoneSurrogates(text);
         int total = 0;
         int start = 0;
-        for (int j = 1; j < n - 1; j++) {
-            if (text.charAt(j) == ' ' && Character.isLetter(text.charAt(j - 1)) && Character.isLetter(text.charAt(j + 1))) {
-                total += segment(text.substring(start, j));
+        int hash = 0;
+        for (int j = 0; j < n; j++) {
+            char ch = text.charAt(j);
+            if (ch == ' ' && j > start && j + 1 < n && Character.isLetter(text.charAt(j - 1))
+                    && Character.isLetter(text.charAt(j + 1))) {
+                total += segment(text, start, j, hash);
                 start = j;
+                hash = 0;
             }
+            hash = 31 * hash + ch;
         }
-        return total + segment(text.substring(start));
+        return total + segment(text, start, n, hash);
     }
 
-    private int segment(String s) {
-        if (s.length() > MAX_SEGMENT) {
-            return encoding.countTokensOrdinary(s);
+    /** The count of {@code text[start, end)}, whose {@link String#hashCode()} is {@code hash}. */
+    private int segment(String text, int start, int end, int hash) {
+        int length = end - start;
+        if (length > MAX_SEGMENT) {
+            return encoding.countTokensOrdinary(text.substring(start, end));
         }
-        Integer cached = cache.get(s);
-        if (cached != null) {
-            return cached;
+        Segment[] table = segments;
+        int mask = table.length - 1;
+        int i = (hash ^ (hash >>> 16)) & mask;
+        for (int probe = 0; probe < MAX_PROBES; probe++, i = (i + 1) & mask) {
+            Segment s = table[i];
+            if (s == null) {
+                int count = encoding.countTokensOrdinary(text.substring(start, end));
+                if (cached.get() < MAX_CACHED_SEGMENTS) {
+                    // a racy publication is fine: Segment is immutable, and a lost entry is only a miss
+                    table[i] = new Segment(text.substring(start, end), hash, count);
+                    cached.incrementAndGet();
+                }
+                return count;
+            }
+            if (s.hash == hash && s.text.length() == length && text.regionMatches(start, s.text, 0, length)) {
+                return s.count;
+            }
         }
-        int c = encoding.countTokensOrdinary(s);
-        if (cache.size() < MAX_CACHED_SEGMENTS) {
-            cache.put(s, c);
+        return encoding.countTokensOrdinary(text.substring(start, end));
+    }
+
+    private record Segment(String text, int hash, int count) {
+    }
+
+    /**
+     * The text with each unpaired UTF-16 surrogate (possible in JSON as an escape such as
+     * {@code "\ud800"}) replaced by U+FFFD, as UTF-8 encoding does: the encodings work on UTF-8 bytes.
+     */
+    static String withoutLoneSurrogates(String text) {
+        int n = text.length();
+        for (int i = 0; i < n; i++) {
+            char c = text.charAt(i);
+            if (Character.isSurrogate(c)) {
+                boolean paired = Character.isHighSurrogate(c) && i + 1 < n && Character.isLowSurrogate(text.charAt(i + 1));
+                if (!paired) {
+                    return replaceLoneSurrogates(text);
+                }
+                i++;
+            }
         }
-        return c;
+        return text;
+    }
+
+    private static String replaceLoneSurrogates(String text) {
+        StringBuilder sb = new StringBuilder(text.length());
+        int n = text.length();
+        for (int i = 0; i < n; i++) {
+            char c = text.charAt(i);
+            if (Character.isHighSurrogate(c) && i + 1 < n && Character.isLowSurrogate(text.charAt(i + 1))) {
+                sb.append(c).append(text.charAt(++i));
+            } else {
+                sb.append(Character.isSurrogate(c) ? '\uFFFD' : c);
+            }
+        }
+        return sb.toString();
     }
 
     /** Tokens one example is billed for in one epoch. */

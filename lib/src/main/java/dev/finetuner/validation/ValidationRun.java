@@ -11,6 +11,8 @@ import dev.finetuner.internal.LongLongMap;
 import dev.finetuner.internal.Prefetcher;
 import dev.finetuner.model.BaseModel;
 import dev.finetuner.model.ExampleFormat;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
 import java.util.BitSet;
@@ -23,10 +25,13 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.ForkJoinTask;
 import java.util.stream.IntStream;
 
 /** One validation of one dataset: the two passes and the report. Not thread-safe; used once. */
 final class ValidationRun {
+    private static final Logger LOG = LoggerFactory.getLogger(ValidationRun.class);
     /** prepare_data's candidate separators, in its order of preference. */
     static final List<String> SEPARATORS = List.of(" ->", "\n\n###\n\n", "\n\n===\n\n", "\n\n---\n\n",
             "\n\n===>\n\n", "\n\n--->\n\n");
@@ -48,6 +53,8 @@ final class ValidationRun {
     private final Dataset dataset;
     private final Validator.Output output;
     private final Findings findings;
+    /** Digests and token counts run here, beside the reading thread; shut down when the run ends. */
+    private final ForkJoinPool workers = new ForkJoinPool(Runtime.getRuntime().availableProcessors());
 
     // pass 1
     private long records;
@@ -121,40 +128,79 @@ final class ValidationRun {
     }
 
     ValidationReport run() {
-        analyse();
-        plan();
-        emit();
-        return report();
+        long start = System.nanoTime();
+        long analysed;
+        try {
+            analyse();
+            plan();
+            analysed = System.nanoTime();
+            emit();
+        } finally {
+            workers.shutdownNow();
+        }
+        ValidationReport report = report();
+        LOG.debug("validated {}: pass 1 (statistics) {} ms, pass 2 (repairs, tokens, output) {} ms",
+                dataset, (analysed - start) / 1_000_000, (System.nanoTime() - analysed) / 1_000_000);
+        return report;
     }
 
     // ---------------------------------------------------------------- pass 1: statistics
 
     private void analyse() {
         List<Example> batch = new ArrayList<>(BATCH);
+        ForkJoinTask<Digest[]> previous = null;
+        List<Example> previousBatch = null;
         try (Prefetcher<Example> in = read()) {
             while (in.hasNext()) {
                 Object o = in.next();
                 if (o instanceof Example e) {
                     batch.add(e);
                     if (batch.size() == BATCH) {
-                        analyse(batch);
+                        // digest this batch on the workers while this thread takes the previous one in order
+                        ForkJoinTask<Digest[]> next = digestAsync(batch);
+                        analyse(previousBatch, previous);
+                        previous = next;
+                        previousBatch = batch;
+                        batch = new ArrayList<>(BATCH);
                     }
                 } else {
+                    // issues are counted, not ordered against examples: findings are sorted by line
                     readIssue((ReadIssue) o);
                 }
             }
         }
-        analyse(batch);
+        analyse(previousBatch, previous);
+        analyse(batch, digestAsync(batch));
+    }
+
+    private ForkJoinTask<Digest[]> digestAsync(List<Example> batch) {
+        return workers.submit(() -> {
+            Digest[] digests = new Digest[batch.size()];
+            IntStream.range(0, batch.size()).parallel().forEach(i -> digests[i] = digest(batch.get(i)));
+            return digests;
+        });
+    }
+
+    /** Takes a digested batch, in order. */
+    private void analyse(List<Example> batch, ForkJoinTask<Digest[]> digests) {
+        if (batch == null) {
+            return;
+        }
+        Digest[] d = digests.join();
+        for (int i = 0; i < d.length; i++) {
+            analyse(batch.get(i), d[i]);
+        }
     }
 
     /** What pass 1 needs of an example that can be computed on any thread. */
-    private record Digest(long hash, long promptUpper, long promptLower, long completionUpper, long completionLower,
-                          int separatorsUsed, int stopsUsed) {
+    private record Digest(long hash, List<Finding> errors, long promptUpper, long promptLower, long completionUpper,
+                          long completionLower, int separatorsUsed, int stopsUsed) {
     }
 
-    private static Digest digest(Example e) {
+    private Digest digest(Example e) {
+        List<Finding> errors = exampleErrors(e);
         if (!(e instanceof Example.PromptCompletion pc)) {
-            return new Digest(hash(e), 0, 0, 0, 0, 0, 0);
+            return new Digest(hash(e), errors, 0, 0, 0, 0, 0, 0);
         }
         String p = pc.prompt();
         String c = pc.completion();
@@ -168,17 +214,8 @@ final class ValidationRun {
         }
         long pCase = countCase(p);
         long cCase = countCase(c);
-        return new Digest(hash(e), pCase >>> 32, pCase & 0xFFFFFFFFL, cCase >>> 32, cCase & 0xFFFFFFFFL, seps, stops);
-    }
-
-    /** Digests a batch on all cores, then takes the examples in order. */
-    private void analyse(List<Example> batch) {
-        Digest[] digests = new Digest[batch.size()];
-        IntStream.range(0, batch.size()).parallel().forEach(i -> digests[i] = digest(batch.get(i)));
-        for (int i = 0; i < digests.length; i++) {
-            analyse(batch.get(i), digests[i]);
-        }
-        batch.clear();
+        return new Digest(hash(e), errors, pCase >>> 32, pCase & 0xFFFFFFFFL, cCase >>> 32, cCase & 0xFFFFFFFFL,
+                seps, stops);
     }
 
     /** Reads the dataset on another thread, so parsing overlaps with checking and counting. */
@@ -225,7 +262,11 @@ final class ValidationRun {
             typeFirstLine[t] = e.line();
         }
         long ord = examples - 1;
-        boolean invalid = exampleErrors(e, findings) > 0;
+        boolean invalid = false;
+        for (Finding f : d.errors()) {
+            invalid |= f.severity() == Severity.ERROR;
+            findings.add(f);
+        }
         if (invalid) {
             invalidExamples++;
         }
@@ -393,11 +434,8 @@ final class ValidationRun {
         }
     }
 
-    /**
-     * The errors of one example on its own (structure and content); reports them to {@code out} when it
-     * is not null. Returns how many there were.
-     */
-    int exampleErrors(Example e, Findings out) {
+    /** The findings on one example on its own (structure and content); empty when it has none. Thread-safe. */
+    List<Finding> exampleErrors(Example e) {
         List<Finding> found = new ArrayList<>(0);
         long line = e.line();
         if (e instanceof Example.PromptCompletion pc) {
@@ -426,17 +464,13 @@ final class ValidationRun {
                 }
             }
         }
-        int errors = 0;
-        for (Finding f : found) {
-            if (f.severity() == Severity.ERROR) {
-                errors++;
-                f = f.withRepair(Repair.DROP_INVALID, v.applies(Repair.DROP_INVALID));
-            }
-            if (out != null) {
-                out.add(f);
-            }
-        }
-        return errors;
+        found.replaceAll(f -> f.severity() == Severity.ERROR
+                ? f.withRepair(Repair.DROP_INVALID, v.applies(Repair.DROP_INVALID)) : f);
+        return found;
+    }
+
+    private boolean hasErrors(Example e) {
+        return exampleErrors(e).stream().anyMatch(f -> f.severity() == Severity.ERROR);
     }
 
     private void messageErrors(List<Message> messages, long line, String path, boolean needsAssistant,
@@ -767,9 +801,8 @@ final class ValidationRun {
         Split.Assigner assigner = v.validationFraction() <= 0 ? null : Split.of(v.validationFraction(), v.seed())
                 .assigner(stratify ? strata : Map.of("", expected));
         TokenCounter counter = TokenCounter.forModel(model);
-        List<Example> batch = new ArrayList<>(BATCH);
-        List<String> batchStrata = new ArrayList<>(BATCH);
-        BitSet batchRepaired = new BitSet(BATCH);
+        Batch batch = new Batch();
+        Batch previous = null;
         try (Prefetcher<Example> in = read()) {
             while (in.hasNext()) {
                 if (!(in.next() instanceof Example e)) {
@@ -780,17 +813,19 @@ final class ValidationRun {
                 if (out == null) {
                     continue;
                 }
-                batch.add(out);
-                batchStrata.add(stratify ? Split.completionClass(e) : "");
-                if (out != e) {
-                    batchRepaired.set(batch.size() - 1);
-                }
+                batch.add(out, stratify ? Split.completionClass(e) : "", out != e);
                 if (batch.size() == BATCH) {
-                    flush(batch, batchStrata, batchRepaired, counter, assigner);
+                    // count this batch on the workers while this thread writes out the previous one
+                    batch.countAsync(counter);
+                    finish(previous, assigner);
+                    previous = batch;
+                    batch = new Batch();
                 }
             }
         }
-        flush(batch, batchStrata, batchRepaired, counter, assigner);
+        finish(previous, assigner);
+        batch.countAsync(counter);
+        finish(batch, assigner);
         if (repeatedSeparator > 0 && v.enabled("prompt_suffix")) {
             findings.add(Finding.dataset("repeated_separator", Severity.WARNING, repeatedSeparator
                     + " prompt(s) contain the separator more than once", "make the separator unique to the end of the prompt"));
@@ -808,7 +843,7 @@ final class ValidationRun {
     private Example repairOrDrop(Example e, long ord) {
         boolean drop = false;
         if (v.applies(Repair.DROP_INVALID)) {
-            drop = typeIndex(e) != majorityType || exampleErrors(e, null) > 0;
+            drop = typeIndex(e) != majorityType || hasErrors(e);
         }
         if (!drop && v.applies(Repair.REMOVE_DUPLICATES) && v.enabled("duplicate")) {
             drop = repeats.get(Math.toIntExact(ord));
@@ -859,15 +894,42 @@ final class ValidationRun {
         return e;
     }
 
-    private void flush(List<Example> batch, List<String> strata, BitSet changed, TokenCounter counter,
-                       Split.Assigner assigner) {
-        if (batch.isEmpty()) {
+    /** Kept examples on their way out: repaired, their tokens counted on the workers. */
+    private final class Batch {
+        final List<Example> examples = new ArrayList<>(BATCH);
+        final List<String> strata = new ArrayList<>(BATCH);
+        final BitSet changed = new BitSet(BATCH);
+        ForkJoinTask<int[]> tokens;
+
+        void add(Example e, String stratum, boolean wasChanged) {
+            if (wasChanged) {
+                changed.set(examples.size());
+            }
+            examples.add(e);
+            strata.add(stratum);
+        }
+
+        int size() {
+            return examples.size();
+        }
+
+        void countAsync(TokenCounter counter) {
+            tokens = workers.submit(() -> {
+                int[] t = new int[examples.size()];
+                IntStream.range(0, t.length).parallel().forEach(i -> t[i] = counter.count(examples.get(i)));
+                return t;
+            });
+        }
+    }
+
+    /** Checks lengths, runs user checks, splits and outputs a counted batch, in order. */
+    private void finish(Batch batch, Split.Assigner assigner) {
+        if (batch == null) {
             return;
         }
-        int[] tokens = new int[batch.size()];
-        IntStream.range(0, batch.size()).parallel().forEach(i -> tokens[i] = counter.count(batch.get(i)));
+        int[] tokens = batch.tokens.join();
         for (int i = 0; i < batch.size(); i++) {
-            Example e = batch.get(i);
+            Example e = batch.examples.get(i);
             int t = tokens[i];
             if (t > model.contextTokens() && v.enabled("too_long")) {
                 boolean apply = v.applies(Repair.DROP_LONG);
@@ -883,12 +945,12 @@ final class ValidationRun {
                 c.inspect(e, findings::add);
             }
             kept++;
-            if (changed.get(i)) {
+            if (batch.changed.get(i)) {
                 repaired++;
             }
             tokensTotal += t;
             tokensMax = Math.max(tokensMax, t);
-            boolean toValidation = assigner != null && assigner.toValidation(strata.get(i));
+            boolean toValidation = assigner != null && assigner.toValidation(batch.strata.get(i));
             if (toValidation) {
                 validation++;
                 if (output != null) {
@@ -903,9 +965,6 @@ final class ValidationRun {
                 }
             }
         }
-        batch.clear();
-        strata.clear();
-        changed.clear();
     }
 
     // ---------------------------------------------------------------- report

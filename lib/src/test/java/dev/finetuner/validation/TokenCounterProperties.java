@@ -1,0 +1,77 @@
+package dev.finetuner.validation;
+
+import com.knuddels.jtokkit.Encodings;
+import com.knuddels.jtokkit.api.EncodingRegistry;
+import com.knuddels.jtokkit.api.EncodingType;
+import dev.finetuner.model.TokenEncoding;
+import net.jqwik.api.Arbitraries;
+import net.jqwik.api.Arbitrary;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The segment cache of {@link TokenCounter} must never change a count: for any text, in every
+ * encoding, it counts exactly what jtokkit counts on the whole text.
+ */
+class TokenCounterProperties {
+    private static final EncodingRegistry JTOKKIT = Encodings.newLazyEncodingRegistry();
+
+    @Property(tries = 400)
+    void counts_equal_jtokkit_on_the_whole_text_in_cl100k(@ForAll("texts") String text) {
+        assertSameCount(TokenEncoding.CL100K_BASE, EncodingType.CL100K_BASE, text);
+    }
+
+    @Property(tries = 400)
+    void counts_equal_jtokkit_on_the_whole_text_in_o200k(@ForAll("texts") String text) {
+        assertSameCount(TokenEncoding.O200K_BASE, EncodingType.O200K_BASE, text);
+    }
+
+    @Property(tries = 200)
+    void counts_equal_jtokkit_on_the_whole_text_in_r50k(@ForAll("texts") String text) {
+        assertSameCount(TokenEncoding.R50K_BASE, EncodingType.R50K_BASE, text);
+    }
+
+    @Property(tries = 100)
+    void a_lone_surrogate_counts_as_the_replacement_character_instead_of_failing(@ForAll("texts") String text) {
+        // given: a text with an unpaired high surrogate in the middle (texts may hold more of them)
+        String broken = text + "\ud800" + "x" + text;
+        // when
+        int count = TokenCounter.of(TokenEncoding.CL100K_BASE).count(broken);
+        // then: as jtokkit counts the text with every unpaired surrogate replaced by U+FFFD
+        String replaced = TokenCounter.withoutLoneSurrogates(broken);
+        assertThat(replaced).contains("\uFFFDx");
+        assertThat(count).isEqualTo(JTOKKIT.getEncoding(EncodingType.CL100K_BASE).countTokensOrdinary(replaced));
+    }
+
+    private static void assertSameCount(TokenEncoding ours, EncodingType theirs, String text) {
+        int expected = JTOKKIT.getEncoding(theirs).countTokensOrdinary(TokenCounter.withoutLoneSurrogates(text));
+        // twice: the second count comes from the cache
+        assertThat(TokenCounter.of(ours).count(text)).isEqualTo(expected);
+        assertThat(TokenCounter.of(ours).count(text)).isEqualTo(expected);
+    }
+
+    /** Texts built from the pieces that decide where tokens split: words, spaces, digits, marks, scripts. */
+    @Provide
+    Arbitrary<String> texts() {
+        Arbitrary<String> piece = Arbitraries.oneOf(
+                Arbitraries.of("the", "The", "THE", "don't", "we'll", "I'M", "naïve", "café", "Straße", "東京",
+                        "Привет", "مرحبا", "e\u0301", "🙂", "x1", "1234567", "3.14", "-->", "###", "...", "?!",
+                        "'s", "'", "\"", "http://a.b/c", "<|endoftext|>", "\t", "\r\n", "\n\n", "  ", " ", "\u00a0",
+                        "\u2028", "a", "I"),
+                Arbitraries.strings().withCharRange('a', 'z').ofMinLength(1).ofMaxLength(12),
+                Arbitraries.strings().all().ofMinLength(1).ofMaxLength(6));
+        return piece.list().ofMinSize(0).ofMaxSize(60).map(parts -> {
+            StringBuilder sb = new StringBuilder();
+            for (int i = 0; i < parts.size(); i++) {
+                if (i > 0 && i % 2 == 0) {
+                    sb.append(' ');
+                }
+                sb.append(parts.get(i));
+            }
+            return sb.toString();
+        });
+    }
+}
