@@ -14,7 +14,7 @@ import java.util.function.Consumer;
 
 /**
  * Decodes UTF-8 and never fails on bad bytes: a byte that is not valid UTF-8 (typically Latin-1 or
- * Windows-1252 text in a file said to be UTF-8) is decoded as Latin-1 instead, and reported once per
+ * Windows-1252 text in a file said to be UTF-8) is decoded as Windows-1252 instead, and reported once per
  * line, with the line number, so that the change is counted rather than silent. A leading byte-order
  * mark is removed and reported.
  */
@@ -31,6 +31,7 @@ final class CheckedUtf8Reader extends Reader {
     private boolean first = true;
     private long line = 1;
     private long lastReportedLine;
+    private boolean lastWasCr;
 
     CheckedUtf8Reader(InputStream in) {
         this.in = in;
@@ -69,7 +70,7 @@ final class CheckedUtf8Reader extends Reader {
                 if (r.isMalformed() || r.isUnmappable()) {
                     int bad = r.length();
                     for (int i = 0; i < bad && chars.hasRemaining(); i++) {
-                        chars.put((char) (bytes.get() & 0xff));
+                        chars.put(fallback(bytes.get()));
                     }
                     reportBadBytes();
                 } else if (r.isUnderflow()) {
@@ -77,7 +78,7 @@ final class CheckedUtf8Reader extends Reader {
                         if (bytes.hasRemaining()) {
                             // a truncated sequence at the very end
                             while (bytes.hasRemaining() && chars.hasRemaining()) {
-                                chars.put((char) (bytes.get() & 0xff));
+                                chars.put(fallback(bytes.get()));
                             }
                             reportBadBytes();
                         }
@@ -109,18 +110,43 @@ final class CheckedUtf8Reader extends Reader {
         bytes.flip();
     }
 
+    /**
+     * A byte that is not UTF-8, read as Windows-1252 (which is Latin-1 plus printable characters such as
+     * curly quotes in 0x80..0x9F, where Latin-1 has invisible control codes).
+     */
+    private static char fallback(byte b) {
+        return CP1252[b & 0xff];
+    }
+
+    private static final char[] CP1252 = new char[256];
+
+    static {
+        byte[] all = new byte[256];
+        for (int i = 0; i < 256; i++) {
+            all[i] = (byte) i;
+        }
+        String decoded = new String(all, java.nio.charset.Charset.forName("windows-1252"));
+        for (int i = 0; i < 256; i++) {
+            char c = decoded.charAt(i);
+            CP1252[i] = c == '\uFFFD' ? (char) i : c; // the five bytes cp1252 leaves undefined stay as Latin-1
+        }
+    }
+
     private void reportBadBytes() {
         // line counts the newlines already handed out plus those decoded in this buffer so far
         long at = line;
+        boolean cr = lastWasCr;
         for (int i = 0; i < chars.position(); i++) {
-            if (chars.get(i) == '\n') {
+            char c = chars.get(i);
+            if (c == '\n' ? !cr : c == '\r') {
                 at++;
             }
+            cr = c == '\r';
         }
         if (at != lastReportedLine) {
             lastReportedLine = at;
             pending.add(ReadIssue.note("invalid_utf8", at, null,
-                    "bytes that are not valid UTF-8 were read as Latin-1; save the file as UTF-8 to be sure of the text"));
+                    "bytes that are not valid UTF-8 were read as Windows-1252 (Latin-1); save the file as UTF-8 to be sure of the text"));
         }
     }
 
@@ -133,10 +159,13 @@ final class CheckedUtf8Reader extends Reader {
                         "the file starts with a UTF-8 byte-order mark; it was removed"));
             }
         }
+        // a line ends at \n, \r\n or a lone \r, as the JSON and CSV parsers count them
         for (int i = chars.position(); i < chars.limit(); i++) {
-            if (chars.get(i) == '\n') {
+            char c = chars.get(i);
+            if (c == '\n' ? !lastWasCr : c == '\r') {
                 line++;
             }
+            lastWasCr = c == '\r';
         }
     }
 

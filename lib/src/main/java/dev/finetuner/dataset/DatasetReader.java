@@ -1,11 +1,11 @@
 package dev.finetuner.dataset;
 
 import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonParseException;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.ObjectReader;
@@ -25,7 +25,6 @@ import java.io.BufferedReader;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -57,7 +56,9 @@ public final class DatasetReader {
             // a single example may legitimately be tens of MB (long documents in one line)
             .streamReadConstraints(StreamReadConstraints.builder().maxStringLength(Integer.MAX_VALUE).build())
             .build());
-    private static final ObjectReader TREE = JSON.readerFor(JsonNode.class);
+    /** One value per line: text after it on the same line is an error, not silently ignored. */
+    private static final ObjectReader TREE = JSON.readerFor(JsonNode.class)
+            .with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
     private static final int SNIFF_BYTES = 64 * 1024;
 
     private DatasetReader() {
@@ -184,6 +185,31 @@ public final class DatasetReader {
         }
     }
 
+    /** "; lines N to M (K lines) could not be read": what a fatal syntax error cost, so nothing goes uncounted. */
+    static String restOfFile(Path file, long line) {
+        long total = 0;
+        boolean trailing = false;
+        try (InputStream in = new BufferedInputStream(Files.newInputStream(file), 1 << 16)) {
+            byte[] buf = new byte[1 << 16];
+            int n;
+            while ((n = in.read(buf)) > 0) {
+                for (int i = 0; i < n; i++) {
+                    if (buf[i] == '\n') {
+                        total++;
+                    }
+                }
+                trailing = buf[n - 1] != '\n';
+            }
+        } catch (IOException e) {
+            return "; nothing after this point could be read";
+        }
+        total += trailing ? 1 : 0;
+        long from = Math.max(line, 1);
+        return total <= from ? "; the file ends here"
+                : "; nothing after it could be read: lines " + from + " to " + total + " (" + (total - from + 1)
+                + " lines) are not among the examples";
+    }
+
     /** An iterator of examples that pulls records until one maps, reporting the others. */
     private abstract static class RecordIterator implements Iterator<Example>, Closeable {
         final Path file;
@@ -208,7 +234,8 @@ public final class DatasetReader {
                     next = advance();
                 } catch (IOException e) {
                     closeQuietly();
-                    throw new UncheckedIOException("reading " + file, e);
+                    throw new DatasetException("unreadable_file", file, 0, null,
+                            "reading failed: " + e.getMessage(), e);
                 }
                 if (next == null) {
                     done = true;
@@ -290,7 +317,6 @@ public final class DatasetReader {
         private final CheckedUtf8Reader decoder;
         private final JsonParser parser;
         private final ArrayDeque<Example> pending = new ArrayDeque<>();
-        private boolean started;
         private boolean inArray;
 
         JsonIterator(Path file, DatasetOptions options, Consumer<ReadIssue> issues) throws IOException {
@@ -314,23 +340,17 @@ public final class DatasetReader {
 
         private Example parseNext() throws IOException {
             try {
-                if (!started) {
-                    started = true;
-                    JsonToken first = parser.nextToken();
-                    if (first == JsonToken.START_ARRAY) {
-                        inArray = true;
-                    } else if (first == JsonToken.START_OBJECT) {
-                        return rootObject();
-                    } else {
-                        issues.accept(ReadIssue.dropped("data_type", 1, null,
-                                "a JSON dataset must be an array of example objects or an object of columns"));
-                        return null;
-                    }
-                }
                 while (true) {
+                    if (!pending.isEmpty()) {
+                        return pending.poll();
+                    }
                     JsonToken t = parser.nextToken();
                     if (t == null) {
                         return null;
+                    }
+                    if (!inArray && t == JsonToken.START_ARRAY) {
+                        inArray = true; // the root array (or the next of several concatenated ones)
+                        continue;
                     }
                     if (inArray && t == JsonToken.END_ARRAY) {
                         inArray = false;
@@ -338,31 +358,21 @@ public final class DatasetReader {
                     }
                     long line = parser.currentTokenLocation().getLineNr();
                     JsonNode node = parser.readValueAsTree();
-                    if (!inArray && node.isObject() && isColumns((ObjectNode) node)) {
-                        columns((ObjectNode) node, line);
-                        return pending.poll();
+                    if (!inArray && node instanceof ObjectNode obj && isColumns(obj)) {
+                        columns(obj, line);
+                        continue;
                     }
                     Example ex = mapper.fromJson(node, line, issues);
                     if (ex != null) {
                         return ex;
                     }
                 }
-            } catch (JsonParseException e) {
+            } catch (JsonProcessingException e) {
                 long line = e.getLocation() == null ? 0 : e.getLocation().getLineNr();
                 issues.accept(ReadIssue.dropped("invalid_json", line, null, "not valid JSON: " + e.getOriginalMessage()
-                        + "; nothing after this point could be read"));
+                        + restOfFile(file, line)));
                 return null;
             }
-        }
-
-        private Example rootObject() throws IOException {
-            long line = parser.currentTokenLocation().getLineNr();
-            JsonNode node = parser.readValueAsTree();
-            if (node instanceof ObjectNode obj && isColumns(obj)) {
-                columns(obj, line);
-                return pending.poll();
-            }
-            return mapper.fromJson(node, line, issues);
         }
 
         /** pandas' {@code to_json()}: every value an array (orient=list) or an index-keyed object (orient=columns). */
@@ -507,6 +517,7 @@ public final class DatasetReader {
             while (true) {
                 List<String> cells = new ArrayList<>();
                 long line = -1;
+                long recordStart = parser.currentLocation().getLineNr(); // where the next record begins
                 try {
                     JsonToken t = parser.nextToken();
                     if (t == null) {
@@ -525,10 +536,12 @@ public final class DatasetReader {
                     // the record ended on the line before the parser's position
                     decoder.release(parser.currentLocation().getLineNr() - 1L, issues);
                 } catch (JsonProcessingException e) {
-                    long at = e.getLocation() == null ? 0 : e.getLocation().getLineNr();
+                    // name the record where it started: an unclosed quote is only noticed at the end of the file
+                    long at = line >= 0 ? line : recordStart;
+                    long noticed = e.getLocation() == null ? at : e.getLocation().getLineNr();
                     decoder.release(at, issues);
                     issues.accept(ReadIssue.dropped("invalid_csv", at, null, "not valid CSV: " + e.getOriginalMessage()
-                            + "; nothing after this point could be read"));
+                            + (noticed > at ? " (noticed on line " + noticed + ")" : "") + restOfFile(file, at)));
                     return null;
                 }
                 if (cells.size() == 1 && cells.get(0).isEmpty()) {
@@ -564,11 +577,12 @@ public final class DatasetReader {
         XlsxIterator(Path file, DatasetOptions options, Consumer<ReadIssue> issues) throws IOException {
             super(file, options, issues);
             this.workbook = new ReadableWorkbook(file.toFile());
-            Sheet sheet = pickSheet(options.sheet());
-            if (sheet == null) {
-                rowStream = Stream.empty();
-            } else {
-                rowStream = sheet.openStream();
+            try {
+                Sheet sheet = pickSheet(options.sheet());
+                rowStream = sheet == null ? Stream.empty() : sheet.openStream();
+            } catch (IOException | RuntimeException e) {
+                workbook.close();
+                throw e;
             }
             rows = rowStream.iterator();
         }
@@ -602,6 +616,15 @@ public final class DatasetReader {
 
         @Override
         Example advance() {
+            try {
+                return nextRow();
+            } catch (RuntimeException e) {
+                // fastexcel reports a damaged workbook with its own unchecked exceptions
+                throw new DatasetException("invalid_xlsx", file, 0, null, "the workbook cannot be read: " + e, e);
+            }
+        }
+
+        private Example nextRow() {
             while (rows.hasNext()) {
                 Row r = rows.next();
                 long line = r.getRowNum();

@@ -4,13 +4,13 @@ import com.fasterxml.jackson.core.JsonEncoding;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.json.JsonWriteFeature;
+import dev.finetuner.DatasetException;
 import com.fasterxml.jackson.core.io.SerializedString;
 
 import java.io.BufferedOutputStream;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.io.UncheckedIOException;
 import java.io.Writer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -34,17 +34,20 @@ public final class DatasetWriter implements AutoCloseable {
     // emoji as UTF-8, not as escaped surrogate pairs
     private static final JsonFactory FACTORY = JsonFactory.builder()
             .enable(JsonWriteFeature.COMBINE_UNICODE_SURROGATES_IN_UTF8).build();
+    private final Path file;
     private final Closeable out;
     private final JsonGenerator json;
     private long written;
 
     private DatasetWriter(Writer out) throws IOException {
+        this.file = null;
         this.out = out;
         this.json = FACTORY.createGenerator(out);
         json.setRootValueSeparator(new SerializedString("\n"));
     }
 
-    private DatasetWriter(OutputStream out) throws IOException {
+    private DatasetWriter(Path file, OutputStream out) throws IOException {
+        this.file = file;
         this.out = out;
         this.json = FACTORY.createGenerator(out, JsonEncoding.UTF8);
         json.setRootValueSeparator(new SerializedString("\n"));
@@ -53,7 +56,7 @@ public final class DatasetWriter implements AutoCloseable {
     /**
      * Opens (creating or replacing) a JSONL file for writing.
      *
-     * @throws UncheckedIOException if the file cannot be created
+     * @throws DatasetException if the file cannot be created
      */
     public static DatasetWriter open(Path file) {
         try {
@@ -61,9 +64,9 @@ public final class DatasetWriter implements AutoCloseable {
             if (parent != null) {
                 Files.createDirectories(parent);
             }
-            return new DatasetWriter(new BufferedOutputStream(Files.newOutputStream(file), 1 << 16));
+            return new DatasetWriter(file, new BufferedOutputStream(Files.newOutputStream(file), 1 << 16));
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot write " + file + ": " + e.getMessage(), e);
+            throw new DatasetException("unwritable_file", file, 0, null, "cannot create the file: " + e, e);
         }
     }
 
@@ -72,7 +75,7 @@ public final class DatasetWriter implements AutoCloseable {
         try {
             return new DatasetWriter(out);
         } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            throw new DatasetException("unwritable_file", null, 0, null, "cannot write: " + e, e);
         }
     }
 
@@ -115,7 +118,8 @@ public final class DatasetWriter implements AutoCloseable {
             json.writeEndObject();
             written++;
         } catch (IOException e) {
-            throw new UncheckedIOException("writing example from line " + example.line(), e);
+            throw new DatasetException("unwritable_file", file, 0, null,
+                    "writing the example from source line " + example.line() + " failed: " + e, e);
         }
     }
 
@@ -166,7 +170,7 @@ public final class DatasetWriter implements AutoCloseable {
             json.close();
             out.close();
         } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            throw new DatasetException("unwritable_file", file, 0, null, "closing failed: " + e, e);
         }
     }
 }

@@ -72,7 +72,8 @@ public sealed interface Example permits Example.PromptCompletion, Example.Chat, 
         public Chat {
             messages = List.copyOf(Objects.requireNonNull(messages, "messages"));
             Objects.requireNonNull(tools, "tools");
-            extras = Examples.orderedCopy(extras);
+            tools.ifPresent(t -> Examples.jsonExtras(Map.of("tools", t)));
+            extras = Examples.jsonExtras(extras);
             if (line < 0) {
                 throw new IllegalArgumentException("line must be >= 0: " + line);
             }
@@ -90,6 +91,12 @@ public sealed interface Example permits Example.PromptCompletion, Example.Chat, 
         @Override
         public Chat atLine(long newLine) {
             return new Chat(newLine, messages, tools, extras);
+        }
+
+        @Override
+        public String toString() {
+            return "Chat[line=" + line + ", messages=" + messages + (tools.isPresent() ? ", tools=" + Examples.excerpt(tools.get()) : "")
+                    + (extras.isEmpty() ? "" : ", extras=" + extras.keySet()) + "]";
         }
     }
 
@@ -109,7 +116,7 @@ public sealed interface Example permits Example.PromptCompletion, Example.Chat, 
             Objects.requireNonNull(input, "input");
             preferred = List.copyOf(Objects.requireNonNull(preferred, "preferred"));
             nonPreferred = List.copyOf(Objects.requireNonNull(nonPreferred, "nonPreferred"));
-            extras = Examples.orderedCopy(extras);
+            extras = Examples.jsonExtras(extras);
             if (line < 0) {
                 throw new IllegalArgumentException("line must be >= 0: " + line);
             }
@@ -126,6 +133,12 @@ public sealed interface Example permits Example.PromptCompletion, Example.Chat, 
         @Override
         public Preference atLine(long newLine) {
             return new Preference(newLine, input.atLine(newLine), preferred, nonPreferred, extras);
+        }
+
+        @Override
+        public String toString() {
+            return "Preference[line=" + line + ", input=" + input.messages() + ", preferred=" + preferred
+                    + ", nonPreferred=" + nonPreferred + (extras.isEmpty() ? "" : ", extras=" + extras.keySet()) + "]";
         }
     }
 }

@@ -15,6 +15,54 @@ final class Examples {
         return java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(map));
     }
 
+    private static final com.fasterxml.jackson.databind.ObjectMapper JSON =
+            new com.fasterxml.jackson.databind.ObjectMapper();
+
+    /**
+     * An ordered copy of extras whose values must each be one JSON value (they are written verbatim).
+     *
+     * @throws IllegalArgumentException naming the key whose value is not JSON
+     */
+    static java.util.Map<String, String> jsonExtras(java.util.Map<String, String> map) {
+        java.util.Map<String, String> copy = orderedCopy(map);
+        for (var e : copy.entrySet()) {
+            if (!isJson(e.getValue())) {
+                throw new IllegalArgumentException("extras value of '" + e.getKey() + "' must be JSON (e.g. \"\\\"text\\\"\""
+                        + " for a string), was " + excerpt(e.getValue()));
+            }
+        }
+        return copy;
+    }
+
+    private static boolean isJson(String raw) {
+        if (raw.isEmpty()) {
+            return false;
+        }
+        char c = raw.charAt(0);
+        if (c == '"' || c == '[' || c == '{' || c == '-' || (c >= '0' && c <= '9') || c == 't' || c == 'f' || c == 'n') {
+            try (com.fasterxml.jackson.core.JsonParser p = JSON.getFactory().createParser(raw)) {
+                p.nextToken();
+                p.skipChildren();
+                return p.nextToken() == null;
+            } catch (java.io.IOException e) {
+                return false;
+            }
+        }
+        return false;
+    }
+
+    /** The text of a raw JSON string value, or empty when the raw value is not a string. */
+    static java.util.Optional<String> jsonString(String raw) {
+        if (raw == null || !raw.startsWith("\"")) {
+            return java.util.Optional.empty();
+        }
+        try {
+            return java.util.Optional.of(JSON.readTree(raw).textValue());
+        } catch (java.io.IOException e) {
+            return java.util.Optional.empty();
+        }
+    }
+
     /** A short quoted excerpt for messages and toString: never a whole record. */
     static String excerpt(String text) {
         if (text == null) {

@@ -12,14 +12,15 @@ import java.util.TreeMap;
  *     {@code function}; kept as given, so that validation can report an unknown role
  * @param content the text; empty when the JSON had no content or {@code null} (an assistant tool call)
  * @param extras every other key of the message ({@code name}, {@code weight}, {@code tool_calls},
- *     {@code tool_call_id}, ...) as raw JSON text, kept so that writing loses nothing
+ *     {@code tool_call_id}, ...), each value one JSON value as text (a string is {@code "\"bob\""}), kept
+ *     so that writing loses nothing; anything else is rejected
  */
 public record Message(String role, Optional<String> content, Map<String, String> extras) {
 
     public Message {
         Objects.requireNonNull(role, "role");
         Objects.requireNonNull(content, "content");
-        extras = Examples.orderedCopy(extras);
+        extras = Examples.jsonExtras(extras);
     }
 
     /** A message with text content and no other keys. */
@@ -41,11 +42,7 @@ public record Message(String role, Optional<String> content, Map<String, String>
 
     /** The {@code name} key, if present and a string. */
     public Optional<String> name() {
-        String raw = extras.get("name");
-        if (raw == null || !raw.startsWith("\"")) {
-            return Optional.empty();
-        }
-        return Optional.of(raw.substring(1, raw.length() - 1));
+        return Examples.jsonString(extras.get("name"));
     }
 
     /** The content, or the empty string. */

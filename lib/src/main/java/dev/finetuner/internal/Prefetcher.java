@@ -1,5 +1,7 @@
 package dev.finetuner.internal;
 
+import dev.finetuner.FineTunerException;
+
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -15,7 +17,8 @@ import java.util.stream.Stream;
  * Runs a stream's producer (reading and parsing a file) on its own thread, a bounded number of
  * batches ahead of the consumer, so that parsing overlaps with what the consumer does (validation,
  * token counting). Side events the producer reports (read issues) travel in the same batches, so the
- * consumer sees events and items in the order they happened. Closing stops the thread.
+ * consumer sees events and items in the order they happened. Memory stays bounded whatever the mix of
+ * items and events. Closing stops the thread and waits for it.
  *
  * @param <T> the items
  */
@@ -24,10 +27,10 @@ public final class Prefetcher<T> implements Iterator<Object>, AutoCloseable {
     private static final int BATCHES_AHEAD = 4;
     private static final Object END = new Object();
 
-    private final BlockingQueue<Object> queue = new ArrayBlockingQueue<>(BATCHES_AHEAD);
+    private final BlockingQueue<Object> queue = new ArrayBlockingQueue<>(BATCHES_AHEAD + 1);
     private final Thread thread;
     private volatile boolean closed;
-    private Iterator<Object> current = List.of().iterator();
+    private Iterator<Object> current = List.<Object>of().iterator();
     private Object next;
     private boolean done;
 
@@ -43,33 +46,52 @@ public final class Prefetcher<T> implements Iterator<Object>, AutoCloseable {
     }
 
     private void produce(Function<Consumer<Object>, Stream<T>> open) {
-        List<Object> batch = new ArrayList<>(BATCH);
+        Object last = END;
         try {
-            Consumer<Object> events = batch::add;
-            try (Stream<T> s = open.apply(events)) {
+            Batcher batcher = new Batcher();
+            try (Stream<T> s = open.apply(batcher)) {
                 Iterator<T> it = s.iterator();
                 while (!closed && it.hasNext()) {
-                    batch.add(it.next());
-                    if (batch.size() >= BATCH) {
-                        put(new ArrayList<>(batch));
-                        batch.clear();
-                    }
+                    batcher.accept(it.next());
                 }
             }
-            if (!batch.isEmpty()) {
-                put(new ArrayList<>(batch));
-            }
-            put(END);
+            batcher.flush();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-        } catch (RuntimeException | Error e) {
+        } catch (Throwable e) {
+            last = new Failure(e);
+        } finally {
+            // always end the queue, even after an OutOfMemoryError, so the consumer never waits forever
             try {
-                if (!batch.isEmpty()) {
-                    put(new ArrayList<>(batch));
-                }
-                put(new Failure(e));
-            } catch (InterruptedException ie) {
+                put(last);
+            } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /** Collects items and events into batches and hands each full batch to the queue. */
+    private final class Batcher implements Consumer<Object> {
+        private List<Object> batch = new ArrayList<>(BATCH);
+
+        @Override
+        public void accept(Object o) {
+            batch.add(o);
+            if (batch.size() >= BATCH) {
+                try {
+                    flush();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new FineTunerException("reading was interrupted", e);
+                }
+            }
+        }
+
+        void flush() throws InterruptedException {
+            if (!batch.isEmpty()) {
+                List<Object> full = batch;
+                batch = new ArrayList<>(BATCH);
+                put(full);
             }
         }
     }
@@ -93,14 +115,7 @@ public final class Prefetcher<T> implements Iterator<Object>, AutoCloseable {
                 next = current.next();
                 break;
             }
-            Object o;
-            try {
-                o = queue.take();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                close();
-                throw new IllegalStateException("interrupted while reading", e);
-            }
+            Object o = take();
             if (o == END) {
                 done = true;
             } else if (o instanceof Failure f) {
@@ -108,7 +123,10 @@ public final class Prefetcher<T> implements Iterator<Object>, AutoCloseable {
                 if (f.error() instanceof RuntimeException re) {
                     throw re;
                 }
-                throw (Error) f.error();
+                if (f.error() instanceof Error err) {
+                    throw err;
+                }
+                throw new FineTunerException("reading failed: " + f.error(), f.error());
             } else {
                 @SuppressWarnings("unchecked")
                 List<Object> batch = (List<Object>) o;
@@ -116,6 +134,24 @@ public final class Prefetcher<T> implements Iterator<Object>, AutoCloseable {
             }
         }
         return next != null;
+    }
+
+    private Object take() {
+        try {
+            while (true) {
+                Object o = queue.poll(1, TimeUnit.SECONDS);
+                if (o != null) {
+                    return o;
+                }
+                if (!thread.isAlive() && queue.isEmpty()) {
+                    return new Failure(new IllegalStateException("the reading thread ended without a result"));
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            close();
+            throw new FineTunerException("interrupted while reading", e);
+        }
     }
 
     /** The next item (a {@code T}) or side event, in the order the producer saw them. */
@@ -129,14 +165,20 @@ public final class Prefetcher<T> implements Iterator<Object>, AutoCloseable {
         return o;
     }
 
-    /** Stops the prefetch thread and waits for it to close the stream. */
+    /** Stops the prefetch thread and waits until it has closed the stream. */
     @Override
     public void close() {
         closed = true;
         queue.clear();
-        try {
-            thread.join(5_000);
-        } catch (InterruptedException e) {
+        boolean interrupted = false;
+        while (thread.isAlive()) {
+            try {
+                thread.join();
+            } catch (InterruptedException e) {
+                interrupted = true; // finish closing, then restore the flag
+            }
+        }
+        if (interrupted) {
             Thread.currentThread().interrupt();
         }
     }

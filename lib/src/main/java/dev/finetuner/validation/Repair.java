@@ -35,8 +35,12 @@ public enum Repair {
     public static final Set<Repair> RECOMMENDED = Collections.unmodifiableSet(EnumSet.of(
             ADD_SEPARATOR, ADD_LEADING_SPACE, ADD_STOP_SEQUENCE, REMOVE_DUPLICATES, DROP_INVALID, DROP_LONG));
 
-    /** Every repair, including those that change text (lower-casing, prefix removal). */
-    public static final Set<Repair> ALL = Collections.unmodifiableSet(EnumSet.allOf(Repair.class));
+    /**
+     * The same set as {@link #RECOMMENDED}, under the name the design uses. Repairs that rewrite text
+     * ({@link #LOWERCASE}, {@link #REMOVE_PROMPT_PREFIX}, {@link #REMOVE_COMPLETION_PREFIX}) are never
+     * implied: name them, or use {@code EnumSet.allOf(Repair.class)}.
+     */
+    public static final Set<Repair> ALL = RECOMMENDED;
 
     /** No repair: report only. */
     public static final Set<Repair> NONE = Collections.unmodifiableSet(EnumSet.noneOf(Repair.class));

@@ -233,10 +233,16 @@ public record ValidationReport(
         return sb.toString();
     }
 
-    /** A text with its line breaks and tabs shown as escapes, in backquotes. */
+    /**
+     * A text with its line breaks and tabs shown as escapes, in backquotes; long texts are cut to an
+     * excerpt, so that a message never carries a whole record.
+     */
     static String visible(String s) {
-        return "`" + s.replace("\\", "\\\\").replace("\n", "\\n").replace("\r", "\\r").replace("\t", "\\t") + "`";
+        String shown = s.length() <= MAX_SHOWN ? s : s.substring(0, MAX_SHOWN - 3) + "...";
+        return "`" + shown.replace("\\", "\\\\").replace("\n", "\\n").replace("\r", "\\r").replace("\t", "\\t") + "`";
     }
+
+    private static final int MAX_SHOWN = 60;
 
     @Override
     public String toString() {

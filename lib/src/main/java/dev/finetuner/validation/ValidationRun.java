@@ -66,6 +66,8 @@ final class ValidationRun {
     private final LongLongMap firstByHash = new LongLongMap(1 << 12);
     /** Ordinals of examples that repeat an earlier one: pass 2 drops these without hashing again. */
     private final BitSet repeats = new BitSet();
+    /** Ordinals of examples with an error finding of their own: pass 2 drops these without checking again. */
+    private final BitSet invalids = new BitSet();
     private long duplicates;
     private long invalidExamples;
     private final Set<String> extraColumns = new LinkedHashSet<>();
@@ -135,13 +137,29 @@ final class ValidationRun {
             plan();
             analysed = System.nanoTime();
             emit();
+            countFindings();
         } finally {
             workers.shutdownNow();
+            awaitWorkers();
         }
         ValidationReport report = report();
         LOG.debug("validated {}: pass 1 (statistics) {} ms, pass 2 (repairs, tokens, output) {} ms",
                 dataset, (analysed - start) / 1_000_000, (System.nanoTime() - analysed) / 1_000_000);
         return report;
+    }
+
+    private void awaitWorkers() {
+        boolean interrupted = false;
+        while (!workers.isTerminated()) {
+            try {
+                workers.awaitTermination(1, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     // ---------------------------------------------------------------- pass 1: statistics
@@ -269,6 +287,7 @@ final class ValidationRun {
         }
         if (invalid) {
             invalidExamples++;
+            invalids.set(Math.toIntExact(ord));
         }
         long first = firstByHash.putIfAbsent(d.hash(), e.line());
         boolean repeat = first >= 0;
@@ -413,18 +432,24 @@ final class ValidationRun {
             h.add("pc").add(pc.prompt()).add(pc.completion());
         } else if (e instanceof Example.Chat c) {
             h.add("chat");
-            addMessages(h, c.messages());
-            c.tools().ifPresent(h::add);
+            addChat(h, c);
         } else {
             Example.Preference p = (Example.Preference) e;
             h.add("pref");
-            addMessages(h, p.input().messages());
+            addChat(h, p.input());
+            p.extras().forEach((k, val) -> h.add(k).add(val));
             h.add("|");
             addMessages(h, p.preferred());
             h.add("|");
             addMessages(h, p.nonPreferred());
         }
         return h.value();
+    }
+
+    private static void addChat(Hash64 h, Example.Chat c) {
+        addMessages(h, c.messages());
+        h.add("|tools").add(c.tools().orElse(""));
+        c.extras().forEach((k, val) -> h.add(k).add(val));
     }
 
     private static void addMessages(Hash64 h, List<Message> messages) {
@@ -469,9 +494,7 @@ final class ValidationRun {
         return found;
     }
 
-    private boolean hasErrors(Example e) {
-        return exampleErrors(e).stream().anyMatch(f -> f.severity() == Severity.ERROR);
-    }
+
 
     private void messageErrors(List<Message> messages, long line, String path, boolean needsAssistant,
                                List<Finding> found) {
@@ -534,7 +557,6 @@ final class ValidationRun {
                 }
             }
         }
-        countFindings();
         inferTask();
         if (majorityType == 0 && pcValid > 0) {
             completionFindings();
@@ -573,15 +595,12 @@ final class ValidationRun {
     }
 
     private void countFindings() {
-        if (!v.enabled("num_examples")) {
-            return;
-        }
         if (examples == 0 && records == 0) {
             findings.add(Finding.dataset("no_examples", Severity.ERROR, "the dataset holds no examples",
                     "check the file and its columns"));
-        } else if (examples < Validator.MIN_EXAMPLES) {
-            findings.add(Finding.dataset("too_few_examples", Severity.ERROR, "the dataset has " + examples
-                    + " readable example(s); fine-tuning needs at least " + Validator.MIN_EXAMPLES, "add examples"));
+        } else if (training < Validator.MIN_EXAMPLES) {
+            findings.add(Finding.dataset("too_few_examples", Severity.ERROR, training + " example(s) kept for training ("
+                    + examples + " read); fine-tuning needs at least " + Validator.MIN_EXAMPLES, "add examples"));
         } else if (examples < Validator.RECOMMENDED_EXAMPLES) {
             findings.add(Finding.dataset("num_examples", Severity.WARNING, "the dataset has " + examples
                     + " examples. In general, we recommend having at least a few hundred examples: performance tends"
@@ -595,7 +614,7 @@ final class ValidationRun {
         long n = classes.values().stream().mapToLong(Long::longValue).sum();
         if (majorityType == 0 && pcValid > 0 && promptChars == 0) {
             task = TaskType.OPEN_ENDED_GENERATION;
-        } else if (!classesOverflow && n > 0 && classes.size() < (double) n / CLASSIFICATION_THRESHOLD) {
+        } else if (!classesOverflow && classes.size() > 1 && classes.size() < (double) n / CLASSIFICATION_THRESHOLD) {
             task = TaskType.CLASSIFICATION;
         } else {
             task = TaskType.CONDITIONAL_GENERATION;
@@ -636,6 +655,11 @@ final class ValidationRun {
     }
 
     private void completionFindings() {
+        if (allCompletionsSame && pcValid > 1) {
+            findings.add(Finding.dataset("identical_completions", Severity.ERROR, "all completions are identical: "
+                    + ValidationReport.visible(firstCompletion), "make the completions differ, otherwise the model"
+                    + " will just repeat this one"));
+        }
         if (!extraColumns.isEmpty() && v.enabled("extra_columns")) {
             findings.add(Finding.dataset("extra_columns", Severity.WARNING, withExtraColumns
                     + " example(s) have columns/keys other than prompt and completion: " + extraColumns
@@ -666,6 +690,10 @@ final class ValidationRun {
             boolean apply = v.applies(Repair.LOWERCASE);
             if (column.equals("prompt")) {
                 lowerPrompts = apply;
+                if (apply && promptSuffix != null) {
+                    // the separator the model is trained on is the lower-cased one
+                    promptSuffix = promptSuffix.toLowerCase(Locale.ROOT);
+                }
             } else {
                 lowerCompletions = apply;
                 if (apply) {
@@ -698,7 +726,7 @@ final class ValidationRun {
     }
 
     private void promptSuffixFinding() {
-        if (!v.enabled("prompt_suffix") || promptSuffix == null) {
+        if (promptSuffix == null) {
             return;
         }
         if (allPromptsSame) {
@@ -716,7 +744,7 @@ final class ValidationRun {
             findings.add(Finding.dataset("prompt_suffix", Severity.INFO, msg, null));
             return;
         }
-        boolean apply = v.applies(Repair.ADD_SEPARATOR);
+        boolean apply = v.applies(Repair.ADD_SEPARATOR) && v.enabled("missing_separator");
         addSeparator = apply ? suggested : null;
         findings.add(Finding.dataset("missing_separator", Severity.WARNING, "the prompts do not end with a common"
                 + " separator; one makes it clear to the model where the completion begins",
@@ -746,14 +774,8 @@ final class ValidationRun {
     }
 
     private void completionSuffixFinding() {
-        if (!v.enabled("completion_suffix") || completionSuffix == null) {
-            return;
-        }
-        if (allCompletionsSame) {
-            findings.add(Finding.dataset("identical_completions", Severity.ERROR, "all completions are identical: "
-                    + ValidationReport.visible(firstCompletion), "make the completions differ, otherwise the model"
-                    + " will just repeat this one"));
-            return;
+        if (completionSuffix == null || allCompletionsSame) {
+            return; // identical completions were reported before the task was inferred
         }
         String suggested = suggestedStop();
         if (!completionSuffix.isEmpty()) {
@@ -764,7 +786,7 @@ final class ValidationRun {
             findings.add(Finding.dataset("completion_suffix", Severity.INFO, msg, null));
             return;
         }
-        boolean apply = v.applies(Repair.ADD_STOP_SEQUENCE);
+        boolean apply = v.applies(Repair.ADD_STOP_SEQUENCE) && v.enabled("missing_stop_sequence");
         addStop = apply ? suggested : null;
         findings.add(Finding.dataset("missing_stop_sequence", Severity.WARNING, "the completions do not end with a"
                 + " common ending; one makes it clear to the model where to stop",
@@ -826,11 +848,11 @@ final class ValidationRun {
         finish(previous, assigner);
         batch.countAsync(counter);
         finish(batch, assigner);
-        if (repeatedSeparator > 0 && v.enabled("prompt_suffix")) {
+        if (repeatedSeparator > 0) {
             findings.add(Finding.dataset("repeated_separator", Severity.WARNING, repeatedSeparator
                     + " prompt(s) contain the separator more than once", "make the separator unique to the end of the prompt"));
         }
-        if (repeatedStop > 0 && v.enabled("completion_suffix")) {
+        if (repeatedStop > 0) {
             findings.add(Finding.dataset("repeated_stop_sequence", Severity.WARNING, repeatedStop
                     + " completion(s) contain the stop sequence before their end; generation would stop there",
                     "use a stop sequence that appears only at the end"));
@@ -843,7 +865,7 @@ final class ValidationRun {
     private Example repairOrDrop(Example e, long ord) {
         boolean drop = false;
         if (v.applies(Repair.DROP_INVALID)) {
-            drop = typeIndex(e) != majorityType || hasErrors(e);
+            drop = typeIndex(e) != majorityType || invalids.get(Math.toIntExact(ord));
         }
         if (!drop && v.applies(Repair.REMOVE_DUPLICATES) && v.enabled("duplicate")) {
             drop = repeats.get(Math.toIntExact(ord));
@@ -873,7 +895,7 @@ final class ValidationRun {
             }
             if (addSeparator != null) {
                 p = p + addSeparator;
-            } else if (!promptSuffix.isEmpty() && p.length() > promptSuffix.length()
+            } else if (promptSuffix != null && !promptSuffix.isEmpty() && p.length() > promptSuffix.length()
                     && p.substring(0, p.length() - promptSuffix.length()).contains(promptSuffix)) {
                 repeatedSeparator++;
             }
@@ -1001,16 +1023,21 @@ final class ValidationRun {
 
     /** Findings of one run: all counted, a bounded number per code listed. */
     static final class Findings {
+        private final Validator v;
         private final int maxPerCode;
         private final List<Finding> listed = new ArrayList<>();
         private final Map<String, Long> counts = new HashMap<>();
         private long blocking;
 
         Findings(Validator v) {
+            this.v = v;
             this.maxPerCode = v.maxFindingsPerCode();
         }
 
         void add(Finding f) {
+            if (!v.enabled(f.code())) {
+                return;
+            }
             long n = counts.merge(f.code(), 1L, Long::sum);
             if (f.blocking()) {
                 blocking++;

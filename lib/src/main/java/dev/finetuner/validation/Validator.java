@@ -1,11 +1,15 @@
 package dev.finetuner.validation;
 
+import dev.finetuner.DatasetException;
 import dev.finetuner.dataset.Dataset;
 import dev.finetuner.dataset.DatasetWriter;
 import dev.finetuner.dataset.Example;
 import dev.finetuner.model.BaseModel;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.LinkedHashSet;
@@ -37,6 +41,23 @@ import java.util.function.Supplier;
  * findings per code (all are counted). Instances are immutable and thread-safe.
  */
 public final class Validator {
+    /** Every finding code the built-in checks and the readers report. */
+    public static final Set<String> CODES = Set.of(
+            // prepare_data
+            "no_examples", "too_few_examples", "num_examples", "missing_column", "column_case", "extra_columns",
+            "empty_completion", "task_type", "class_balance", "duplicate", "too_long", "uppercase", "prompt_suffix",
+            "missing_separator", "repeated_separator", "identical_prompts", "prompt_prefix", "completion_prefix",
+            "completion_suffix", "missing_stop_sequence", "repeated_stop_sequence", "identical_completions",
+            "completion_space_start",
+            // chat cookbook
+            "data_type", "missing_messages_list", "message_missing_key", "missing_key", "message_unrecognized_key",
+            "unrecognized_role", "missing_content", "missing_assistant_message", "invalid_weight", "chat_roles",
+            // together's check_file and our readers
+            "empty_file", "invalid_utf8", "bom", "empty_line", "invalid_json", "invalid_csv", "mixed_formats",
+            "unrecognized_format", "invalid_preference", "ragged_row", "jsonl_in_json_file", "format_mismatch",
+            "non_string_value", "formula_cell", "error_cell", "empty_sheet", "other_sheets", "missing_sheet",
+            "duplicate_column", "model_format", "unknown_model", "legacy_model");
+
     /** Findings listed per code; the rest are counted. */
     public static final int DEFAULT_MAX_FINDINGS_PER_CODE = 100;
     /** The seed of the train/validation split. */
@@ -121,23 +142,50 @@ public final class Validator {
                 .orElse("dataset");
         Path train = outDir.resolve(base + "_prepared_train.jsonl");
         Path valid = validationFraction > 0 ? outDir.resolve(base + "_prepared_valid.jsonl") : null;
+        // write beside the targets and move into place only when the run completes: a failed run
+        // (a throwing Check, an unreadable file) leaves no half-written training file behind
+        Path trainPart = outDir.resolve(train.getFileName() + ".part");
+        Path validPart = valid == null ? null : outDir.resolve(valid.getFileName() + ".part");
         ValidationReport r;
-        try (DatasetWriter t = DatasetWriter.open(train); DatasetWriter v = valid == null ? null : DatasetWriter.open(valid)) {
-            r = validate(dataset, new Output() {
-                @Override
-                public void training(Example e) {
-                    t.write(e);
-                }
+        try {
+            try (DatasetWriter t = DatasetWriter.open(trainPart);
+                 DatasetWriter v = validPart == null ? null : DatasetWriter.open(validPart)) {
+                r = validate(dataset, new Output() {
+                    @Override
+                    public void training(Example e) {
+                        t.write(e);
+                    }
 
-                @Override
-                public void validation(Example e) {
-                    v.write(e);
-                }
-            });
+                    @Override
+                    public void validation(Example e) {
+                        v.write(e);
+                    }
+                });
+            }
+            Files.move(trainPart, train, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            if (validPart != null) {
+                Files.move(validPart, valid, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            }
+        } catch (IOException e) {
+            throw new DatasetException("unwritable_file", train, 0, null, "cannot move the prepared file into place: "
+                    + e, e);
+        } finally {
+            deleteQuietly(trainPart);
+            deleteQuietly(validPart);
         }
         return new ValidationReport(r.file(), r.fileFormat(), r.exampleFormat(), r.model(), r.task(), r.counts(),
                 r.tokens(), r.estimate(), r.separator(), r.stopSequence(), r.classes(), r.findings(),
                 r.findingCounts(), r.errorCount(), r.repairs(), Optional.of(train), Optional.ofNullable(valid));
+    }
+
+    private static void deleteQuietly(Path part) {
+        if (part != null) {
+            try {
+                Files.deleteIfExists(part);
+            } catch (IOException ignored) {
+                // a leftover .part file is harmless and named as such
+            }
+        }
     }
 
     /** Receives the examples validation keeps, each once, in source order. */
@@ -217,13 +265,28 @@ public final class Validator {
 
         /** The repairs to apply. */
         public Builder repair(Repair... repairs) {
-            return repair(Set.of(repairs));
+            EnumSet<Repair> set = EnumSet.noneOf(Repair.class);
+            for (Repair r : repairs) {
+                set.add(Objects.requireNonNull(r, "repair"));
+            }
+            return repair(set);
         }
 
-        /** Turns off the built-in checks with these finding codes (and the repairs tied to them). */
+        /**
+         * Turns off the built-in findings with these codes (see {@link #CODES}), and the repairs tied to
+         * them: with {@code disable("duplicate")} duplicates are neither reported nor removed.
+         *
+         * @throws IllegalArgumentException for a code no built-in check reports (a typo would otherwise
+         *     silently disable nothing)
+         */
         public Builder disable(String... codes) {
             for (String c : codes) {
-                disabled.add(Objects.requireNonNull(c, "code").toLowerCase(Locale.ROOT));
+                String code = Objects.requireNonNull(c, "code").toLowerCase(Locale.ROOT);
+                if (!CODES.contains(code)) {
+                    throw new IllegalArgumentException("no built-in check reports '" + c + "'; known codes: "
+                            + new java.util.TreeSet<>(CODES));
+                }
+                disabled.add(code);
             }
             return this;
         }

@@ -75,7 +75,7 @@ final class PrepareCommand implements Callable<Integer> {
             if (epochs != null) {
                 b.epochs(epochs);
             }
-            b.repair(repairAll ? Repair.ALL : repair ? Repair.RECOMMENDED : Repair.NONE);
+            b.repair(repairAll ? java.util.EnumSet.allOf(Repair.class) : repair ? Repair.RECOMMENDED : Repair.NONE);
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }

@@ -1,0 +1,142 @@
+package dev.finetuner.dataset;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.tuple;
+
+/** Inputs that once lost or misplaced records: each is read exactly, and what is dropped is said. */
+class DatasetEdgeCasesTest {
+    @TempDir
+    Path dir;
+
+    private record Read(List<Example> examples, List<ReadIssue> issues) {
+    }
+
+    private static Read read(Path file) {
+        List<ReadIssue> issues = new ArrayList<>();
+        try (Stream<Example> s = Dataset.read(file).stream(issues::add)) {
+            return new Read(s.toList(), issues);
+        }
+    }
+
+    @Test
+    void two_objects_on_one_jsonl_line_are_an_error_on_that_line_not_a_silent_loss() throws IOException {
+        // given
+        Path file = Files.writeString(dir.resolve("t.jsonl"), """
+                {"prompt":"a","completion":"b"}
+                {"prompt":"c","completion":"d"} {"prompt":"e","completion":"f"}
+                {"prompt":"g","completion":"h"}
+                """);
+        // when
+        Read read = read(file);
+        // then
+        assertThat(read.examples()).extracting(Example::line).containsExactly(1L, 3L);
+        assertThat(read.issues()).extracting(ReadIssue::code, ReadIssue::line).containsExactly(tuple("invalid_json", 2L));
+    }
+
+    @Test
+    void json_with_several_root_objects_keeps_reading_after_one_that_is_not_an_example() throws IOException {
+        // given: pretty-printed objects one after another, the second of no known shape
+        Path file = Files.writeString(dir.resolve("t.json"), """
+                {
+                  "prompt": "a", "completion": "b"
+                }
+                {
+                  "question": "c"
+                }
+                {
+                  "prompt": "e", "completion": "f"
+                }
+                """);
+        // when
+        Read read = read(file);
+        // then
+        assertThat(read.examples()).extracting(Example::line).containsExactly(1L, 7L);
+        assertThat(read.issues()).extracting(ReadIssue::code, ReadIssue::line)
+                .containsExactly(tuple("unrecognized_format", 4L));
+    }
+
+    @Test
+    void a_fatal_csv_error_says_which_lines_were_not_read() throws IOException {
+        // given: an unclosed quote on line 3 swallows the rest of the file (5 lines)
+        Path file = Files.writeString(dir.resolve("t.csv"), "prompt,completion\na,b\n\"c,d\ne,f\ng,h\n");
+        // when
+        Read read = read(file);
+        // then
+        assertThat(read.examples()).hasSize(1);
+        assertThat(read.issues()).singleElement().satisfies(i -> {
+            assertThat(i.code()).isEqualTo("invalid_csv");
+            assertThat(i.error()).isTrue();
+            assertThat(i.message()).contains("are not among the examples");
+        });
+    }
+
+    @Test
+    void windows_1252_curly_quotes_in_a_utf8_file_are_read_as_quotes_not_control_characters() throws IOException {
+        // given: 0x93 and 0x94 are “ and ” in Windows-1252
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        bytes.write("{\"prompt\":\"say \"}\n{\"prompt\":\"".getBytes(StandardCharsets.UTF_8));
+        bytes.write(new byte[] {(byte) 0x93, 'h', 'i', (byte) 0x94});
+        bytes.write("\",\"completion\":\"ok\"}\n".getBytes(StandardCharsets.UTF_8));
+        Path file = Files.write(dir.resolve("t.jsonl"), bytes.toByteArray());
+        // when
+        Read read = read(file);
+        // then
+        assertThat(read.examples()).last().satisfies(e ->
+                assertThat(((Example.PromptCompletion) e).prompt()).isEqualTo("\u201chi\u201d"));
+        assertThat(read.issues()).extracting(ReadIssue::code, ReadIssue::line)
+                .contains(tuple("invalid_utf8", 2L));
+    }
+
+    @Test
+    void a_lone_carriage_return_counts_as_a_line_end_for_the_lines_of_notes() throws IOException {
+        // given: old Mac line ends, then a Latin-1 byte on line 3
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        bytes.write("{\"prompt\":\"a\",\"completion\":\"b\"}\r{\"prompt\":\"c\",\"completion\":\"d\"}\r{\"prompt\":\"caf"
+                .getBytes(StandardCharsets.UTF_8));
+        bytes.write(0xE9);
+        bytes.write("\",\"completion\":\"e\"}\r".getBytes(StandardCharsets.UTF_8));
+        Path file = Files.write(dir.resolve("t.jsonl"), bytes.toByteArray());
+        // when
+        Read read = read(file);
+        // then
+        assertThat(read.examples()).extracting(Example::line).containsExactly(1L, 2L, 3L);
+        assertThat(read.issues()).extracting(ReadIssue::code, ReadIssue::line).containsExactly(tuple("invalid_utf8", 3L));
+    }
+
+    @Test
+    void extras_that_are_not_json_are_rejected_naming_the_key() {
+        assertThatThrownBy(() -> new Message("user", Optional.of("hi"), Map.of("name", "bob")))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("'name'").hasMessageContaining("must be JSON");
+        assertThatThrownBy(() -> new Example.Chat(0, List.of(Message.user("hi")), Optional.of("not json"), Map.of()))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'tools'");
+    }
+
+    @Test
+    void a_message_name_with_escapes_is_unescaped() {
+        Message m = new Message("user", Optional.of("hi"), Map.of("name", "\"Ren\\u00e9 \\\"R\\\"\""));
+        assertThat(m.name()).contains("René \"R\"");
+    }
+
+    @Test
+    void a_chat_with_long_tools_prints_an_excerpt_not_the_whole_record() {
+        String tools = "[{\"type\":\"function\",\"function\":{\"name\":\"" + "x".repeat(500) + "\"}}]";
+        Example.Chat chat = new Example.Chat(3, List.of(Message.user("hi")), Optional.of(tools), Map.of());
+        assertThat(chat.toString()).hasSizeLessThan(200).contains("line=3").doesNotContain("x".repeat(100));
+    }
+}
