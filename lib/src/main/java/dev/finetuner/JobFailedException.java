@@ -1,0 +1,33 @@
+package dev.finetuner;
+
+import java.util.Optional;
+
+/** A fine-tuning job ended as failed; {@link #code()}, {@link #param()} and the message are the job's error. */
+public class JobFailedException extends FineTunerException {
+    private final String jobId;
+    private final String code;
+    private final String param;
+
+    public JobFailedException(String jobId, String code, String message, String param) {
+        super("fine-tuning job " + jobId + " failed" + (code == null ? "" : " (" + code + ")") + ": " + message
+                + (param == null ? "" : " [param " + param + "]"));
+        this.jobId = jobId;
+        this.code = code;
+        this.param = param;
+    }
+
+    /** The failed job. */
+    public String jobId() {
+        return jobId;
+    }
+
+    /** The job's error code, e.g. {@code invalid_training_file}. */
+    public Optional<String> code() {
+        return Optional.ofNullable(code);
+    }
+
+    /** The parameter the error names, e.g. {@code training_file}. */
+    public Optional<String> param() {
+        return Optional.ofNullable(param);
+    }
+}

@@ -1,0 +1,170 @@
+package dev.finetuner.service;
+
+import com.openai.core.JsonValue;
+import com.openai.core.http.Headers;
+import com.openai.errors.OpenAIIoException;
+import com.openai.errors.OpenAIServiceException;
+import dev.finetuner.ApiException;
+import dev.finetuner.FineTunerException;
+import dev.finetuner.QuotaException;
+import io.github.resilience4j.core.functions.Either;
+import io.github.resilience4j.retry.Retry;
+import io.github.resilience4j.retry.RetryConfig;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+
+/**
+ * Every API call goes through here: translated into our exceptions once, retried by one resilience4j
+ * {@link Retry} built from the {@link RetryPolicy} (the SDK's own retries are off), and logged.
+ */
+final class Calls {
+    private static final Logger LOG = LoggerFactory.getLogger(Calls.class);
+
+    private final RetryPolicy policy;
+
+    Calls(RetryPolicy policy) {
+        this.policy = policy;
+    }
+
+    RetryPolicy policy() {
+        return policy;
+    }
+
+    /** Runs {@code call}, retrying what is worth retrying; {@code onRetry} hears of each retry. */
+    <T> T call(String operation, Supplier<T> call, Consumer<RetryEvent> onRetry) {
+        long deadline = System.nanoTime() + policy.maxElapsed().toNanos();
+        int[] attempts = {0};
+        RetryConfig config = RetryConfig.<T>custom()
+                .maxAttempts(policy.maxAttempts())
+                .retryOnException(t -> t instanceof ApiException a && a.isRetryable()
+                        && System.nanoTime() < deadline)
+                .intervalBiFunction((Integer attempt, Either<Throwable, T> outcome) -> {
+                    ApiException cause = (ApiException) outcome.getLeft();
+                    Duration wait = policy.backoff(attempt, cause.retryAfter().orElse(null),
+                            ThreadLocalRandom.current().nextDouble());
+                    long left = deadline - System.nanoTime();
+                    if (wait.toNanos() > left) {
+                        wait = Duration.ofNanos(Math.max(0, left)); // the last try happens before the deadline
+                    }
+                    LOG.warn("{} failed (attempt {} of {}), retrying in {} ms: {}", operation, attempt,
+                            policy.maxAttempts(), wait.toMillis(), cause.getMessage());
+                    if (onRetry != null) {
+                        onRetry.accept(new RetryEvent(operation, attempt, wait, cause));
+                    }
+                    return wait.toMillis();
+                })
+                .build();
+        Retry retry = Retry.of(operation, config);
+        try {
+            return Retry.decorateSupplier(retry, () -> {
+                attempts[0]++;
+                LOG.debug("{} (attempt {})", operation, attempts[0]);
+                try {
+                    return call.get();
+                } catch (RuntimeException e) {
+                    throw translate(e, 1);
+                }
+            }).get();
+        } catch (ApiException e) {
+            throw attempts[0] > 1 ? withAttempts(e, attempts[0]) : e;
+        }
+    }
+
+    <T> T call(String operation, Supplier<T> call) {
+        return call(operation, call, null);
+    }
+
+    private static ApiException withAttempts(ApiException e, int attempts) {
+        String detail = detailOf(e);
+        if (e instanceof QuotaException) {
+            return new QuotaException(e.statusCode().orElse(0), e.code().orElse(null), e.param().orElse(null),
+                    e.requestId().orElse(null), attempts, detail, e.getCause());
+        }
+        return new ApiException(e.statusCode().orElse(0), e.code().orElse(null), e.param().orElse(null),
+                e.requestId().orElse(null), e.isRetryable(), attempts, e.retryAfter().orElse(null), detail, e.getCause());
+    }
+
+    private static String detailOf(ApiException e) {
+        String m = e.getMessage();
+        int colon = m.indexOf(": ");
+        String detail = colon < 0 ? m : m.substring(colon + 2);
+        int tail = detail.lastIndexOf(" (");
+        return tail < 0 || !detail.endsWith(")") ? detail : detail.substring(0, tail);
+    }
+
+    /** Our exception for whatever the SDK threw. */
+    static RuntimeException translate(RuntimeException e, int attempts) {
+        if (e instanceof FineTunerException) {
+            return e;
+        }
+        if (e instanceof OpenAIServiceException s) {
+            int status = s.statusCode();
+            String code = s.code().orElse(null);
+            String message = messageOf(s);
+            String requestId = first(s.headers(), "x-request-id");
+            if ("insufficient_quota".equals(code)) {
+                return new QuotaException(status, code, s.param().orElse(null), requestId, attempts, message, e);
+            }
+            boolean retryable = status == 408 || status == 409 || status == 429 || status >= 500;
+            return new ApiException(status, code, s.param().orElse(null), requestId, retryable, attempts,
+                    retryAfter(s.headers()), message, e);
+        }
+        if (e instanceof OpenAIIoException) {
+            return new ApiException(0, null, null, null, true, attempts, null,
+                    e.getCause() != null ? e.getCause().toString() : String.valueOf(e.getMessage()), e);
+        }
+        return e;
+    }
+
+    private static String messageOf(OpenAIServiceException s) {
+        try {
+            JsonValue body = s.body();
+            @SuppressWarnings("unchecked")
+            Map<String, Object> map = body.convert(Map.class);
+            if (map != null && map.get("message") instanceof String m) {
+                return m;
+            }
+        } catch (RuntimeException ignored) {
+            // a body that is not the API's error object: fall back to the SDK's message
+        }
+        String m = s.getMessage();
+        return m == null ? "HTTP " + s.statusCode() : m;
+    }
+
+    private static String first(Headers headers, String name) {
+        List<String> v = headers.values(name);
+        return v.isEmpty() ? null : v.get(0);
+    }
+
+    /** {@code retry-after-ms}, or {@code Retry-After} in seconds or as an HTTP date. */
+    static Duration retryAfter(Headers headers) {
+        try {
+            String ms = first(headers, "retry-after-ms");
+            if (ms != null) {
+                return Duration.ofMillis((long) Double.parseDouble(ms.trim()));
+            }
+            String ra = first(headers, "retry-after");
+            if (ra == null) {
+                return null;
+            }
+            ra = ra.trim();
+            if (ra.matches("\\d+(\\.\\d+)?")) {
+                return Duration.ofMillis((long) (Double.parseDouble(ra) * 1000));
+            }
+            ZonedDateTime at = ZonedDateTime.parse(ra, DateTimeFormatter.RFC_1123_DATE_TIME);
+            Duration d = Duration.between(ZonedDateTime.now(at.getZone()), at);
+            return d.isNegative() ? Duration.ZERO : d;
+        } catch (RuntimeException e) {
+            return null; // an unreadable Retry-After: fall back to our own backoff
+        }
+    }
+}

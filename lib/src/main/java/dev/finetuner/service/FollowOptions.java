@@ -1,0 +1,63 @@
+package dev.finetuner.service;
+
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * How a job is polled while followed (the API has no push). Defaults: every
+ * {@link #DEFAULT_RUNNING_INTERVAL} while running, every {@link #DEFAULT_WAITING_INTERVAL} while
+ * validating, queued or paused, pages of {@value #DEFAULT_PAGE_SIZE} events, and at most
+ * {@value #DEFAULT_MAX_REQUESTS_PER_MINUTE} requests a minute per followed job.
+ *
+ * @param runningInterval the pause between polls while the job runs (and for unknown statuses)
+ * @param waitingInterval the pause between polls while it waits: validating, queued or paused
+ * @param pageSize events fetched per request, 1..100
+ * @param maxRequestsPerMinute a cap on requests per job, whatever the intervals
+ */
+public record FollowOptions(Duration runningInterval, Duration waitingInterval, int pageSize, int maxRequestsPerMinute) {
+    public static final Duration DEFAULT_RUNNING_INTERVAL = Duration.ofSeconds(5);
+    public static final Duration DEFAULT_WAITING_INTERVAL = Duration.ofSeconds(20);
+    public static final int DEFAULT_PAGE_SIZE = 50;
+    public static final int DEFAULT_MAX_REQUESTS_PER_MINUTE = 30;
+
+    public FollowOptions {
+        Objects.requireNonNull(runningInterval, "runningInterval");
+        Objects.requireNonNull(waitingInterval, "waitingInterval");
+        if (runningInterval.isNegative() || waitingInterval.isNegative()) {
+            throw new IllegalArgumentException("poll intervals must not be negative");
+        }
+        if (pageSize < 1 || pageSize > 100) {
+            throw new IllegalArgumentException("pageSize must be 1..100, was " + pageSize);
+        }
+        if (maxRequestsPerMinute < 2) {
+            throw new IllegalArgumentException("maxRequestsPerMinute must be >= 2 (a poll is at least 2), was "
+                    + maxRequestsPerMinute);
+        }
+    }
+
+    /** The defaults. */
+    public static FollowOptions defaults() {
+        return new FollowOptions(DEFAULT_RUNNING_INTERVAL, DEFAULT_WAITING_INTERVAL, DEFAULT_PAGE_SIZE,
+                DEFAULT_MAX_REQUESTS_PER_MINUTE);
+    }
+
+    /** These options with both intervals set to {@code interval} (tests use milliseconds). */
+    public FollowOptions withInterval(Duration interval) {
+        return new FollowOptions(interval, interval, pageSize, maxRequestsPerMinute);
+    }
+
+    public FollowOptions withMaxRequestsPerMinute(int max) {
+        return new FollowOptions(runningInterval, waitingInterval, pageSize, max);
+    }
+
+    public FollowOptions withPageSize(int size) {
+        return new FollowOptions(runningInterval, waitingInterval, size, maxRequestsPerMinute);
+    }
+
+    Duration intervalFor(JobStatus status) {
+        return switch (status.value()) {
+            case VALIDATING_FILES, QUEUED, PAUSED -> waitingInterval;
+            default -> runningInterval;
+        };
+    }
+}

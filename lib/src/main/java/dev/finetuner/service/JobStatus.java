@@ -1,0 +1,71 @@
+package dev.finetuner.service;
+
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * A fine-tuning job's status: an open value class, so a status the API adds later is kept as it came
+ * ({@link #asString()}), reads as {@link Value#_UNKNOWN} and counts as not finished.
+ */
+public final class JobStatus {
+    public static final JobStatus VALIDATING_FILES = new JobStatus("validating_files", Value.VALIDATING_FILES);
+    public static final JobStatus QUEUED = new JobStatus("queued", Value.QUEUED);
+    public static final JobStatus RUNNING = new JobStatus("running", Value.RUNNING);
+    public static final JobStatus PAUSED = new JobStatus("paused", Value.PAUSED);
+    public static final JobStatus SUCCEEDED = new JobStatus("succeeded", Value.SUCCEEDED);
+    public static final JobStatus FAILED = new JobStatus("failed", Value.FAILED);
+    public static final JobStatus CANCELLED = new JobStatus("cancelled", Value.CANCELLED);
+
+    private static final Map<String, JobStatus> KNOWN = Map.of(
+            "validating_files", VALIDATING_FILES, "queued", QUEUED, "running", RUNNING, "paused", PAUSED,
+            "succeeded", SUCCEEDED, "failed", FAILED, "cancelled", CANCELLED);
+
+    /** The statuses this version knows, and {@code _UNKNOWN} for any other. */
+    public enum Value { VALIDATING_FILES, QUEUED, RUNNING, PAUSED, SUCCEEDED, FAILED, CANCELLED, _UNKNOWN }
+
+    private final String raw;
+    private final Value value;
+
+    private JobStatus(String raw, Value value) {
+        this.raw = raw;
+        this.value = value;
+    }
+
+    /** The status for a value the API sent; unknown values are kept. */
+    public static JobStatus of(String raw) {
+        Objects.requireNonNull(raw, "status");
+        JobStatus known = KNOWN.get(raw.toLowerCase(Locale.ROOT));
+        return known != null ? known : new JobStatus(raw, Value._UNKNOWN);
+    }
+
+    /** The known value, or {@link Value#_UNKNOWN}. */
+    public Value value() {
+        return value;
+    }
+
+    /** The status exactly as the API sent it. */
+    public String asString() {
+        return raw;
+    }
+
+    /** True for succeeded, failed and cancelled: nothing more will happen. Unknown statuses are not terminal. */
+    public boolean isTerminal() {
+        return value == Value.SUCCEEDED || value == Value.FAILED || value == Value.CANCELLED;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof JobStatus s && s.raw.equalsIgnoreCase(raw);
+    }
+
+    @Override
+    public int hashCode() {
+        return raw.toLowerCase(Locale.ROOT).hashCode();
+    }
+
+    @Override
+    public String toString() {
+        return raw;
+    }
+}

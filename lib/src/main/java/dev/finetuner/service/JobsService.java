@@ -1,0 +1,214 @@
+package dev.finetuner.service;
+
+import com.openai.client.OpenAIClient;
+import com.openai.core.JsonValue;
+import com.openai.models.finetuning.jobs.FineTuningJobEvent;
+import com.openai.models.finetuning.jobs.JobCreateParams;
+import com.openai.models.finetuning.jobs.JobListEventsPage;
+import com.openai.models.finetuning.jobs.JobListEventsParams;
+import com.openai.models.finetuning.jobs.JobListPage;
+import com.openai.models.finetuning.jobs.JobListParams;
+import com.openai.models.finetuning.jobs.checkpoints.CheckpointListPage;
+import com.openai.models.finetuning.jobs.checkpoints.CheckpointListParams;
+import com.openai.models.finetuning.methods.DpoHyperparameters;
+import com.openai.models.finetuning.methods.DpoMethod;
+import com.openai.models.finetuning.methods.SupervisedHyperparameters;
+import com.openai.models.finetuning.methods.SupervisedMethod;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.NoSuchElementException;
+import java.util.Objects;
+import java.util.Spliterator;
+import java.util.Spliterators;
+import java.util.function.Consumer;
+import java.util.stream.Stream;
+import java.util.stream.StreamSupport;
+
+/**
+ * Fine-tuning jobs: create (with an idempotency key, so a retried create never makes two jobs),
+ * retrieve, list, cancel, pause, resume, checkpoints and event pages. Every call is retried by the
+ * connection's {@link RetryPolicy} and fails with {@link dev.finetuner.ApiException}. Thread-safe.
+ */
+public final class JobsService {
+    private static final Logger LOG = LoggerFactory.getLogger(JobsService.class);
+
+    private final OpenAIClient client;
+    private final Calls calls;
+
+    JobsService(OpenAIClient client, Calls calls) {
+        this.client = client;
+        this.calls = calls;
+    }
+
+    /** Creates a job. The request's idempotency key is sent with every attempt. */
+    public Job create(JobRequest request) {
+        Objects.requireNonNull(request, "request");
+        JobCreateParams params = params(request);
+        Job job = calls.call("create fine-tuning job on " + request.model(),
+                () -> Sdk.job(client.fineTuning().jobs().create(params)));
+        LOG.info("created fine-tuning job {} on {} (training file {})", job.id(), job.model(), job.trainingFile());
+        return job;
+    }
+
+    static JobCreateParams params(JobRequest r) {
+        JobCreateParams.Builder b = JobCreateParams.builder().model(r.model()).trainingFile(r.trainingFile());
+        r.validationFile().ifPresent(b::validationFile);
+        r.suffix().ifPresent(b::suffix);
+        r.seed().ifPresent(b::seed);
+        if (!r.metadata().isEmpty()) {
+            JobCreateParams.Metadata.Builder m = JobCreateParams.Metadata.builder();
+            r.metadata().forEach((k, v) -> m.putAdditionalProperty(k, JsonValue.from(v)));
+            b.metadata(m.build());
+        }
+        r.wandbProject().ifPresent(p -> b.addIntegration(JobCreateParams.Integration.builder()
+                .wandb(JobCreateParams.Integration.Wandb.builder().project(p).build()).build()));
+        Hyperparameters h = r.hyperparameters();
+        if (r.method() == JobRequest.Method.DPO) {
+            DpoHyperparameters.Builder hb = DpoHyperparameters.builder();
+            h.epochs().ifPresent(hb::nEpochs);
+            h.batchSize().ifPresent(hb::batchSize);
+            h.learningRateMultiplier().ifPresent(hb::learningRateMultiplier);
+            h.beta().ifPresent(hb::beta);
+            b.method(JobCreateParams.Method.builder().type(JobCreateParams.Method.Type.DPO)
+                    .dpo(DpoMethod.builder().hyperparameters(hb.build()).build()).build());
+        } else {
+            SupervisedHyperparameters.Builder hb = SupervisedHyperparameters.builder();
+            h.epochs().ifPresent(hb::nEpochs);
+            h.batchSize().ifPresent(hb::batchSize);
+            h.learningRateMultiplier().ifPresent(hb::learningRateMultiplier);
+            b.method(JobCreateParams.Method.builder().type(JobCreateParams.Method.Type.SUPERVISED)
+                    .supervised(SupervisedMethod.builder().hyperparameters(hb.build()).build()).build());
+        }
+        b.putAdditionalHeader("Idempotency-Key", r.idempotencyKey());
+        return b.build();
+    }
+
+    /** The job as it is now. */
+    public Job retrieve(String jobId) {
+        requireId(jobId);
+        return calls.call("retrieve " + jobId, () -> Sdk.job(client.fineTuning().jobs().retrieve(jobId)));
+    }
+
+    /** The job as it is now, telling {@code onRetry} of each retry. */
+    Job retrieve(String jobId, Consumer<RetryEvent> onRetry) {
+        return calls.call("retrieve " + jobId, () -> Sdk.job(client.fineTuning().jobs().retrieve(jobId)), onRetry);
+    }
+
+    /** Every job of the organization, newest first, fetched page by page as the stream is consumed. */
+    public Stream<Job> list() {
+        Iterator<Job> it = new Iterator<>() {
+            private JobListPage page = calls.call("list fine-tuning jobs",
+                    () -> client.fineTuning().jobs().list(JobListParams.builder().limit(100).build()));
+            private int index;
+
+            @Override
+            public boolean hasNext() {
+                while (index >= page.data().size()) {
+                    if (!page.hasNextPage()) {
+                        return false;
+                    }
+                    JobListPage current = page;
+                    page = calls.call("list fine-tuning jobs", current::nextPage);
+                    index = 0;
+                }
+                return true;
+            }
+
+            @Override
+            public Job next() {
+                if (!hasNext()) {
+                    throw new NoSuchElementException();
+                }
+                return Sdk.job(page.data().get(index++));
+            }
+        };
+        return StreamSupport.stream(Spliterators.spliteratorUnknownSize(it, Spliterator.ORDERED | Spliterator.NONNULL),
+                false);
+    }
+
+    /** Asks the API to cancel the job; returns it as the API answered. */
+    public Job cancel(String jobId) {
+        requireId(jobId);
+        Job job = calls.call("cancel " + jobId, () -> Sdk.job(client.fineTuning().jobs().cancel(jobId)));
+        LOG.info("cancel requested for fine-tuning job {}: now {}", jobId, job.status());
+        return job;
+    }
+
+    /** Pauses a running job (status {@code paused}); {@link #resume(String)} continues it. */
+    public Job pause(String jobId) {
+        requireId(jobId);
+        return calls.call("pause " + jobId, () -> Sdk.job(client.fineTuning().jobs().pause(jobId)));
+    }
+
+    /** Resumes a paused job. */
+    public Job resume(String jobId) {
+        requireId(jobId);
+        return calls.call("resume " + jobId, () -> Sdk.job(client.fineTuning().jobs().resume(jobId)));
+    }
+
+    /** The job's checkpoints, newest first (all pages). */
+    public List<Checkpoint> checkpoints(String jobId) {
+        requireId(jobId);
+        List<Checkpoint> all = new ArrayList<>();
+        CheckpointListPage page = calls.call("list checkpoints of " + jobId, () -> client.fineTuning().jobs()
+                .checkpoints().list(jobId, CheckpointListParams.builder().limit(100).build()));
+        while (true) {
+            page.data().forEach(c -> all.add(Sdk.checkpoint(c)));
+            if (!page.hasNextPage()) {
+                return all;
+            }
+            CheckpointListPage current = page;
+            page = calls.call("list checkpoints of " + jobId, current::nextPage);
+        }
+    }
+
+    /**
+     * One page of the job's events, newest first: the newest {@code limit} when {@code after} is null,
+     * else the {@code limit} events just older than the event {@code after}.
+     */
+    public EventPage events(String jobId, String after, int limit) {
+        return events(jobId, after, limit, null);
+    }
+
+    EventPage events(String jobId, String after, int limit, Consumer<RetryEvent> onRetry) {
+        requireId(jobId);
+        if (limit < 1 || limit > 100) {
+            throw new IllegalArgumentException("limit must be 1..100, was " + limit);
+        }
+        JobListEventsParams.Builder p = JobListEventsParams.builder().limit(limit);
+        if (after != null) {
+            p.after(after);
+        }
+        JobListEventsParams params = p.build();
+        JobListEventsPage page = calls.call("list events of " + jobId,
+                () -> client.fineTuning().jobs().listEvents(jobId, params), onRetry);
+        List<JobEvent> events = new ArrayList<>(page.data().size());
+        for (FineTuningJobEvent e : page.data()) {
+            events.add(Sdk.event(e));
+        }
+        return new EventPage(events, page.hasMore().orElse(false));
+    }
+
+    /**
+     * A page of events.
+     *
+     * @param events newest first
+     * @param hasMore whether older events exist beyond this page
+     */
+    public record EventPage(List<JobEvent> events, boolean hasMore) {
+        public EventPage {
+            events = List.copyOf(events);
+        }
+    }
+
+    private static void requireId(String id) {
+        Objects.requireNonNull(id, "jobId");
+        if (id.isBlank() || id.contains("/")) {
+            throw new IllegalArgumentException("not a job id: \"" + id + "\"");
+        }
+    }
+}

@@ -1,0 +1,202 @@
+package dev.finetuner.service;
+
+import com.openai.client.OpenAIClient;
+import com.openai.client.okhttp.OpenAIOkHttpClient;
+
+import java.time.Duration;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * A connection to the fine-tuning API (OpenAI, Azure OpenAI or any compatible server): one
+ * openai-java client with its own retries off, one {@link RetryPolicy}, and the services that use
+ * them. Immutable and thread-safe; close it to release the client's connections (a client you passed
+ * in is not closed).
+ *
+ * <pre>{@code
+ * try (OpenAiConnection api = OpenAiConnection.builder().apiKey(key).baseUrl("http://127.0.0.1:8089/v1").build()) {
+ *     FileInfo file = api.files().upload(Path.of("train.jsonl"));
+ *     Job job = api.jobs().create(JobRequest.builder("davinci-002", file.id()).build());
+ *     Job done = api.follower().follow(job.id(), FollowListener.of(e -> log.info(e.message())));
+ * }
+ * }</pre>
+ *
+ * <p>The API key never appears in {@link #toString()}, a log line or an exception message.
+ */
+public final class OpenAiConnection implements AutoCloseable {
+    /** The request timeout when none is given. */
+    public static final Duration DEFAULT_TIMEOUT = Duration.ofMinutes(2);
+
+    private final OpenAIClient client;
+    private final boolean ownsClient;
+    private final String baseUrl;
+    private final RetryPolicy retry;
+    private final FilesService files;
+    private final JobsService jobs;
+    private final JobFollower follower;
+
+    private OpenAiConnection(Builder b) {
+        this.retry = b.retry;
+        if (b.client != null) {
+            this.client = b.client;
+            this.ownsClient = false;
+            this.baseUrl = "(given client)";
+        } else {
+            String key = b.apiKey != null ? b.apiKey : env("OPENAI_API_KEY");
+            if (key == null || key.isBlank()) {
+                throw new IllegalArgumentException("no API key: set apiKey(...) or OPENAI_API_KEY"
+                        + " (any non-empty value for a local backend without a key)");
+            }
+            String url = b.baseUrl != null ? b.baseUrl : Optional.ofNullable(env("OPENAI_BASE_URL"))
+                    .orElse("https://api.openai.com/v1");
+            OpenAIOkHttpClient.Builder cb = OpenAIOkHttpClient.builder().apiKey(key).baseUrl(url).maxRetries(0)
+                    .timeout(b.timeout);
+            String org = b.organization != null ? b.organization : env("OPENAI_ORG_ID");
+            String project = b.project != null ? b.project : env("OPENAI_PROJECT_ID");
+            if (org != null) {
+                cb.organization(org);
+            }
+            if (project != null) {
+                cb.project(project);
+            }
+            b.headers.forEach(cb::putHeader);
+            this.client = cb.build();
+            this.ownsClient = true;
+            this.baseUrl = url;
+        }
+        Calls calls = new Calls(retry);
+        this.files = new FilesService(client, calls);
+        this.jobs = new JobsService(client, calls);
+        this.follower = new JobFollower(jobs, b.follow);
+    }
+
+    private static String env(String name) {
+        String v = System.getenv(name);
+        return v == null || v.isBlank() ? null : v;
+    }
+
+    /** A connection configured from {@code OPENAI_API_KEY}, {@code OPENAI_BASE_URL}, {@code OPENAI_ORG_ID}, {@code OPENAI_PROJECT_ID}. */
+    public static OpenAiConnection fromEnv() {
+        return builder().build();
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Files: upload, reuse, wait, list, download, delete. */
+    public FilesService files() {
+        return files;
+    }
+
+    /** Jobs: create, retrieve, list, cancel, pause, resume, checkpoints, events. */
+    public JobsService jobs() {
+        return jobs;
+    }
+
+    /** Follows jobs' events to their end. */
+    public JobFollower follower() {
+        return follower;
+    }
+
+    /** The openai-java client underneath, for calls finetuner does not wrap. */
+    public OpenAIClient client() {
+        return client;
+    }
+
+    /** The retry policy every call uses. */
+    public RetryPolicy retryPolicy() {
+        return retry;
+    }
+
+    /** Closes the client's connections, unless the client was given to the builder. */
+    @Override
+    public void close() {
+        if (ownsClient) {
+            client.close();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "OpenAiConnection[baseUrl=" + baseUrl + ", retry=" + retry + "]";
+    }
+
+    /** Builds an {@link OpenAiConnection}; every value is optional. */
+    public static final class Builder {
+        private String apiKey;
+        private String baseUrl;
+        private String organization;
+        private String project;
+        private Duration timeout = DEFAULT_TIMEOUT;
+        private OpenAIClient client;
+        private RetryPolicy retry = RetryPolicy.defaults();
+        private FollowOptions follow = FollowOptions.defaults();
+        private final Map<String, String> headers = new java.util.LinkedHashMap<>();
+
+        private Builder() {
+        }
+
+        /** The API key (default: {@code OPENAI_API_KEY}). */
+        public Builder apiKey(String key) {
+            this.apiKey = Objects.requireNonNull(key, "apiKey");
+            return this;
+        }
+
+        /** The base URL, ending in {@code /v1} (default: {@code OPENAI_BASE_URL}, else api.openai.com). */
+        public Builder baseUrl(String url) {
+            this.baseUrl = Objects.requireNonNull(url, "baseUrl");
+            return this;
+        }
+
+        public Builder organization(String org) {
+            this.organization = Objects.requireNonNull(org, "organization");
+            return this;
+        }
+
+        public Builder project(String project) {
+            this.project = Objects.requireNonNull(project, "project");
+            return this;
+        }
+
+        /** The timeout of one request (default {@link #DEFAULT_TIMEOUT}). */
+        public Builder timeout(Duration timeout) {
+            Objects.requireNonNull(timeout, "timeout");
+            if (timeout.isZero() || timeout.isNegative()) {
+                throw new IllegalArgumentException("timeout must be positive, was " + timeout);
+            }
+            this.timeout = timeout;
+            return this;
+        }
+
+        /** A header sent with every request (e.g. Azure's {@code api-key}). */
+        public Builder header(String name, String value) {
+            headers.put(Objects.requireNonNull(name, "name"), Objects.requireNonNull(value, "value"));
+            return this;
+        }
+
+        /**
+         * Use this client instead of building one; key, URL, organization, project and timeout are then
+         * the client's. Set its {@code maxRetries(0)} so that only our policy retries.
+         */
+        public Builder client(OpenAIClient client) {
+            this.client = Objects.requireNonNull(client, "client");
+            return this;
+        }
+
+        public Builder retry(RetryPolicy policy) {
+            this.retry = Objects.requireNonNull(policy, "retry");
+            return this;
+        }
+
+        public Builder follow(FollowOptions options) {
+            this.follow = Objects.requireNonNull(options, "follow");
+            return this;
+        }
+
+        public OpenAiConnection build() {
+            return new OpenAiConnection(this);
+        }
+    }
+}

@@ -1,0 +1,201 @@
+package dev.finetuner.service;
+
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * How failed calls are retried: 408, 409, 429 (waiting what {@code Retry-After} asks, up to
+ * {@link #maxRetryAfter()}), 5xx and connection errors, with exponential backoff and jitter, a bounded
+ * number of attempts and a bounded total time. Quota, validation and authentication errors are never
+ * retried. Immutable.
+ *
+ * <p>Defaults: {@value #DEFAULT_MAX_ATTEMPTS} attempts, backoff from {@link #DEFAULT_INITIAL_BACKOFF}
+ * doubling up to {@link #DEFAULT_MAX_BACKOFF} with {@value #DEFAULT_JITTER} jitter, a server's
+ * {@code Retry-After} honoured up to {@link #DEFAULT_MAX_RETRY_AFTER}, everything within
+ * {@link #DEFAULT_MAX_ELAPSED}.
+ *
+ * <pre>{@code
+ * RetryPolicy patient = RetryPolicy.defaults().withMaxAttempts(8);
+ * }</pre>
+ */
+public final class RetryPolicy {
+    public static final int DEFAULT_MAX_ATTEMPTS = 5;
+    public static final Duration DEFAULT_INITIAL_BACKOFF = Duration.ofMillis(500);
+    public static final Duration DEFAULT_MAX_BACKOFF = Duration.ofSeconds(30);
+    public static final double DEFAULT_MULTIPLIER = 2.0;
+    public static final double DEFAULT_JITTER = 0.25;
+    public static final Duration DEFAULT_MAX_RETRY_AFTER = Duration.ofSeconds(60);
+    public static final Duration DEFAULT_MAX_ELAPSED = Duration.ofMinutes(3);
+
+    private final int maxAttempts;
+    private final Duration initialBackoff;
+    private final Duration maxBackoff;
+    private final double multiplier;
+    private final double jitter;
+    private final Duration maxRetryAfter;
+    private final Duration maxElapsed;
+
+    private RetryPolicy(Builder b) {
+        this.maxAttempts = b.maxAttempts;
+        this.initialBackoff = b.initialBackoff;
+        this.maxBackoff = b.maxBackoff;
+        this.multiplier = b.multiplier;
+        this.jitter = b.jitter;
+        this.maxRetryAfter = b.maxRetryAfter;
+        this.maxElapsed = b.maxElapsed;
+    }
+
+    /** The defaults. */
+    public static RetryPolicy defaults() {
+        return builder().build();
+    }
+
+    /** One attempt, no retry. */
+    public static RetryPolicy none() {
+        return builder().maxAttempts(1).build();
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** A builder holding this policy's values. */
+    public Builder toBuilder() {
+        return new Builder().maxAttempts(maxAttempts).initialBackoff(initialBackoff).maxBackoff(maxBackoff)
+                .multiplier(multiplier).jitter(jitter).maxRetryAfter(maxRetryAfter).maxElapsed(maxElapsed);
+    }
+
+    /** This policy with another number of attempts. */
+    public RetryPolicy withMaxAttempts(int attempts) {
+        return toBuilder().maxAttempts(attempts).build();
+    }
+
+    public int maxAttempts() {
+        return maxAttempts;
+    }
+
+    public Duration initialBackoff() {
+        return initialBackoff;
+    }
+
+    public Duration maxBackoff() {
+        return maxBackoff;
+    }
+
+    public double multiplier() {
+        return multiplier;
+    }
+
+    public double jitter() {
+        return jitter;
+    }
+
+    public Duration maxRetryAfter() {
+        return maxRetryAfter;
+    }
+
+    public Duration maxElapsed() {
+        return maxElapsed;
+    }
+
+    /**
+     * The wait before attempt {@code attempt + 1}: the server's {@code Retry-After} when it gave one
+     * (capped), else {@code initialBackoff * multiplier^(attempt-1)} (capped), less up to
+     * {@code jitter} of it at random.
+     *
+     * @param random a number in [0, 1)
+     */
+    public Duration backoff(int attempt, Duration retryAfter, double random) {
+        if (retryAfter != null) {
+            return retryAfter.compareTo(maxRetryAfter) > 0 ? maxRetryAfter : retryAfter;
+        }
+        double millis = initialBackoff.toMillis() * Math.pow(multiplier, Math.max(0, attempt - 1));
+        millis = Math.min(millis, maxBackoff.toMillis());
+        millis -= millis * jitter * random;
+        return Duration.ofMillis(Math.max(0, Math.round(millis)));
+    }
+
+    @Override
+    public String toString() {
+        return "RetryPolicy[maxAttempts=" + maxAttempts + ", backoff=" + initialBackoff + ".." + maxBackoff
+                + " x" + multiplier + ", jitter=" + jitter + ", maxRetryAfter=" + maxRetryAfter
+                + ", maxElapsed=" + maxElapsed + "]";
+    }
+
+    /** Builds a {@link RetryPolicy}; setters reject bad values at once. */
+    public static final class Builder {
+        private int maxAttempts = DEFAULT_MAX_ATTEMPTS;
+        private Duration initialBackoff = DEFAULT_INITIAL_BACKOFF;
+        private Duration maxBackoff = DEFAULT_MAX_BACKOFF;
+        private double multiplier = DEFAULT_MULTIPLIER;
+        private double jitter = DEFAULT_JITTER;
+        private Duration maxRetryAfter = DEFAULT_MAX_RETRY_AFTER;
+        private Duration maxElapsed = DEFAULT_MAX_ELAPSED;
+
+        private Builder() {
+        }
+
+        /** Attempts in all, the first included (1 = no retry). */
+        public Builder maxAttempts(int attempts) {
+            if (attempts < 1) {
+                throw new IllegalArgumentException("maxAttempts must be >= 1, was " + attempts);
+            }
+            this.maxAttempts = attempts;
+            return this;
+        }
+
+        public Builder initialBackoff(Duration d) {
+            this.initialBackoff = nonNegative(d, "initialBackoff");
+            return this;
+        }
+
+        public Builder maxBackoff(Duration d) {
+            this.maxBackoff = nonNegative(d, "maxBackoff");
+            return this;
+        }
+
+        public Builder multiplier(double m) {
+            if (!(m >= 1)) {
+                throw new IllegalArgumentException("multiplier must be >= 1, was " + m);
+            }
+            this.multiplier = m;
+            return this;
+        }
+
+        /** The share of each backoff taken off at random, 0 (none) to 1. */
+        public Builder jitter(double j) {
+            if (!(j >= 0 && j <= 1)) {
+                throw new IllegalArgumentException("jitter must be in [0, 1], was " + j);
+            }
+            this.jitter = j;
+            return this;
+        }
+
+        /** The longest {@code Retry-After} honoured; a longer one is waited this long. */
+        public Builder maxRetryAfter(Duration d) {
+            this.maxRetryAfter = nonNegative(d, "maxRetryAfter");
+            return this;
+        }
+
+        /** The longest time one call may take with its retries; no retry starts after it. */
+        public Builder maxElapsed(Duration d) {
+            this.maxElapsed = nonNegative(d, "maxElapsed");
+            return this;
+        }
+
+        private static Duration nonNegative(Duration d, String name) {
+            Objects.requireNonNull(d, name);
+            if (d.isNegative()) {
+                throw new IllegalArgumentException(name + " must not be negative, was " + d);
+            }
+            return d;
+        }
+
+        public RetryPolicy build() {
+            if (initialBackoff.compareTo(maxBackoff) > 0) {
+                throw new IllegalArgumentException("initialBackoff " + initialBackoff + " exceeds maxBackoff " + maxBackoff);
+            }
+            return new RetryPolicy(this);
+        }
+    }
+}
