@@ -61,6 +61,7 @@ public final class OpenAiConnection implements AutoCloseable {
                 cb.project(project);
             }
             b.headers.forEach(cb::putHeader);
+            b.queryParams.forEach(cb::putQueryParam);
             this.client = cb.build();
             this.ownsClient = true;
             this.baseUrl = url;
@@ -134,6 +135,7 @@ public final class OpenAiConnection implements AutoCloseable {
         private RetryPolicy retry = RetryPolicy.defaults();
         private FollowOptions follow = FollowOptions.defaults();
         private final Map<String, String> headers = new java.util.LinkedHashMap<>();
+        private final Map<String, String> queryParams = new java.util.LinkedHashMap<>();
 
         private Builder() {
         }
@@ -173,6 +175,12 @@ public final class OpenAiConnection implements AutoCloseable {
         /** A header sent with every request (e.g. Azure's {@code api-key}). */
         public Builder header(String name, String value) {
             headers.put(Objects.requireNonNull(name, "name"), Objects.requireNonNull(value, "value"));
+            return this;
+        }
+
+        /** A query parameter sent with every request (e.g. Azure's {@code api-version}). */
+        public Builder queryParam(String name, String value) {
+            queryParams.put(Objects.requireNonNull(name, "name"), Objects.requireNonNull(value, "value"));
             return this;
         }
 
