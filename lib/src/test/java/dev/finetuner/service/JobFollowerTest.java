@@ -289,6 +289,28 @@ class JobFollowerTest {
         }
     }
 
+    @Test
+    void polling_keeps_to_the_request_budget_however_short_the_interval() throws Exception {
+        // given: a job that never ends, no pause between polls, a budget of 10 requests a minute
+        api.status("running");
+        follower = follower.withOptions(follower.options().withInterval(Duration.ZERO).withMaxRequestsPerMinute(10));
+        ExecutorService executor = Executors.newSingleThreadExecutor();
+        try {
+            // when: followed for one second
+            CompletableFuture<Job> future = follower.followAsync("ftjob-1", null, FollowListener.NONE, executor);
+            long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
+            while (System.nanoTime() < end) {
+                Thread.onSpinWait();
+            }
+            future.cancel(true);
+            // then
+            assertThat(api.requests()).isBetween(2, 10);
+        } finally {
+            executor.shutdownNow();
+            assertThat(executor.awaitTermination(5, TimeUnit.SECONDS)).isTrue();
+        }
+    }
+
     /** The request count once it has stopped changing for 200 ms (bounded by 5 s). */
     private int awaitQuiet() {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
