@@ -17,6 +17,7 @@ public class ApiException extends FineTunerException {
     private final boolean retryable;
     private final int attempts;
     private final java.time.Duration retryAfter;
+    private final String detail;
 
     /**
      * @param statusCode the HTTP status, or 0 when no response arrived (a connection error or timeout)
@@ -37,6 +38,7 @@ public class ApiException extends FineTunerException {
                         java.time.Duration retryAfter, String detail, Throwable cause) {
         super(format(statusCode, code, param, requestId, attempts, detail), cause);
         this.retryAfter = retryAfter;
+        this.detail = detail;
         this.statusCode = statusCode;
         this.code = code;
         this.param = param;
@@ -66,6 +68,11 @@ public class ApiException extends FineTunerException {
             sb.append(" (").append(tail).append(')');
         }
         return sb.toString();
+    }
+
+    /** The API's own message (or what went wrong), without the status, code and ids around it. */
+    public String detail() {
+        return detail;
     }
 
     /** The HTTP status; empty when no response arrived. */

@@ -2,23 +2,35 @@ package dev.finetuner;
 
 import java.time.Duration;
 
-/** Waiting for a job ended before the job did; the job goes on, and can be awaited or followed again. */
+/**
+ * Waiting ended before what was waited for did (a job to end, a file to be processed); it goes on, and
+ * can be awaited again.
+ */
 public class AwaitTimeoutException extends FineTunerException {
-    private final String jobId;
+    private final String id;
     private final Duration waited;
     private final String lastStatus;
 
+    /** A wait for a fine-tuning job that timed out. */
     public AwaitTimeoutException(String jobId, Duration waited, String lastStatus) {
-        super("fine-tuning job " + jobId + " was still " + lastStatus + " after " + waited
-                + "; it goes on: await or follow it again, or cancel it");
-        this.jobId = jobId;
+        this("fine-tuning job", jobId, waited, lastStatus, "await or follow it again, or cancel it");
+    }
+
+    /**
+     * @param what what was waited for, e.g. {@code "file"}
+     * @param id its id
+     * @param advice what the caller can do now
+     */
+    public AwaitTimeoutException(String what, String id, Duration waited, String lastStatus, String advice) {
+        super(what + " " + id + " was still " + lastStatus + " after " + waited + "; it goes on: " + advice);
+        this.id = id;
         this.waited = waited;
         this.lastStatus = lastStatus;
     }
 
-    /** The job waited for. */
-    public String jobId() {
-        return jobId;
+    /** The id of what was waited for (a job or a file). */
+    public String id() {
+        return id;
     }
 
     /** How long was waited. */

@@ -84,21 +84,13 @@ final class Calls {
     }
 
     private static ApiException withAttempts(ApiException e, int attempts) {
-        String detail = detailOf(e);
         if (e instanceof QuotaException) {
             return new QuotaException(e.statusCode().orElse(0), e.code().orElse(null), e.param().orElse(null),
-                    e.requestId().orElse(null), attempts, detail, e.getCause());
+                    e.requestId().orElse(null), attempts, e.detail(), e.getCause());
         }
         return new ApiException(e.statusCode().orElse(0), e.code().orElse(null), e.param().orElse(null),
-                e.requestId().orElse(null), e.isRetryable(), attempts, e.retryAfter().orElse(null), detail, e.getCause());
-    }
-
-    private static String detailOf(ApiException e) {
-        String m = e.getMessage();
-        int colon = m.indexOf(": ");
-        String detail = colon < 0 ? m : m.substring(colon + 2);
-        int tail = detail.lastIndexOf(" (");
-        return tail < 0 || !detail.endsWith(")") ? detail : detail.substring(0, tail);
+                e.requestId().orElse(null), e.isRetryable(), attempts, e.retryAfter().orElse(null), e.detail(),
+                e.getCause());
     }
 
     /** Our exception for whatever the SDK threw. */
@@ -137,7 +129,11 @@ final class Calls {
             // a body that is not the API's error object: fall back to the SDK's message
         }
         String m = s.getMessage();
-        return m == null ? "HTTP " + s.statusCode() : m;
+        if (m == null) {
+            return "HTTP " + s.statusCode();
+        }
+        String prefix = s.statusCode() + ": "; // the SDK's message starts with the status we show anyway
+        return m.startsWith(prefix) ? m.substring(prefix.length()) : m;
     }
 
     private static String first(Headers headers, String name) {

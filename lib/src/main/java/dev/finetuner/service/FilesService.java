@@ -86,6 +86,8 @@ public final class FilesService {
         try {
             size = Files.size(file);
             hash = sha256(file);
+        } catch (java.nio.file.NoSuchFileException e) {
+            throw new DatasetException("file_not_found", file, 0, null, "no such file to upload", e);
         } catch (IOException e) {
             throw new DatasetException("unreadable_file", file, 0, null, "cannot read the file to upload: " + e, e);
         }
@@ -110,12 +112,13 @@ public final class FilesService {
     }
 
     private FileInfo uploadWhole(Path file, String name, long size, UploadOptions options) {
+        String key = "finetuner-" + java.util.UUID.randomUUID(); // the same for every attempt
         FileInfo info = calls.call("upload " + file.getFileName(), () -> {
             try (InputStream in = Files.newInputStream(file)) {
                 MultipartField<InputStream> field = MultipartField.<InputStream>builder().value(in).filename(name)
                         .contentType("application/jsonl").build();
                 return info(client.files().create(FileCreateParams.builder().file(field)
-                        .purpose(FilePurpose.FINE_TUNE).build()));
+                        .purpose(FilePurpose.FINE_TUNE).putAdditionalHeader("Idempotency-Key", key).build()));
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
@@ -125,9 +128,9 @@ public final class FilesService {
     }
 
     private FileInfo uploadInParts(Path file, String name, long size, UploadOptions options) {
-        Upload upload = calls.call("create upload for " + file.getFileName(), () -> client.uploads().create(
-                UploadCreateParams.builder().bytes(size).filename(name).mimeType("text/jsonl")
-                        .purpose(FilePurpose.FINE_TUNE).build()));
+        UploadCreateParams create = UploadCreateParams.builder().bytes(size).filename(name).mimeType("text/jsonl")
+                .purpose(FilePurpose.FINE_TUNE).putAdditionalHeader("Idempotency-Key", idempotencyKey()).build();
+        Upload upload = calls.call("create upload for " + file.getFileName(), () -> client.uploads().create(create));
         int parts = (int) ((size + options.partSize() - 1) / options.partSize());
         LOG.info("uploading {} ({} bytes) in {} parts as {}", file, size, parts, upload.id());
         String[] partIds = new String[parts];
@@ -147,13 +150,16 @@ public final class FilesService {
                 inFlight.acquire();
                 byte[] data = new byte[length];
                 channel.read(ByteBuffer.wrap(data), offset);
+                String partKey = idempotencyKey();
                 futures.add(CompletableFuture.runAsync(() -> {
                     try {
                         UploadPart part = calls.call("upload part " + (index + 1) + "/" + parts + " of " + upload.id(),
                                 () -> client.uploads().parts().create(PartCreateParams.builder().uploadId(upload.id())
-                                        .data(data).build()));
+                                        .data(data).putAdditionalHeader("Idempotency-Key", partKey).build()));
                         partIds[index] = part.id();
-                        report(options, sent.addAndGet(length), size);
+                        synchronized (sent) { // one caller at a time, and never backwards
+                            report(options, sent.addAndGet(length), size);
+                        }
                     } finally {
                         inFlight.release();
                     }
@@ -173,10 +179,16 @@ public final class FilesService {
         } finally {
             pool.shutdownNow();
         }
-        Upload done = calls.call("complete upload " + upload.id(), () -> client.uploads().complete(
-                UploadCompleteParams.builder().uploadId(upload.id()).partIds(List.of(partIds)).build()));
+        UploadCompleteParams complete = UploadCompleteParams.builder().uploadId(upload.id()).partIds(List.of(partIds))
+                .putAdditionalHeader("Idempotency-Key", idempotencyKey()).build();
+        Upload done = calls.call("complete upload " + upload.id(), () -> client.uploads().complete(complete));
         return info(done.file().orElseThrow(() -> new FineTunerException("upload " + upload.id()
                 + " completed without a file; retrieve it later or upload again")));
+    }
+
+    /** A key for one POST, made outside the retry so every attempt sends the same one. */
+    private static String idempotencyKey() {
+        return "finetuner-" + java.util.UUID.randomUUID();
     }
 
     private void cancelQuietly(String uploadId) {
@@ -249,7 +261,8 @@ public final class FilesService {
                         + info.statusDetails().orElse("no details given"));
             }
             if (System.nanoTime() + pause > deadline) {
-                throw new AwaitTimeoutException(fileId, timeout, info.status());
+                throw new AwaitTimeoutException("file", fileId, timeout, info.status(),
+                        "wait again, or check the file with retrieve(\"" + fileId + "\")");
             }
             LockSupport.parkNanos(pause);
             if (Thread.interrupted()) {

@@ -1,6 +1,5 @@
 package dev.finetuner.service;
 
-import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 
@@ -35,7 +34,7 @@ public final class JobStatus {
     /** The status for a value the API sent; unknown values are kept. */
     public static JobStatus of(String raw) {
         Objects.requireNonNull(raw, "status");
-        JobStatus known = KNOWN.get(raw.toLowerCase(Locale.ROOT));
+        JobStatus known = KNOWN.get(raw); // exact: asString() is what the API sent
         return known != null ? known : new JobStatus(raw, Value._UNKNOWN);
     }
 
@@ -56,12 +55,12 @@ public final class JobStatus {
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof JobStatus s && s.raw.equalsIgnoreCase(raw);
+        return o instanceof JobStatus s && s.raw.equals(raw);
     }
 
     @Override
     public int hashCode() {
-        return raw.toLowerCase(Locale.ROOT).hashCode();
+        return raw.hashCode();
     }
 
     @Override

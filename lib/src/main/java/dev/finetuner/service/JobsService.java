@@ -3,11 +3,14 @@ package dev.finetuner.service;
 import com.openai.client.OpenAIClient;
 import com.openai.core.JsonValue;
 import com.openai.models.finetuning.jobs.FineTuningJobEvent;
+import com.openai.models.finetuning.jobs.JobCancelParams;
 import com.openai.models.finetuning.jobs.JobCreateParams;
 import com.openai.models.finetuning.jobs.JobListEventsPage;
 import com.openai.models.finetuning.jobs.JobListEventsParams;
 import com.openai.models.finetuning.jobs.JobListPage;
 import com.openai.models.finetuning.jobs.JobListParams;
+import com.openai.models.finetuning.jobs.JobPauseParams;
+import com.openai.models.finetuning.jobs.JobResumeParams;
 import com.openai.models.finetuning.jobs.checkpoints.CheckpointListPage;
 import com.openai.models.finetuning.jobs.checkpoints.CheckpointListParams;
 import com.openai.models.finetuning.methods.DpoHyperparameters;
@@ -101,12 +104,15 @@ public final class JobsService {
     /** Every job of the organization, newest first, fetched page by page as the stream is consumed. */
     public Stream<Job> list() {
         Iterator<Job> it = new Iterator<>() {
-            private JobListPage page = calls.call("list fine-tuning jobs",
-                    () -> client.fineTuning().jobs().list(JobListParams.builder().limit(100).build()));
+            private JobListPage page; // fetched when the stream is first read
             private int index;
 
             @Override
             public boolean hasNext() {
+                if (page == null) {
+                    page = calls.call("list fine-tuning jobs",
+                            () -> client.fineTuning().jobs().list(JobListParams.builder().limit(100).build()));
+                }
                 while (index >= page.data().size()) {
                     if (!page.hasNextPage()) {
                         return false;
@@ -133,7 +139,9 @@ public final class JobsService {
     /** Asks the API to cancel the job; returns it as the API answered. */
     public Job cancel(String jobId) {
         requireId(jobId);
-        Job job = calls.call("cancel " + jobId, () -> Sdk.job(client.fineTuning().jobs().cancel(jobId)));
+        String key = idempotencyKey();
+        Job job = calls.call("cancel " + jobId, () -> Sdk.job(client.fineTuning().jobs().cancel(JobCancelParams.builder().fineTuningJobId(jobId)
+                .putAdditionalHeader("Idempotency-Key", key).build())));
         LOG.info("cancel requested for fine-tuning job {}: now {}", jobId, job.status());
         return job;
     }
@@ -141,13 +149,17 @@ public final class JobsService {
     /** Pauses a running job (status {@code paused}); {@link #resume(String)} continues it. */
     public Job pause(String jobId) {
         requireId(jobId);
-        return calls.call("pause " + jobId, () -> Sdk.job(client.fineTuning().jobs().pause(jobId)));
+        String key = idempotencyKey();
+        return calls.call("pause " + jobId, () -> Sdk.job(client.fineTuning().jobs().pause(JobPauseParams.builder().fineTuningJobId(jobId)
+                .putAdditionalHeader("Idempotency-Key", key).build())));
     }
 
     /** Resumes a paused job. */
     public Job resume(String jobId) {
         requireId(jobId);
-        return calls.call("resume " + jobId, () -> Sdk.job(client.fineTuning().jobs().resume(jobId)));
+        String key = idempotencyKey();
+        return calls.call("resume " + jobId, () -> Sdk.job(client.fineTuning().jobs().resume(JobResumeParams.builder().fineTuningJobId(jobId)
+                .putAdditionalHeader("Idempotency-Key", key).build())));
     }
 
     /** The job's checkpoints, newest first (all pages). */
@@ -203,6 +215,11 @@ public final class JobsService {
         public EventPage {
             events = List.copyOf(events);
         }
+    }
+
+    /** A key for one POST, made outside the retry so every attempt sends the same one. */
+    private static String idempotencyKey() {
+        return "finetuner-" + java.util.UUID.randomUUID();
     }
 
     private static void requireId(String id) {

@@ -36,10 +36,21 @@ final class Sdk {
                 v.asString().ifPresent(s -> metadata.put(k, String.valueOf(s)))));
         return new Job(j.id(), j.model(), JobStatus.of(j.status().asString()), Instant.ofEpochSecond(j.createdAt()),
                 j.finishedAt().map(Instant::ofEpochSecond), j.fineTunedModel(), j.trainingFile(), j.validationFile(),
-                j.error().map(e -> new JobError(e.code(), e.message(), e.param())), j.resultFiles(),
+                optional(j::error).flatMap(x -> x).flatMap(Sdk::error), j.resultFiles(),
                 j.trainedTokens().map(OptionalLong::of).orElse(OptionalLong.empty()),
                 optional(j::seed).map(OptionalLong::of).orElse(OptionalLong.empty()), hp, metadata,
                 optional(j::estimatedFinish).flatMap(x -> x).map(Instant::ofEpochSecond));
+    }
+
+    /** The API sends {@code "error": {}} for a job that has not failed: that is no error. */
+    private static Optional<JobError> error(FineTuningJob.Error e) {
+        Optional<String> code = optional(e::code).filter(c -> !c.isBlank());
+        Optional<String> message = optional(e::message).filter(m -> !m.isBlank());
+        if (code.isEmpty() && message.isEmpty()) {
+            return Optional.empty();
+        }
+        return Optional.of(new JobError(code.orElse("unknown"), message.orElse("(no message)"),
+                optional(e::param).flatMap(x -> x)));
     }
 
     static JobEvent event(FineTuningJobEvent e) {
