@@ -41,10 +41,20 @@ public final class JobsService {
 
     private final OpenAIClient client;
     private final Calls calls;
+    private final FollowOptions followOptions;
 
-    JobsService(OpenAIClient client, Calls calls) {
+    JobsService(OpenAIClient client, Calls calls, FollowOptions followOptions) {
         this.client = client;
         this.calls = calls;
+        this.followOptions = followOptions;
+    }
+
+    /**
+     * Follows the job's events from just after {@code afterEventId} (null: from the first) to its end;
+     * returns the final job. Blocks. See {@link JobFollower} for the async and iterator forms.
+     */
+    public Job follow(String jobId, String afterEventId, FollowListener listener) {
+        return new JobFollower(this, followOptions).follow(jobId, afterEventId, listener);
     }
 
     /** Creates a job. The request's idempotency key is sent with every attempt. */

@@ -68,7 +68,7 @@ public final class OpenAiConnection implements AutoCloseable {
         }
         Calls calls = new Calls(retry);
         this.files = new FilesService(client, calls);
-        this.jobs = new JobsService(client, calls);
+        this.jobs = new JobsService(client, calls, b.follow);
         this.follower = new JobFollower(jobs, b.follow);
     }
 

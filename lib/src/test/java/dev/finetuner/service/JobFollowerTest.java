@@ -122,6 +122,18 @@ class JobFollowerTest {
     }
 
     @Test
+    void the_jobs_service_follows_too_with_the_connections_options() {
+        // given
+        List<String> expected = scriptedRun();
+        List<String> seen = new ArrayList<>();
+        // when
+        Job done = connection.jobs().follow("ftjob-1", expected.get(0), FollowListener.of(e -> seen.add(e.id())));
+        // then
+        assertThat(done.status()).isEqualTo(JobStatus.SUCCEEDED);
+        assertThat(seen).containsExactlyElementsOf(expected.subList(1, expected.size()));
+    }
+
+    @Test
     void many_events_between_polls_are_paged_back_and_delivered_in_order() {
         // given: 250 events appear at once, pages hold 7
         follower = follower.withOptions(follower.options().withPageSize(7));
