@@ -24,6 +24,7 @@ public class DatasetException extends FineTunerException {
         this(code, file, line, field, detail, null);
     }
 
+    /** The same, keeping the exception that caused it. */
     public DatasetException(String code, Path file, long line, String field, String detail, Throwable cause) {
         super(format(file, line, field, detail), cause);
         this.code = code;

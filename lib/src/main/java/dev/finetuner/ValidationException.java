@@ -7,6 +7,7 @@ import dev.finetuner.validation.ValidationReport;
 public class ValidationException extends FineTunerException {
     private final transient ValidationReport report;
 
+    /** An exception for a report that is not ready; the message names the first errors and their lines. */
     public ValidationException(ValidationReport report) {
         super(summary(report));
         this.report = report;

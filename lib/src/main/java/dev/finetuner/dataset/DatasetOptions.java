@@ -37,10 +37,12 @@ public record DatasetOptions(String promptColumn, String completionColumn, Optio
         return builder().build();
     }
 
+    /** A builder starting from the defaults. */
     public static Builder builder() {
         return new Builder();
     }
 
+    /** A builder holding these options. */
     public Builder toBuilder() {
         Builder b = new Builder().promptColumn(promptColumn).completionColumn(completionColumn);
         format.ifPresent(b::format);
@@ -82,6 +84,7 @@ public record DatasetOptions(String promptColumn, String completionColumn, Optio
             return this;
         }
 
+        /** The options. */
         public DatasetOptions build() {
             return new DatasetOptions(promptColumn, completionColumn, Optional.ofNullable(format),
                     Optional.ofNullable(sheet));

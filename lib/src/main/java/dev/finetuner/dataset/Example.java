@@ -42,6 +42,7 @@ public sealed interface Example permits Example.PromptCompletion, Example.Chat, 
             return new PromptCompletion(0, prompt, completion, Map.of());
         }
 
+        /** This example with other texts, at the same line and with the same extras. */
         public PromptCompletion with(String newPrompt, String newCompletion) {
             return new PromptCompletion(line, newPrompt, newCompletion, extras);
         }
@@ -84,6 +85,7 @@ public sealed interface Example permits Example.PromptCompletion, Example.Chat, 
             return new Chat(0, List.of(messages), Optional.empty(), Map.of());
         }
 
+        /** This example with other messages, at the same line and with the same tools and extras. */
         public Chat withMessages(List<Message> newMessages) {
             return new Chat(line, newMessages, tools, extras);
         }

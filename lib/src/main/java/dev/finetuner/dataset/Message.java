@@ -28,14 +28,17 @@ public record Message(String role, Optional<String> content, Map<String, String>
         return new Message(role, Optional.of(content), Map.of());
     }
 
+    /** A system message. */
     public static Message system(String content) {
         return of("system", content);
     }
 
+    /** A user message. */
     public static Message user(String content) {
         return of("user", content);
     }
 
+    /** An assistant message. */
     public static Message assistant(String content) {
         return of("assistant", content);
     }

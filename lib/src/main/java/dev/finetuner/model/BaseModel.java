@@ -35,13 +35,21 @@ public record BaseModel(
     /** Context assumed for a model the catalogue does not know: the smallest any fine-tunable model had. */
     public static final int DEFAULT_CONTEXT_TOKENS = 4096;
 
+    /** babbage-002: the replacement of ada and babbage; cheap, for classification. */
     public static final BaseModel BABBAGE_002 = of("babbage-002", ExampleFormat.COMPLETION, 16_384, TokenEncoding.CL100K_BASE, "0.40");
+    /** davinci-002: the replacement of curie and davinci. */
     public static final BaseModel DAVINCI_002 = of("davinci-002", ExampleFormat.COMPLETION, 16_384, TokenEncoding.CL100K_BASE, "6.00");
+    /** gpt-3.5-turbo (chat). */
     public static final BaseModel GPT_35_TURBO = of("gpt-3.5-turbo", ExampleFormat.CHAT, 16_385, TokenEncoding.CL100K_BASE, "8.00");
+    /** gpt-4o-mini-2024-07-18 (chat). */
     public static final BaseModel GPT_4O_MINI = of("gpt-4o-mini-2024-07-18", ExampleFormat.CHAT, 65_536, TokenEncoding.O200K_BASE, "3.00");
+    /** gpt-4o-2024-08-06 (chat). */
     public static final BaseModel GPT_4O = of("gpt-4o-2024-08-06", ExampleFormat.CHAT, 65_536, TokenEncoding.O200K_BASE, "25.00");
+    /** gpt-4.1-2025-04-14 (chat). */
     public static final BaseModel GPT_41 = of("gpt-4.1-2025-04-14", ExampleFormat.CHAT, 65_536, TokenEncoding.O200K_BASE, "25.00");
+    /** gpt-4.1-mini-2025-04-14 (chat). */
     public static final BaseModel GPT_41_MINI = of("gpt-4.1-mini-2025-04-14", ExampleFormat.CHAT, 65_536, TokenEncoding.O200K_BASE, "5.00");
+    /** gpt-4.1-nano-2025-04-14 (chat). */
     public static final BaseModel GPT_41_NANO = of("gpt-4.1-nano-2025-04-14", ExampleFormat.CHAT, 65_536, TokenEncoding.O200K_BASE, "1.50");
 
     private static final List<BaseModel> CATALOGUE = List.of(

@@ -25,10 +25,15 @@ import java.util.OptionalInt;
  */
 public record CostEstimate(BaseModel model, long trainingExamples, long tokensPerEpoch, int epochs,
                            boolean autoEpochs, long billedTokens, Optional<BigDecimal> usd) {
+    /** The epochs "auto" aims for. */
     public static final int TARGET_EPOCHS = 3;
+    /** "auto" raises the epochs until at least this many example-passes. */
     public static final int MIN_TARGET_EXAMPLES = 100;
+    /** "auto" lowers the epochs until at most this many example-passes. */
     public static final int MAX_TARGET_EXAMPLES = 25_000;
+    /** The fewest epochs "auto" picks. */
     public static final int MIN_AUTO_EPOCHS = 1;
+    /** The most epochs "auto" picks. */
     public static final int MAX_AUTO_EPOCHS = 25;
 
     public CostEstimate {

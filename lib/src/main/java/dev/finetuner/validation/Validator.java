@@ -92,6 +92,7 @@ public final class Validator {
         return builder().build();
     }
 
+    /** A builder starting from the defaults. */
     public static Builder builder() {
         return new Builder();
     }
@@ -330,6 +331,7 @@ public final class Validator {
             return this;
         }
 
+        /** The validator. */
         public Validator build() {
             return new Validator(this);
         }
