@@ -1,0 +1,280 @@
+package dev.finetuner.local;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.sun.net.httpserver.HttpExchange;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.DigestOutputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/** {@code /v1/files} and {@code /v1/uploads}. */
+final class FilesApi {
+    static final Set<String> PURPOSES = Set.of("fine-tune", "assistants", "batch", "vision", "user_data", "evals");
+    /** The most bytes an upload may announce (the API's 8 GB). */
+    static final long MAX_UPLOAD_BYTES = 8L << 30;
+
+    private final Store store;
+
+    FilesApi(Store store) {
+        this.store = store;
+    }
+
+    // ---- files
+
+    Response create(HttpExchange ex) throws IOException {
+        List<Path> scratch = new ArrayList<>();
+        try (InputStream body = HttpIo.body(ex, HttpIo.MAX_FILE_BYTES)) {
+            Map<String, Multipart.Part> form = Multipart.read(body, ex.getRequestHeaders().getFirst("Content-Type"),
+                    Set.of("file"), name -> {
+                        Path p = store.scratch();
+                        scratch.add(p);
+                        return p;
+                    });
+            Multipart.Part purpose = form.get("purpose");
+            if (purpose == null) {
+                throw ApiError.missing("purpose");
+            }
+            checkPurpose(purpose.value());
+            Multipart.Part file = form.get("file");
+            if (file == null || file.file() == null) {
+                throw ApiError.missing("file");
+            }
+            String filename = file.filename() == null || file.filename().isBlank() ? "file" : file.filename();
+            if (purpose.value().equals("fine-tune") && file.filename() != null
+                    && !filename.toLowerCase(Locale.ROOT).endsWith(".jsonl")) {
+                throw ApiError.badRequest("Invalid file format for Fine-Tuning API. Must be .jsonl", "file");
+            }
+            FileRecord f = store.addFile(file.file(), filename, purpose.value(), now());
+            return Response.ok(f.toJson());
+        } finally {
+            for (Path p : scratch) {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
+
+    private static void checkPurpose(String purpose) {
+        if (purpose == null || !PURPOSES.contains(purpose)) {
+            throw ApiError.badRequest("'" + purpose + "' is not one of " + new java.util.TreeSet<>(PURPOSES)
+                    + " - 'purpose'", "purpose", "invalid_value");
+        }
+    }
+
+    Response list(HttpExchange ex) {
+        Map<String, String> q = HttpIo.query(ex);
+        String purpose = q.get("purpose");
+        int limit = Pages.limit(q, 10_000, 10_000);
+        String order = q.getOrDefault("order", "desc");
+        if (!order.equals("asc") && !order.equals("desc")) {
+            throw ApiError.badRequest("Invalid 'order': expected 'asc' or 'desc'.", "order", "invalid_value");
+        }
+        List<FileRecord> files = new ArrayList<>(store.files());
+        if (order.equals("asc")) {
+            java.util.Collections.reverse(files);
+        }
+        if (purpose != null) {
+            files.removeIf(f -> !f.purpose().equals(purpose));
+        }
+        ObjectNode page = Pages.page(files, q.get("after"), limit, FileRecord::id, FileRecord::toJson);
+        JsonNode data = page.get("data");
+        page.put("first_id", data.isEmpty() ? null : data.get(0).get("id").asText());
+        page.put("last_id", data.isEmpty() ? null : data.get(data.size() - 1).get("id").asText());
+        return Response.ok(page);
+    }
+
+    Response retrieve(String id) {
+        return Response.ok(file(id).toJson());
+    }
+
+    Response delete(String id) {
+        file(id);
+        store.deleteFile(id);
+        ObjectNode o = Json.object();
+        o.put("id", id);
+        o.put("object", "file");
+        o.put("deleted", true);
+        return Response.ok(o);
+    }
+
+    Response content(String id) {
+        FileRecord f = file(id);
+        String type = f.filename().endsWith(".csv") ? "text/csv" : "application/octet-stream";
+        return Response.file(store.content(f), type);
+    }
+
+    private FileRecord file(String id) {
+        return store.file(id).orElseThrow(() -> ApiError.notFound("No such File object: " + id, "id", null));
+    }
+
+    // ---- uploads
+
+    Response createUpload(HttpExchange ex) {
+        ObjectNode body = HttpIo.jsonBody(ex);
+        JsonNode bytes = body.get("bytes");
+        if (bytes == null || bytes.isNull()) {
+            throw ApiError.missing("bytes");
+        }
+        if (!bytes.canConvertToLong() || !bytes.isIntegralNumber() || bytes.asLong() < 0 || bytes.asLong() > MAX_UPLOAD_BYTES) {
+            throw ApiError.badRequest("Invalid 'bytes': expected an integer between 0 and " + MAX_UPLOAD_BYTES + ".",
+                    "bytes", "invalid_value");
+        }
+        String filename = requiredText(body, "filename");
+        String mimeType = requiredText(body, "mime_type");
+        String purpose = requiredText(body, "purpose");
+        checkPurpose(purpose);
+        Upload u = new Upload(Ids.next("upload_"), bytes.asLong(), now(), filename, mimeType, purpose);
+        store.addUpload(u);
+        return Response.ok(u.toJson(now()));
+    }
+
+    private static String requiredText(ObjectNode body, String field) {
+        JsonNode v = body.get(field);
+        if (v == null || v.isNull()) {
+            throw ApiError.missing(field);
+        }
+        if (!v.isTextual() || v.asText().isBlank()) {
+            throw ApiError.badRequest("Invalid '" + field + "': expected a non-empty string.", field, "invalid_value");
+        }
+        return v.asText();
+    }
+
+    Response addPart(HttpExchange ex, String uploadId) throws IOException {
+        Upload u = upload(uploadId);
+        requirePending(u);
+        String partId = Ids.next("part_");
+        Path target = store.partData(partId);
+        boolean kept = false;
+        try (InputStream body = HttpIo.body(ex, HttpIo.MAX_PART_BYTES + Multipart.MAX_FIELD_BYTES)) {
+            Map<String, Multipart.Part> form = Multipart.read(body, ex.getRequestHeaders().getFirst("Content-Type"),
+                    Set.of("data"), name -> name.equals("data") ? target : store.scratch());
+            Multipart.Part data = form.get("data");
+            if (data == null || data.file() == null) {
+                throw ApiError.missing("data");
+            }
+            if (data.size() > HttpIo.MAX_PART_BYTES) {
+                throw HttpIo.tooLarge(HttpIo.MAX_PART_BYTES);
+            }
+            requirePending(u);
+            Upload.Part part = new Upload.Part(partId, now(), data.size());
+            u.addPart(part);
+            store.saveUpload(u);
+            kept = true;
+            return Response.ok(part.toJson(u.id));
+        } finally {
+            if (!kept) {
+                Files.deleteIfExists(target);
+            }
+        }
+    }
+
+    Response complete(HttpExchange ex, String uploadId) throws IOException {
+        Upload u = upload(uploadId);
+        ObjectNode body = HttpIo.jsonBody(ex);
+        JsonNode ids = body.get("part_ids");
+        if (ids == null || ids.isNull()) {
+            throw ApiError.missing("part_ids");
+        }
+        if (!ids.isArray()) {
+            throw ApiError.badRequest("Invalid 'part_ids': expected an array of part ids.", "part_ids", "invalid_value");
+        }
+        synchronized (u) {
+            requirePending(u);
+            List<Upload.Part> parts = new ArrayList<>();
+            Set<String> distinct = new HashSet<>();
+            for (JsonNode id : ids) {
+                Upload.Part p = u.part(id.asText());
+                if (p == null) {
+                    throw ApiError.badRequest("Part " + id.asText() + " does not belong to upload " + u.id + ".",
+                            "part_ids", "invalid_value");
+                }
+                if (!distinct.add(p.id())) {
+                    throw ApiError.badRequest("Part " + p.id() + " is listed twice.", "part_ids", "invalid_value");
+                }
+                parts.add(p);
+            }
+            long total = parts.stream().mapToLong(Upload.Part::size).sum();
+            if (total != u.bytes) {
+                throw ApiError.badRequest("The parts add up to " + total + " bytes, but the upload was created for "
+                        + u.bytes + " bytes.", "bytes", "invalid_value");
+            }
+            Path joined = store.scratch();
+            boolean stored = false;
+            try {
+                MessageDigest md5 = MessageDigest.getInstance("MD5");
+                try (OutputStream out = new DigestOutputStream(Files.newOutputStream(joined), md5)) {
+                    for (Upload.Part p : parts) {
+                        Files.copy(store.partData(p.id()), out);
+                    }
+                }
+                String expected = Json.textOrNull(body, "md5");
+                String actual = HexFormat.of().formatHex(md5.digest());
+                if (expected != null && !expected.isBlank() && !expected.equalsIgnoreCase(actual)) {
+                    throw ApiError.badRequest("The md5 of the uploaded bytes is " + actual + ", not " + expected + ".",
+                            "md5", "invalid_value");
+                }
+                FileRecord f = store.addFile(joined, u.filename, u.purpose, now());
+                stored = true;
+                u.complete(f);
+                store.saveUpload(u);
+                for (Upload.Part p : u.parts()) {
+                    Files.deleteIfExists(store.partData(p.id()));
+                }
+            } catch (NoSuchAlgorithmException e) {
+                throw new IllegalStateException("MD5 is missing from this JDK", e);
+            } finally {
+                if (!stored) {
+                    Files.deleteIfExists(joined);
+                }
+            }
+        }
+        return Response.ok(u.toJson(now()));
+    }
+
+    Response cancel(String uploadId) {
+        Upload u = upload(uploadId);
+        synchronized (u) {
+            requirePending(u);
+            u.cancel();
+            store.saveUpload(u);
+            for (Upload.Part p : u.parts()) {
+                try {
+                    Files.deleteIfExists(store.partData(p.id()));
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            }
+        }
+        return Response.ok(u.toJson(now()));
+    }
+
+    private Upload upload(String id) {
+        return store.upload(id).orElseThrow(() -> ApiError.notFound("No such Upload object: " + id, "upload_id", null));
+    }
+
+    private static void requirePending(Upload u) {
+        String status = u.status(now());
+        if (!status.equals("pending")) {
+            throw ApiError.badRequest("Upload " + u.id + " is " + status + "; only a pending upload can take parts, "
+                    + "be completed or be cancelled.", null);
+        }
+    }
+
+    private static long now() {
+        return Instant.now().getEpochSecond();
+    }
+}

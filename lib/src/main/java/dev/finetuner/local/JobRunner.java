@@ -1,0 +1,505 @@
+package dev.finetuner.local;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.finetuner.DatasetException;
+import dev.finetuner.dataset.Dataset;
+import dev.finetuner.dataset.DatasetFormat;
+import dev.finetuner.dataset.DatasetOptions;
+import dev.finetuner.dataset.Example;
+import dev.finetuner.validation.Finding;
+import dev.finetuner.validation.ValidationReport;
+import dev.finetuner.validation.Validator;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Moves jobs through validating_files, queued, running and succeeded (or failed, or cancelled) on a
+ * simulated clock that runs {@code speed} times faster than the wall clock. Each job is one task on the
+ * scheduler at a time: it catches up with everything due on the job's clock, within a small time
+ * budget, and schedules itself for the next thing due. A paused job's clock stands still.
+ *
+ * <p>Simulated durations: {@value #VALIDATE_SECONDS} s to validate, {@value #QUEUE_SECONDS} s in the
+ * queue, {@value #STEP_SECONDS} s per step plus a second per {@value #TOKENS_PER_SECOND} batch tokens,
+ * {@value #FINISH_SECONDS} s to publish the model: a job of 300 examples and 3 epochs at batch size 1
+ * takes about 8 simulated minutes.
+ */
+final class JobRunner {
+    private static final Logger log = LoggerFactory.getLogger(JobRunner.class);
+
+    static final double VALIDATE_SECONDS = 20;
+    static final double QUEUE_SECONDS = 15;
+    static final double STEP_SECONDS = 0.5;
+    static final double TOKENS_PER_SECOND = 20_000;
+    static final double FINISH_SECONDS = 15;
+    static final int KEPT_CHECKPOINTS = 3;
+    /** The API's base rate is scaled by this to give the model's learning rate. */
+    static final double LR_SCALE = 10;
+    private static final long BUDGET_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
+    private static final long MIN_DELAY_NANOS = TimeUnit.MICROSECONDS.toNanos(200);
+    private static final long MAX_DELAY_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+
+    private final Store store;
+    private final double speed;
+    private final ScheduledExecutorService scheduler;
+    private volatile boolean closed;
+
+    JobRunner(Store store, double speed, ScheduledExecutorService scheduler) {
+        this.store = store;
+        this.speed = speed;
+        this.scheduler = scheduler;
+    }
+
+    void close() {
+        closed = true;
+    }
+
+    /** Starts (or, after a restart, continues) a job's clock. */
+    void submit(Job job) {
+        synchronized (job) {
+            job.lastNanos = System.nanoTime();
+            if (job.nextDue < job.simElapsed) {
+                job.nextDue = job.simElapsed;
+            }
+        }
+        schedule(job, 0);
+    }
+
+    private void schedule(Job job, long delayNanos) {
+        if (closed) {
+            return;
+        }
+        try {
+            scheduler.schedule(() -> run(job), delayNanos, TimeUnit.NANOSECONDS);
+        } catch (RejectedExecutionException e) {
+            log.debug("not scheduling {}: the backend is closing", job.id);
+        }
+    }
+
+    private void run(Job job) {
+        if (closed) {
+            return;
+        }
+        long budgetEnd = System.nanoTime() + BUDGET_NANOS;
+        try {
+            while (!closed) {
+                String status;
+                synchronized (job) {
+                    if (job.terminal()) {
+                        return;
+                    }
+                    advanceClock(job);
+                    if (job.status.equals(Job.PAUSED) || job.nextDue > job.simElapsed) {
+                        break;
+                    }
+                    status = job.status;
+                }
+                switch (status) {
+                    case Job.VALIDATING -> validate(job);
+                    case Job.QUEUED -> start(job);
+                    case Job.RUNNING -> stepOrFinish(job);
+                    default -> throw new IllegalStateException("unexpected status " + status);
+                }
+                if (System.nanoTime() > budgetEnd) {
+                    break;
+                }
+            }
+        } catch (RuntimeException e) {
+            log.error("job {} broke: {}", job.id, e.toString(), e);
+            fail(job, "server_error", "The job failed due to an internal error: " + e, null);
+            return;
+        }
+        long delay;
+        synchronized (job) {
+            if (job.terminal()) {
+                return;
+            }
+            double remaining = job.nextDue - job.simElapsed;
+            delay = job.status.equals(Job.PAUSED) ? MAX_DELAY_NANOS / 2
+                    : (long) Math.max(MIN_DELAY_NANOS, Math.min(MAX_DELAY_NANOS, remaining / speed * 1e9));
+        }
+        schedule(job, delay);
+    }
+
+    private void advanceClock(Job job) {
+        long now = System.nanoTime();
+        if (!job.status.equals(Job.PAUSED)) {
+            job.simElapsed += (now - job.lastNanos) / 1e9 * speed;
+        }
+        job.lastNanos = now;
+    }
+
+    // ---- validating_files
+
+    /** The training data as the validator kept it, or why it cannot be trained on. */
+    private record Prepared(List<NeighbourModel.Pair> training, List<NeighbourModel.Pair> validation, long tokensPerEpoch,
+                            ObjectNode error) {
+    }
+
+    private Prepared prepare(Job job) {
+        String model = job.spec.model();
+        Checked train = check(job.spec.trainingFile(), model, "training_file", "invalid_training_file", "training");
+        if (train.error != null) {
+            return new Prepared(List.of(), List.of(), 0, train.error);
+        }
+        List<NeighbourModel.Pair> validation = List.of();
+        if (job.spec.validationFile() != null) {
+            Checked valid = check(job.spec.validationFile(), model, "validation_file", "invalid_validation_file",
+                    "validation");
+            if (valid.error != null) {
+                return new Prepared(List.of(), List.of(), 0, valid.error);
+            }
+            validation = valid.pairs;
+        }
+        return new Prepared(train.pairs, validation, train.tokens, null);
+    }
+
+    private record Checked(List<NeighbourModel.Pair> pairs, long tokens, ObjectNode error) {
+    }
+
+    private Checked check(String fileId, String model, String param, String code, String what) {
+        FileRecord file = store.file(fileId).orElse(null);
+        if (file == null) {
+            return new Checked(List.of(), 0, error(code, "The job failed due to an invalid " + what + " file: "
+                    + fileId + " no longer exists.", param));
+        }
+        List<NeighbourModel.Pair> pairs = new ArrayList<>();
+        ValidationReport report;
+        try {
+            Dataset dataset = Dataset.read(store.content(file), DatasetOptions.builder().format(DatasetFormat.JSONL).build());
+            report = Validator.builder().model(model).build().validate(dataset, new Validator.Output() {
+                @Override
+                public void training(Example e) {
+                    add(e);
+                }
+
+                @Override
+                public void validation(Example e) {
+                    add(e);
+                }
+
+                private void add(Example e) {
+                    NeighbourModel.Pair p = Prompts.pair(e);
+                    if (p != null) {
+                        pairs.add(p);
+                    }
+                }
+            });
+        } catch (DatasetException e) {
+            return new Checked(List.of(), 0, error(code, "The job failed due to an invalid " + what + " file. "
+                    + e.getMessage(), param));
+        }
+        if (!report.isReady() || pairs.isEmpty()) {
+            String why = report.findings().stream().filter(Finding::blocking).findFirst()
+                    .map(f -> f.location() + ": " + f.message() + " (" + f.code() + ")")
+                    .orElse("it has no example to train on");
+            return new Checked(List.of(), 0, error(code, "The job failed due to an invalid " + what + " file "
+                    + fileId + ": " + why + ".", param));
+        }
+        return new Checked(pairs, report.tokens().training(), null);
+    }
+
+    private void validate(Job job) {
+        Prepared p = prepare(job);
+        if (p.error != null) {
+            synchronized (job) {
+                if (!job.terminal()) {
+                    finishFailed(job, p.error);
+                }
+            }
+            return;
+        }
+        ObjectNode resolved = resolve(job, p.training.size());
+        TrainingRun run = newRun(job, p, resolved);
+        synchronized (job) {
+            if (job.terminal()) {
+                return;
+            }
+            job.run = run;
+            job.tokensPerEpoch = p.tokensPerEpoch;
+            job.resolved = resolved;
+            job.totalSteps = run.totalSteps();
+            event(job, "info", "Files validated, moving job to queued state", null);
+            job.status = Job.QUEUED;
+            job.nextDue = job.simElapsed + QUEUE_SECONDS;
+            store.saveJob(job);
+        }
+    }
+
+    private TrainingRun newRun(Job job, Prepared p, ObjectNode resolved) {
+        double lr = resolved.get("learning_rate_multiplier").asDouble() * LR_SCALE;
+        NeighbourModel model = NeighbourModel.of(p.training, lr);
+        return new TrainingRun(model, p.validation, resolved.get("n_epochs").asInt(),
+                resolved.get("batch_size").asInt(), job.spec.seed());
+    }
+
+    /** The hyperparameters with every "auto" replaced by the number the API's rules pick. */
+    static ObjectNode resolve(Job job, int examples) {
+        ObjectNode asked = job.spec.hyperparameters();
+        ObjectNode out = Json.object();
+        JsonNode epochs = asked.get("n_epochs");
+        out.put("n_epochs", isAuto(epochs) ? dev.finetuner.validation.CostEstimate.autoEpochs(examples) : epochs.asInt());
+        JsonNode batch = asked.get("batch_size");
+        int batchSize = isAuto(batch) ? (int) Math.max(1, Math.min(256, Math.round(examples * 0.002))) : batch.asInt();
+        out.put("batch_size", batchSize);
+        JsonNode lr = asked.get("learning_rate_multiplier");
+        out.put("learning_rate_multiplier", isAuto(lr) ? (batchSize >= 32 ? 0.2 : batchSize >= 8 ? 0.1 : 0.05) : lr.asDouble());
+        if (job.spec.method().equals("dpo")) {
+            JsonNode beta = asked.get("beta");
+            out.put("beta", isAuto(beta) ? 0.1 : beta.asDouble());
+        }
+        return out;
+    }
+
+    private static boolean isAuto(JsonNode n) {
+        return n == null || n.isNull() || n.isTextual();
+    }
+
+    // ---- queued -> running
+
+    private void start(Job job) {
+        if (job.run == null) {
+            rebuild(job);
+        }
+        synchronized (job) {
+            if (job.terminal()) {
+                return;
+            }
+            job.status = Job.RUNNING;
+            event(job, "info", "Fine-tuning job started", null);
+            job.nextDue = job.simElapsed + stepSeconds(job.run.nextBatchTokens());
+            double remaining = job.totalSteps * STEP_SECONDS + FINISH_SECONDS;
+            job.estimatedFinish = Instant.now().getEpochSecond() + (long) Math.ceil(remaining / speed);
+            store.saveJob(job);
+        }
+    }
+
+    /** After a restart: validates again (silently) and replays the steps already done, which gives the same model. */
+    private void rebuild(Job job) {
+        Prepared p = prepare(job);
+        if (p.error != null) {
+            synchronized (job) {
+                finishFailed(job, p.error);
+            }
+            return;
+        }
+        ObjectNode resolved;
+        synchronized (job) {
+            resolved = job.resolved != null ? job.resolved : resolve(job, p.training.size());
+        }
+        TrainingRun run = newRun(job, p, resolved);
+        int done;
+        synchronized (job) {
+            done = job.stepsDone;
+        }
+        for (int i = 0; i < done && i < run.totalSteps(); i++) {
+            TrainingRun.Step s = run.step();
+            job.metrics.add(s);
+            if (s.epochEnd()) {
+                rememberCheckpoint(job, checkpointModel(job, s.step()), run);
+            }
+        }
+        synchronized (job) {
+            job.run = run;
+            job.tokensPerEpoch = p.tokensPerEpoch;
+            job.resolved = resolved;
+            job.totalSteps = run.totalSteps();
+        }
+        log.info("job {} continues after a restart at step {}", job.id, done);
+    }
+
+    // ---- running
+
+    private void stepOrFinish(Job job) {
+        if (job.run == null) {
+            rebuild(job);
+            if (job.terminal()) {
+                return;
+            }
+        }
+        TrainingRun run = job.run;
+        if (run.done() < run.totalSteps()) {
+            if (job.failPlanned && run.done() >= run.totalSteps() / 2) {
+                fail(job, "server_error", "The job failed due to an internal error. Please try again.", null);
+                return;
+            }
+            TrainingRun.Step s = run.step();
+            synchronized (job) {
+                if (job.terminal()) {
+                    return;
+                }
+                job.metrics.add(s);
+                job.stepsDone = s.step();
+                event(job, "info", metricsMessage(s, run.totalSteps()), metricsData(s, run.totalSteps()));
+                if (s.epochEnd()) {
+                    checkpoint(job, s, run);
+                }
+                job.nextDue = job.simElapsed + (run.done() < run.totalSteps()
+                        ? stepSeconds(run.nextBatchTokens()) : FINISH_SECONDS);
+            }
+            return;
+        }
+        finish(job, run);
+    }
+
+    private static double stepSeconds(long batchTokens) {
+        return STEP_SECONDS + batchTokens / TOKENS_PER_SECOND;
+    }
+
+    private String checkpointModel(Job job, int step) {
+        return job.modelId() + ":ckpt-step-" + step;
+    }
+
+    private void rememberCheckpoint(Job job, String model, TrainingRun run) {
+        job.checkpointSeen.put(model, run.model().seen());
+        while (job.checkpointSeen.size() > KEPT_CHECKPOINTS) {
+            Iterator<String> it = job.checkpointSeen.keySet().iterator();
+            it.next();
+            it.remove();
+        }
+    }
+
+    private void checkpoint(Job job, TrainingRun.Step s, TrainingRun run) {
+        String model = checkpointModel(job, s.step());
+        rememberCheckpoint(job, model, run);
+        ObjectNode metrics = Json.object();
+        metrics.put("step", s.step());
+        putFinite(metrics, "train_loss", s.trainLoss());
+        putFinite(metrics, "train_mean_token_accuracy", s.trainAccuracy());
+        putFinite(metrics, "valid_loss", s.validLoss());
+        putFinite(metrics, "valid_mean_token_accuracy", s.validAccuracy());
+        putFinite(metrics, "full_valid_loss", s.fullValidLoss());
+        putFinite(metrics, "full_valid_mean_token_accuracy", s.fullValidAccuracy());
+        job.checkpoints.add(new Checkpoint(Ids.next("ftckpt_"), now(), model, job.id, s.step(), metrics));
+        while (job.checkpoints.size() > KEPT_CHECKPOINTS) {
+            job.checkpoints.remove(0);
+        }
+        event(job, "info", "Checkpoint created at step " + s.step(), null);
+        store.saveJob(job);
+    }
+
+    private static String metricsMessage(TrainingRun.Step s, int total) {
+        StringBuilder sb = new StringBuilder(String.format(Locale.ROOT, "Step %d/%d: training loss=%.4f", s.step(),
+                total, s.trainLoss()));
+        if (Double.isFinite(s.validLoss())) {
+            sb.append(String.format(Locale.ROOT, ", validation loss=%.4f", s.validLoss()));
+        }
+        if (Double.isFinite(s.fullValidLoss())) {
+            sb.append(String.format(Locale.ROOT, ", full validation loss=%.4f", s.fullValidLoss()));
+        }
+        return sb.toString();
+    }
+
+    private static ObjectNode metricsData(TrainingRun.Step s, int total) {
+        ObjectNode d = Json.object();
+        d.put("step", s.step());
+        putFinite(d, "train_loss", s.trainLoss());
+        putFinite(d, "train_mean_token_accuracy", s.trainAccuracy());
+        putFinite(d, "valid_loss", s.validLoss());
+        putFinite(d, "valid_mean_token_accuracy", s.validAccuracy());
+        putFinite(d, "full_valid_loss", s.fullValidLoss());
+        putFinite(d, "full_valid_mean_token_accuracy", s.fullValidAccuracy());
+        d.put("total_steps", total);
+        return d;
+    }
+
+    private static void putFinite(ObjectNode o, String field, double v) {
+        if (Double.isFinite(v)) {
+            o.put(field, v);
+        }
+    }
+
+    /** step,train_loss,train_accuracy,valid_loss,valid_mean_token_accuracy */
+    static String resultCsv(List<TrainingRun.Step> steps) {
+        StringBuilder sb = new StringBuilder("step,train_loss,train_accuracy,valid_loss,valid_mean_token_accuracy\n");
+        for (TrainingRun.Step s : steps) {
+            sb.append(s.step()).append(',').append(cell(s.trainLoss())).append(',').append(cell(s.trainAccuracy()))
+                    .append(',').append(cell(s.validLoss())).append(',').append(cell(s.validAccuracy())).append('\n');
+        }
+        return sb.toString();
+    }
+
+    private static String cell(double v) {
+        return Double.isFinite(v) ? String.format(Locale.ROOT, "%.5f", v) : "";
+    }
+
+    private void finish(Job job, TrainingRun run) {
+        long now = now();
+        Map<String, int[]> checkpoints = new LinkedHashMap<>(job.checkpointSeen);
+        store.addModel(job, new Store.ModelState(run.model().examples(), run.model().lr(), run.model().seen(),
+                checkpoints), now);
+        FileRecord results = store.addFile(resultCsv(job.metrics).getBytes(StandardCharsets.UTF_8), "step_metrics.csv",
+                "fine-tune-results", now);
+        synchronized (job) {
+            if (job.terminal()) {
+                store.deleteModel(job.modelId());
+                store.deleteFile(results.id());
+                return;
+            }
+            job.fineTunedModel = job.modelId();
+            job.resultFiles.add(results.id());
+            job.trainedTokens = job.tokensPerEpoch * job.resolved.get("n_epochs").asLong();
+            job.finishedAt = now;
+            job.estimatedFinish = null;
+            event(job, "info", "New fine-tuned model created", null);
+            job.status = Job.SUCCEEDED;
+            event(job, "info", "The job has successfully completed", null);
+            store.saveJob(job);
+            job.run = null;
+        }
+        log.debug("job {} succeeded: {}", job.id, job.modelId());
+    }
+
+    // ---- ends and events
+
+    static ObjectNode error(String code, String message, String param) {
+        ObjectNode e = Json.object();
+        e.put("code", code);
+        e.put("message", message);
+        e.put("param", param);
+        return e;
+    }
+
+    private void fail(Job job, String code, String message, String param) {
+        synchronized (job) {
+            if (!job.terminal()) {
+                finishFailed(job, error(code, message, param));
+            }
+        }
+    }
+
+    /** Caller holds the job's lock. */
+    private void finishFailed(Job job, ObjectNode error) {
+        job.status = Job.FAILED;
+        job.error = error;
+        job.finishedAt = now();
+        job.estimatedFinish = null;
+        job.run = null;
+        event(job, "error", error.get("message").asText(), null);
+        store.saveJob(job);
+        log.debug("job {} failed: {}", job.id, error.get("message").asText());
+    }
+
+    /** Records an event; the caller holds the job's lock. */
+    void event(Job job, String level, String message, JsonNode data) {
+        JobEvent e = new JobEvent(Ids.next("ftevent-"), now(), level, message, data == null ? "message" : "metrics", data);
+        job.addEvent(e);
+        store.appendEvent(job, e);
+    }
+
+    private static long now() {
+        return Instant.now().getEpochSecond();
+    }
+}

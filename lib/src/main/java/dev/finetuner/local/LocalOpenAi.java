@@ -1,0 +1,283 @@
+package dev.finetuner.local;
+
+import com.sun.net.httpserver.HttpServer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.util.Objects;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * An embedded OpenAI-compatible fine-tuning backend on loopback, for tests and samples: files, uploads,
+ * fine-tuning jobs with events, checkpoints and result files, models, completions and chat
+ * completions, in the same JSON, status codes and error shape as the real API, so the official
+ * openai-java client works against it unchanged.
+ *
+ * <pre>{@code
+ * try (LocalOpenAi local = LocalOpenAi.builder().speed(LocalOpenAi.FAST).build()) {
+ *     OpenAIClient client = OpenAIOkHttpClient.builder().baseUrl(local.baseUrl()).apiKey("test").build();
+ *     // upload, train, follow, complete...
+ * }
+ * }</pre>
+ *
+ * <p>Jobs really move through {@code validating_files}, {@code queued}, {@code running} and
+ * {@code succeeded} on a clock {@link Builder#speed(double)} times faster than the wall clock.
+ * Validation runs the project's {@link dev.finetuner.validation.Validator}: an invalid training file
+ * fails the job with {@code invalid_training_file}. Training fits a small real model of the examples
+ * (nearest-neighbour retrieval over the prompts plus a smoothed token model of the completions), batch
+ * by batch, and the losses and accuracies it reports are that model's real ones; the fine-tuned model
+ * answers completions from it. Faults can be injected with a {@link FaultPlan}.
+ *
+ * <p>Defaults: a free port, no key required, {@link #DEFAULT_SPEED}, state in a temporary directory
+ * removed on {@link #close()}, no faults. Binds to 127.0.0.1 only. {@link #close()} stops every thread
+ * the backend started. Request bodies are limited (600 MB for a file, 64 MB for an upload part, 8 MB
+ * for JSON: 413 beyond).
+ *
+ * <p>Loading this class sets the system property {@code sun.net.httpserver.nodelay} to {@code true}
+ * unless it is set already: without it every response of the JDK's HTTP server waits about 40 ms for a
+ * delayed ACK.
+ */
+public final class LocalOpenAi implements AutoCloseable {
+    /** Simulated seconds per wall-clock second by default: a job of 300 examples takes about 5 seconds. */
+    public static final double DEFAULT_SPEED = 100;
+    /** A fast clock for tests: a 10-minute job takes about 60 milliseconds. */
+    public static final double FAST = 10_000;
+    /** The most simulated seconds per wall-clock second. */
+    public static final double MAX_SPEED = 1e9;
+
+    private static final Logger log = LoggerFactory.getLogger(LocalOpenAi.class);
+    private static final AtomicInteger INSTANCES = new AtomicInteger();
+
+    private final HttpServer server;
+    private final ExecutorService http;
+    private final ScheduledThreadPoolExecutor clock;
+    private final JobRunner runner;
+    private final Store store;
+    private final String baseUrl;
+    private final AtomicBoolean closed = new AtomicBoolean();
+
+    static {
+        // the JDK server writes headers and body in two segments; without TCP_NODELAY, Nagle's algorithm and
+        // the client's delayed ACK add about 40 ms to a response. Read once, when the first server is made.
+        if (System.getProperty("sun.net.httpserver.nodelay") == null) {
+            System.setProperty("sun.net.httpserver.nodelay", "true");
+        }
+    }
+
+    private LocalOpenAi(Builder b) {
+        int instance = INSTANCES.incrementAndGet();
+        this.store = new Store(b.storageDirectory);
+        this.clock = new ScheduledThreadPoolExecutor(Math.max(2, Math.min(4, Runtime.getRuntime().availableProcessors())),
+                threads("local-openai-" + instance + "-clock-"));
+        clock.setRemoveOnCancelPolicy(true);
+        this.http = new ThreadPoolExecutor(64, 64, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
+                threads("local-openai-" + instance + "-http-"));
+        ((ThreadPoolExecutor) http).allowCoreThreadTimeOut(true);
+        Faults faults = new Faults(b.faults);
+        this.runner = new JobRunner(store, b.speed, clock);
+        Router router = new Router(b.apiKey, faults, new FilesApi(store), new JobsApi(store, runner, faults),
+                new ModelsApi(store, faults));
+        try {
+            this.server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), b.port), 128);
+        } catch (IOException e) {
+            shutdownExecutors();
+            store.close();
+            throw new UncheckedIOException("cannot listen on 127.0.0.1:" + b.port, e);
+        }
+        server.createContext("/", router);
+        server.setExecutor(http);
+        server.start();
+        this.baseUrl = "http://127.0.0.1:" + server.getAddress().getPort() + "/v1";
+        for (Job job : store.jobs()) {
+            if (!job.terminal()) {
+                runner.submit(job);
+            }
+        }
+        log.info("local OpenAI backend listening on {} (speed {}x{})", baseUrl, b.speed,
+                b.storageDirectory == null ? "" : ", storage " + b.storageDirectory);
+    }
+
+    /** Starts a backend with the defaults. */
+    public static LocalOpenAi start() {
+        return builder().build();
+    }
+
+    /** A builder starting from the defaults; {@link Builder#build()} starts the backend. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** The base URL to give a client, e.g. {@code http://127.0.0.1:54321/v1}. */
+    public String baseUrl() {
+        return baseUrl;
+    }
+
+    /** The port it listens on. */
+    public int port() {
+        return server.getAddress().getPort();
+    }
+
+    /**
+     * Stops listening, stops every thread the backend started and removes its temporary state (a
+     * storage directory is kept). Idempotent.
+     */
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        runner.close();
+        server.stop(0);
+        shutdownExecutors();
+        store.close();
+        log.debug("local OpenAI backend on {} closed", baseUrl);
+    }
+
+    private void shutdownExecutors() {
+        clock.shutdownNow();
+        http.shutdownNow();
+        try {
+            if (!clock.awaitTermination(10, TimeUnit.SECONDS) || !http.awaitTermination(10, TimeUnit.SECONDS)) {
+                log.warn("some local OpenAI threads did not stop within 10 seconds");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "LocalOpenAi[" + baseUrl + (closed.get() ? ", closed" : "") + "]";
+    }
+
+    private static ThreadFactory threads(String prefix) {
+        AtomicInteger n = new AtomicInteger();
+        return r -> {
+            Thread t = new Thread(r, prefix + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        };
+    }
+
+    /**
+     * Runs a backend until the process is killed: {@code --port 8089 [--key K] [--storage DIR] [--speed X]}.
+     * Prints the base URL.
+     */
+    public static void main(String[] args) throws InterruptedException {
+        Builder b = builder().port(8089);
+        for (int i = 0; i < args.length; i++) {
+            String arg = args[i];
+            if (i + 1 >= args.length && !arg.equals("--help")) {
+                usage("missing a value after " + arg);
+            }
+            switch (arg) {
+                case "--port" -> b.port(Integer.parseInt(args[++i]));
+                case "--key" -> b.apiKey(args[++i]);
+                case "--storage" -> b.storageDirectory(Path.of(args[++i]));
+                case "--speed" -> b.speed(Double.parseDouble(args[++i]));
+                case "--help" -> usage(null);
+                default -> usage("unknown option " + arg);
+            }
+        }
+        LocalOpenAi local = b.build();
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            local.close();
+            stopped.countDown();
+        }, "local-openai-shutdown"));
+        System.out.println(local.baseUrl());
+        System.out.flush();
+        stopped.await();
+    }
+
+    private static void usage(String problem) {
+        if (problem != null) {
+            System.err.println(problem);
+        }
+        System.err.println("usage: LocalOpenAi [--port 8089] [--key KEY] [--storage DIR] [--speed X]");
+        System.exit(problem == null ? 0 : 2);
+    }
+
+    /**
+     * Configures and starts a {@link LocalOpenAi}. Defaults: port 0 (a free one), no key, speed
+     * {@link #DEFAULT_SPEED}, a temporary storage directory, {@link FaultPlan#none()}.
+     */
+    public static final class Builder {
+        private int port;
+        private String apiKey;
+        private double speed = DEFAULT_SPEED;
+        private Path storageDirectory;
+        private FaultPlan faults = FaultPlan.none();
+
+        private Builder() {
+        }
+
+        /** The port on 127.0.0.1; 0 picks a free one. */
+        public Builder port(int port) {
+            if (port < 0 || port > 65_535) {
+                throw new IllegalArgumentException("port must be 0..65535, was " + port);
+            }
+            this.port = port;
+            return this;
+        }
+
+        /** Requires {@code Authorization: Bearer <key>} on every request; unset, any key (or none) is taken. */
+        public Builder apiKey(String key) {
+            Objects.requireNonNull(key, "key");
+            if (key.isBlank()) {
+                throw new IllegalArgumentException("the key must not be blank");
+            }
+            this.apiKey = key;
+            return this;
+        }
+
+        /**
+         * How many simulated seconds pass per wall-clock second, in (0, {@link #MAX_SPEED}]: 1 is the pace of a
+         * real job, {@link #DEFAULT_SPEED} the default, {@link #FAST} for tests.
+         */
+        public Builder speed(double speed) {
+            if (!(speed > 0 && speed <= MAX_SPEED)) {
+                throw new IllegalArgumentException("speed must be in (0, " + MAX_SPEED + "], was " + speed);
+            }
+            this.speed = speed;
+            return this;
+        }
+
+        /**
+         * Keeps files, uploads, jobs (with their events) and trained models as JSON in this directory, so that
+         * a backend started again on it knows them (unfinished jobs carry on).
+         */
+        public Builder storageDirectory(Path dir) {
+            this.storageDirectory = Objects.requireNonNull(dir, "dir");
+            return this;
+        }
+
+        /** The faults to inject. */
+        public Builder faults(FaultPlan plan) {
+            this.faults = Objects.requireNonNull(plan, "plan");
+            return this;
+        }
+
+        /**
+         * Starts the backend.
+         *
+         * @throws UncheckedIOException when the port is taken or the storage directory cannot be used
+         */
+        public LocalOpenAi build() {
+            return new LocalOpenAi(this);
+        }
+    }
+}

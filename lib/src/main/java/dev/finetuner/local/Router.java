@@ -1,0 +1,235 @@
+package dev.finetuner.local;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpHandler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * The one handler: checks the key, applies the fault plan, dispatches by method and path, and answers
+ * errors in the API's shape. Every response carries an {@code x-request-id}.
+ */
+final class Router implements HttpHandler {
+    private static final Logger log = LoggerFactory.getLogger(Router.class);
+
+    private final String apiKey;
+    private final Faults faults;
+    private final FilesApi files;
+    private final JobsApi jobs;
+    private final ModelsApi models;
+
+    Router(String apiKey, Faults faults, FilesApi files, JobsApi jobs, ModelsApi models) {
+        this.apiKey = apiKey;
+        this.faults = faults;
+        this.files = files;
+        this.jobs = jobs;
+        this.models = models;
+    }
+
+    @Override
+    public void handle(HttpExchange ex) {
+        byte[] id = new byte[12];
+        ThreadLocalRandom.current().nextBytes(id);
+        ex.getResponseHeaders().set("x-request-id", "req_" + HexFormat.of().formatHex(id));
+        String method = ex.getRequestMethod().toUpperCase(Locale.ROOT);
+        String path = ex.getRequestURI().getPath();
+        try {
+            authorize(ex);
+            boolean malformed = false;
+            for (FaultPlan.Rule fault : faults.fire(method + " " + path)) {
+                switch (fault.kind()) {
+                    case DELAY -> Thread.sleep(fault.duration().toMillis());
+                    case DROP_CONNECTION -> {
+                        log.debug("fault: dropping {} {}", method, path);
+                        return; // closed below without a response
+                    }
+                    case RATE_LIMIT -> throw rateLimited(fault);
+                    case SERVER_ERROR -> throw serverError(fault.status());
+                    case MALFORMED_BODY -> malformed = true;
+                    default -> throw new IllegalStateException("unknown fault " + fault.kind());
+                }
+            }
+            Response r = route(ex, method, path);
+            HttpIo.send(ex, r, malformed);
+        } catch (ApiError e) {
+            respond(ex, HttpIo.error(e));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (IOException | RuntimeException e) {
+            log.error("{} {} failed: {}", method, path, e.toString(), e);
+            respond(ex, HttpIo.error(new ApiError(500, "The server had an error while processing your request. "
+                    + "Sorry about that!", "server_error", null, null, Map.of())));
+        } finally {
+            ex.close();
+        }
+    }
+
+    private static void respond(HttpExchange ex, Response r) {
+        try {
+            HttpIo.send(ex, r, false);
+        } catch (IOException | RuntimeException e) {
+            log.debug("could not send the error response: {}", e.toString());
+        }
+    }
+
+    private void authorize(HttpExchange ex) {
+        if (apiKey == null) {
+            return;
+        }
+        String header = ex.getRequestHeaders().getFirst("Authorization");
+        if (header == null || !header.regionMatches(true, 0, "Bearer ", 0, 7) || header.substring(7).isBlank()) {
+            throw new ApiError(401, "You didn't provide an API key. You need to provide your API key in an "
+                    + "Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY), or as the password "
+                    + "field (with blank username) if you're accessing the API from your browser and are prompted for a "
+                    + "username. You can obtain an API key from https://platform.openai.com/account/api-keys.",
+                    ApiError.INVALID_REQUEST, null, null, Map.of());
+        }
+        String given = header.substring(7).trim();
+        if (!MessageDigest.isEqual(given.getBytes(StandardCharsets.UTF_8), apiKey.getBytes(StandardCharsets.UTF_8))) {
+            throw new ApiError(401, "Incorrect API key provided: " + redact(given) + ". You can find your API key at "
+                    + "https://platform.openai.com/account/api-keys.", ApiError.INVALID_REQUEST, null,
+                    "invalid_api_key", Map.of());
+        }
+    }
+
+    /** As the API shows a wrong key: never whole. */
+    static String redact(String key) {
+        if (key.length() <= 8) {
+            return "*".repeat(key.length());
+        }
+        return key.substring(0, 3) + "*".repeat(Math.min(40, key.length() - 7)) + key.substring(key.length() - 4);
+    }
+
+    private static ApiError rateLimited(FaultPlan.Rule fault) {
+        long ms = fault.duration().toMillis();
+        long seconds = (ms + 999) / 1000;
+        return new ApiError(429, "Rate limit reached for requests. Please try again in " + ms + "ms.", "requests",
+                null, "rate_limit_exceeded", Map.of("Retry-After", Long.toString(seconds), "retry-after-ms",
+                Long.toString(ms)));
+    }
+
+    private static ApiError serverError(int status) {
+        String message = status == 503 ? "The server is overloaded or not ready yet."
+                : "The server had an error while processing your request. Sorry about that!";
+        return new ApiError(status, message, "server_error", null, null, Map.of());
+    }
+
+    private Response route(HttpExchange ex, String method, String path) throws IOException {
+        if (!path.startsWith("/v1/")) {
+            throw ApiError.invalidUrl(method, path);
+        }
+        List<String> s = List.of(path.substring(4).split("/", -1));
+        String head = s.get(0);
+        int n = s.size();
+        switch (head) {
+            case "files" -> {
+                if (n == 1 && method.equals("POST")) {
+                    return files.create(ex);
+                }
+                if (n == 1 && method.equals("GET")) {
+                    return files.list(ex);
+                }
+                if (n == 2 && method.equals("GET")) {
+                    return files.retrieve(s.get(1));
+                }
+                if (n == 2 && method.equals("DELETE")) {
+                    return files.delete(s.get(1));
+                }
+                if (n == 3 && s.get(2).equals("content") && method.equals("GET")) {
+                    return files.content(s.get(1));
+                }
+            }
+            case "uploads" -> {
+                if (n == 1 && method.equals("POST")) {
+                    return files.createUpload(ex);
+                }
+                if (n == 3 && method.equals("POST")) {
+                    switch (s.get(2)) {
+                        case "parts" -> {
+                            return files.addPart(ex, s.get(1));
+                        }
+                        case "complete" -> {
+                            return files.complete(ex, s.get(1));
+                        }
+                        case "cancel" -> {
+                            return files.cancel(s.get(1));
+                        }
+                        default -> {
+                            // falls through to the 404 below
+                        }
+                    }
+                }
+            }
+            case "fine_tuning" -> {
+                if (n >= 2 && s.get(1).equals("jobs")) {
+                    if (n == 2 && method.equals("POST")) {
+                        return jobs.create(ex);
+                    }
+                    if (n == 2 && method.equals("GET")) {
+                        return jobs.list(ex);
+                    }
+                    if (n == 3 && method.equals("GET")) {
+                        return jobs.retrieve(s.get(2));
+                    }
+                    if (n == 4) {
+                        String id = s.get(2);
+                        switch (method + " " + s.get(3)) {
+                            case "POST cancel" -> {
+                                return jobs.cancel(id);
+                            }
+                            case "POST pause" -> {
+                                return jobs.pause(id);
+                            }
+                            case "POST resume" -> {
+                                return jobs.resume(id);
+                            }
+                            case "GET events" -> {
+                                return jobs.events(ex, id);
+                            }
+                            case "GET checkpoints" -> {
+                                return jobs.checkpoints(ex, id);
+                            }
+                            default -> {
+                                // falls through to the 404 below
+                            }
+                        }
+                    }
+                }
+            }
+            case "models" -> {
+                if (n == 1 && method.equals("GET")) {
+                    return models.list();
+                }
+                if (n == 2 && method.equals("GET")) {
+                    return models.retrieve(s.get(1));
+                }
+                if (n == 2 && method.equals("DELETE")) {
+                    return models.delete(s.get(1));
+                }
+            }
+            case "completions" -> {
+                if (n == 1 && method.equals("POST")) {
+                    return models.completion(ex);
+                }
+            }
+            case "chat" -> {
+                if (n == 2 && s.get(1).equals("completions") && method.equals("POST")) {
+                    return models.chat(ex);
+                }
+            }
+            default -> {
+                // 404 below
+            }
+        }
+        throw ApiError.invalidUrl(method, path);
+    }
+}
