@@ -35,6 +35,7 @@ public final class OpenAiConnection implements AutoCloseable {
     private final FilesService files;
     private final JobsService jobs;
     private final JobFollower follower;
+    private final Calls calls;
 
     private OpenAiConnection(Builder b) {
         this.retry = b.retry;
@@ -66,7 +67,7 @@ public final class OpenAiConnection implements AutoCloseable {
             this.ownsClient = true;
             this.baseUrl = url;
         }
-        Calls calls = new Calls(retry);
+        this.calls = new Calls(retry);
         this.files = new FilesService(client, calls);
         this.jobs = new JobsService(client, calls, b.follow);
         this.follower = new JobFollower(jobs, b.follow);
@@ -104,6 +105,16 @@ public final class OpenAiConnection implements AutoCloseable {
     /** The openai-java client underneath, for calls finetuner does not wrap. */
     public OpenAIClient client() {
         return client;
+    }
+
+    /**
+     * Runs a call of your own on {@link #client()} the way finetuner runs its calls: retried by this
+     * connection's policy, failing with {@link dev.finetuner.ApiException}.
+     *
+     * @param operation what the call does, for logs and messages, e.g. {@code "complete with ft:..."}
+     */
+    public <T> T call(String operation, java.util.function.Supplier<T> call) {
+        return calls.call(Objects.requireNonNull(operation, "operation"), Objects.requireNonNull(call, "call"));
     }
 
     /** The retry policy every call uses. */

@@ -1,0 +1,169 @@
+package dev.finetuner;
+
+import com.openai.client.OpenAIClient;
+import dev.finetuner.completion.PromptFormat;
+import dev.finetuner.dataset.Dataset;
+import dev.finetuner.service.FollowOptions;
+import dev.finetuner.service.Job;
+import dev.finetuner.service.OpenAiConnection;
+import dev.finetuner.service.RetryPolicy;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * The whole loop of a fine-tune, the way a careful engineer runs it by hand: prepare the data,
+ * validate and repair it, upload, train, follow, and call the model as it was trained.
+ *
+ * <pre>{@code
+ * TrainedModel model = FineTuner.prepare(Path.of("helpdesk.csv")).train("curie");  // trains davinci-002
+ * String answer = model.complete("My VPN drops every hour, what can I do?");
+ * }</pre>
+ *
+ * <p>The static {@code prepare} methods use a connection configured from {@code OPENAI_API_KEY},
+ * {@code OPENAI_BASE_URL}, {@code OPENAI_ORG_ID} and {@code OPENAI_PROJECT_ID}; {@link #builder()}
+ * configures everything else. Immutable and thread-safe; close it to release the connection.
+ */
+public final class FineTuner implements AutoCloseable {
+    private static volatile FineTuner fromEnv;
+
+    private final OpenAiConnection api;
+
+    private FineTuner(OpenAiConnection api) {
+        this.api = api;
+    }
+
+    /** Prepares a file with the defaults, on a connection from the environment. */
+    public static Preparation prepare(Path file) {
+        return defaultInstance().prepare(file, PrepareOptions.defaults());
+    }
+
+    /** Prepares a dataset with the defaults, on a connection from the environment. */
+    public static Preparation prepare(Dataset dataset) {
+        return defaultInstance().prepare(dataset, PrepareOptions.defaults());
+    }
+
+    private static FineTuner defaultInstance() {
+        FineTuner f = fromEnv;
+        if (f == null) {
+            synchronized (FineTuner.class) {
+                if (fromEnv == null) {
+                    fromEnv = builder().build();
+                }
+                f = fromEnv;
+            }
+        }
+        return f;
+    }
+
+    /** A builder for a fine-tuner with its own connection settings. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Prepares a dataset file (CSV, TSV, XLSX, JSON, JSONL): nothing is read until it is used. */
+    public Preparation prepare(Path file, PrepareOptions options) {
+        Objects.requireNonNull(options, "options");
+        return new Preparation(this, Dataset.read(file, options.dataset()), options);
+    }
+
+    /** Prepares a dataset already read or made in memory. */
+    public Preparation prepare(Dataset dataset, PrepareOptions options) {
+        return new Preparation(this, Objects.requireNonNull(dataset, "dataset"), Objects.requireNonNull(options, "options"));
+    }
+
+    /** Reattaches to a job by id, e.g. after the service restarted mid-training. */
+    public FineTuneJob job(String jobId) {
+        Job job = api.jobs().retrieve(jobId);
+        return new FineTuneJob(this, job, formatOf(job));
+    }
+
+    /**
+     * A trained model by id. Its prompt format (separator and stop sequence) is read from the metadata of
+     * the job that made it, when that job is found among the organization's jobs.
+     */
+    public TrainedModel model(String modelId) {
+        Objects.requireNonNull(modelId, "modelId");
+        Optional<Job> job = api.jobs().list().filter(j -> j.fineTunedModel().filter(modelId::equals).isPresent())
+                .findFirst();
+        return new TrainedModel(this, modelId, job.map(FineTuner::formatOf).orElse(PromptFormat.none()), job);
+    }
+
+    static PromptFormat formatOf(Job job) {
+        String separator = job.metadata().getOrDefault(PromptFormat.SEPARATOR_KEY, "");
+        Optional<String> stop = Optional.ofNullable(job.metadata().get(PromptFormat.STOP_KEY)).filter(s -> !s.isEmpty());
+        return new PromptFormat(separator, stop, false);
+    }
+
+    /** The connection underneath: files, jobs, follower, and the openai-java client. */
+    public OpenAiConnection connection() {
+        return api;
+    }
+
+    @Override
+    public void close() {
+        api.close();
+    }
+
+    @Override
+    public String toString() {
+        return "FineTuner[" + api + "]";
+    }
+
+    /** Builds a {@link FineTuner}; every value is optional (defaults from the environment). */
+    public static final class Builder {
+        private final OpenAiConnection.Builder connection = OpenAiConnection.builder();
+
+        private Builder() {
+        }
+
+        public Builder apiKey(String key) {
+            connection.apiKey(key);
+            return this;
+        }
+
+        public Builder baseUrl(String url) {
+            connection.baseUrl(url);
+            return this;
+        }
+
+        public Builder organization(String org) {
+            connection.organization(org);
+            return this;
+        }
+
+        public Builder project(String project) {
+            connection.project(project);
+            return this;
+        }
+
+        public Builder timeout(Duration timeout) {
+            connection.timeout(timeout);
+            return this;
+        }
+
+        /** Share an existing openai-java client (its key, URL and timeouts are then used). */
+        public Builder client(OpenAIClient client) {
+            connection.client(client);
+            return this;
+        }
+
+        public Builder retry(RetryPolicy policy) {
+            connection.retry(policy);
+            return this;
+        }
+
+        /** How jobs are polled while followed or awaited. */
+        public Builder follow(FollowOptions options) {
+            connection.follow(options);
+            return this;
+        }
+
+        /** The fine-tuner. */
+        public FineTuner build() {
+            return new FineTuner(connection.build());
+        }
+    }
+}

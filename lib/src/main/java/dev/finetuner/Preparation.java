@@ -1,0 +1,188 @@
+package dev.finetuner;
+
+import dev.finetuner.completion.PromptFormat;
+import dev.finetuner.dataset.Dataset;
+import dev.finetuner.model.BaseModel;
+import dev.finetuner.service.FileInfo;
+import dev.finetuner.service.Hyperparameters;
+import dev.finetuner.service.Job;
+import dev.finetuner.service.JobRequest;
+import dev.finetuner.service.OpenAiConnection;
+import dev.finetuner.validation.CostEstimate;
+import dev.finetuner.validation.ValidationReport;
+import dev.finetuner.validation.Validator;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.OptionalInt;
+
+/**
+ * A dataset on its way to a fine-tune: validated and repaired for a model, split, written as JSONL, and
+ * then trained on. Validation runs when first needed, once per model (the model decides the token
+ * encoding, the context limit and the example format). Thread-safe.
+ *
+ * <pre>{@code
+ * Preparation p = ft.prepare(Path.of("tickets.xlsx"), PrepareOptions.builder().validationFraction(0.2).build());
+ * System.out.println(p.report().toText());
+ * CostEstimate cost = p.estimate("davinci-002");
+ * TrainedModel model = p.train("davinci-002", TrainOptions.builder().epochs(4).build());
+ * }</pre>
+ */
+public final class Preparation {
+    private static final Logger LOG = LoggerFactory.getLogger(Preparation.class);
+
+    private final FineTuner fineTuner;
+    private final Dataset dataset;
+    private final PrepareOptions options;
+    private final Map<String, Prepared> byModel = new HashMap<>();
+
+    /** The prepared files and report for one model. */
+    private record Prepared(ValidationReport report, Path training, Optional<Path> validation) {
+    }
+
+    Preparation(FineTuner fineTuner, Dataset dataset, PrepareOptions options) {
+        this.fineTuner = fineTuner;
+        this.dataset = dataset;
+        this.options = options;
+    }
+
+    /** The report for the model the data suits best (davinci-002 for prompt/completion, gpt-4o-mini for chat). */
+    public ValidationReport report() {
+        return prepared(null).report();
+    }
+
+    /** The report for a model: findings, counts, tokens and cost with that model's encoding and limits. */
+    public ValidationReport report(String model) {
+        return prepared(Objects.requireNonNull(model, "model")).report();
+    }
+
+    /** What training on {@code model} costs with "auto" hyperparameters. */
+    public CostEstimate estimate(String model) {
+        return estimate(model, Hyperparameters.auto());
+    }
+
+    /** What training on {@code model} costs with these hyperparameters ("auto" epochs as the API picks them). */
+    public CostEstimate estimate(String model, Hyperparameters hyperparameters) {
+        ValidationReport r = report(model);
+        return CostEstimate.of(BaseModel.named(model), r.counts().training(), r.tokens().training(),
+                hyperparameters.epochs().map(OptionalInt::of).orElse(OptionalInt.empty()));
+    }
+
+    /** Writes the prepared training (and validation) JSONL into {@code dir}; returns the report naming them. */
+    public ValidationReport writeTo(Path dir) {
+        Objects.requireNonNull(dir, "dir");
+        return validator(null).prepare(dataset, dir);
+    }
+
+    /** The prepared training examples (for the data's default model). */
+    public Dataset training() {
+        return Dataset.read(prepared(null).training());
+    }
+
+    /** The prepared validation examples; empty when no validation fraction was set. */
+    public Dataset validation() {
+        return prepared(null).validation().map(Dataset::read).orElseGet(Dataset::of);
+    }
+
+    /** Uploads the prepared files and starts a job with the defaults. */
+    public FineTuneJob start(String model) {
+        return start(model, TrainOptions.defaults());
+    }
+
+    /**
+     * Uploads the prepared files and starts a job. A retired model name (ada, babbage, curie, davinci)
+     * trains its replacement, with one WARN line.
+     *
+     * @throws ValidationException when the dataset has errors, unless {@link TrainOptions#allowErrors()}
+     */
+    public FineTuneJob start(String model, TrainOptions train) {
+        Objects.requireNonNull(train, "train");
+        BaseModel.Resolution resolution = BaseModel.resolve(model);
+        resolution.warning().ifPresent(w -> LOG.warn("{}", w));
+        String target = resolution.model().name();
+        Prepared p = prepared(target);
+        if (!p.report().isReady() && !train.allowErrors()) {
+            throw new ValidationException(p.report());
+        }
+        OpenAiConnection api = fineTuner.connection();
+        FileInfo trainingFile = api.files().upload(p.training());
+        api.files().awaitProcessed(trainingFile.id(), Duration.ofMinutes(30));
+        Optional<FileInfo> validationFile = p.validation().map(api.files()::upload);
+        validationFile.ifPresent(f -> api.files().awaitProcessed(f.id(), Duration.ofMinutes(30)));
+        PromptFormat format = new PromptFormat(p.report().separator().orElse(""), p.report().stopSequence(),
+                false);
+        JobRequest.Builder request = JobRequest.builder(target, trainingFile.id())
+                .hyperparameters(train.hyperparameters());
+        validationFile.ifPresent(f -> request.validationFile(f.id()));
+        train.suffix().ifPresent(request::suffix);
+        train.seed().ifPresent(request::seed);
+        train.metadata().forEach(request::putMetadata);
+        // kept with the job, so that the model is called as trained even after a restart
+        request.putMetadata(PromptFormat.SEPARATOR_KEY, format.separator());
+        format.stop().ifPresent(s -> request.putMetadata(PromptFormat.STOP_KEY, s));
+        Job job = api.jobs().create(request.build());
+        return new FineTuneJob(fineTuner, job, format);
+    }
+
+    /** Starts a job and waits for the trained model with the defaults. */
+    public TrainedModel train(String model) {
+        return train(model, TrainOptions.defaults());
+    }
+
+    /**
+     * Starts a job and waits for the trained model, up to {@link TrainOptions#await()}.
+     *
+     * @throws ValidationException when the dataset has errors (unless allowed)
+     * @throws JobFailedException when the job fails or is cancelled
+     * @throws AwaitTimeoutException when the job outlasts the wait (it goes on)
+     */
+    public TrainedModel train(String model, TrainOptions train) {
+        return start(model, train).await(train.await());
+    }
+
+    private Validator validator(String model) {
+        Validator.Builder b = Validator.builder().repair(options.repairs()).seed(options.seed());
+        if (options.validationFraction() > 0) {
+            b.validationFraction(options.validationFraction());
+        }
+        if (model != null) {
+            b.model(model);
+        }
+        return b.build();
+    }
+
+    private synchronized Prepared prepared(String model) {
+        String key = model == null ? "" : model;
+        Prepared p = byModel.get(key);
+        if (p == null) {
+            try {
+                Path dir = Files.createTempDirectory("finetuner-prepared");
+                dir.toFile().deleteOnExit();
+                ValidationReport r = validator(model).prepare(dataset, dir);
+                r.trainingFile().ifPresent(f -> f.toFile().deleteOnExit());
+                r.validationFile().ifPresent(f -> f.toFile().deleteOnExit());
+                p = new Prepared(r, r.trainingFile().orElseThrow(), r.validationFile());
+                LOG.info("prepared {} for {}: {} kept, {} dropped, {} repaired", dataset, r.model().name(),
+                        r.counts().kept(), r.counts().dropped(), r.counts().repaired());
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot create a temporary directory for the prepared files", e);
+            }
+            byModel.put(key, p);
+        }
+        return p;
+    }
+
+    @Override
+    public String toString() {
+        return "Preparation[" + dataset + ", " + options.repairs() + "]";
+    }
+}

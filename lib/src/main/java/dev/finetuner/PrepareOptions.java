@@ -1,0 +1,91 @@
+package dev.finetuner;
+
+import dev.finetuner.dataset.DatasetOptions;
+import dev.finetuner.validation.Repair;
+
+import java.util.EnumSet;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * How to prepare a dataset: which columns to read, which repairs to apply, and the validation split.
+ * Defaults: {@code prompt}/{@code completion} columns, {@link Repair#RECOMMENDED} (what
+ * {@code prepare_data} does unattended: separator, leading space, stop sequence, duplicates, invalid
+ * and over-long examples; each counted in the report), no validation split, seed {@value #DEFAULT_SEED}.
+ *
+ * @param dataset column names, format, sheet
+ * @param repairs the repairs to apply
+ * @param validationFraction the share held out for validation (stratified for classification)
+ * @param seed the split's seed
+ */
+public record PrepareOptions(DatasetOptions dataset, Set<Repair> repairs, double validationFraction, long seed) {
+    public static final long DEFAULT_SEED = 42;
+
+    public PrepareOptions {
+        Objects.requireNonNull(dataset, "dataset");
+        repairs = Set.copyOf(repairs);
+        if (!(validationFraction >= 0 && validationFraction < 1)) {
+            throw new IllegalArgumentException("validation fraction must be in [0, 1), was " + validationFraction);
+        }
+    }
+
+    /** The defaults. */
+    public static PrepareOptions defaults() {
+        return builder().build();
+    }
+
+    /** A builder starting from the defaults. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Builds {@link PrepareOptions}. */
+    public static final class Builder {
+        private final DatasetOptions.Builder dataset = DatasetOptions.builder();
+        private Set<Repair> repairs = Repair.RECOMMENDED;
+        private double validationFraction;
+        private long seed = DEFAULT_SEED;
+
+        private Builder() {
+        }
+
+        public Builder promptColumn(String name) {
+            dataset.promptColumn(name);
+            return this;
+        }
+
+        public Builder completionColumn(String name) {
+            dataset.completionColumn(name);
+            return this;
+        }
+
+        public Builder sheet(String name) {
+            dataset.sheet(name);
+            return this;
+        }
+
+        /** The repairs to apply; {@link Repair#NONE} to only report. */
+        public Builder repair(Set<Repair> set) {
+            repairs = EnumSet.copyOf(Objects.requireNonNull(set, "repairs").isEmpty() ? EnumSet.noneOf(Repair.class) : set);
+            return this;
+        }
+
+        public Builder validationFraction(double f) {
+            if (!(f >= 0 && f < 1)) {
+                throw new IllegalArgumentException("validation fraction must be in [0, 1), was " + f);
+            }
+            validationFraction = f;
+            return this;
+        }
+
+        public Builder seed(long s) {
+            seed = s;
+            return this;
+        }
+
+        /** The options. */
+        public PrepareOptions build() {
+            return new PrepareOptions(dataset.build(), repairs, validationFraction, seed);
+        }
+    }
+}

@@ -1,0 +1,183 @@
+package dev.finetuner.completion;
+
+import com.openai.models.chat.completions.ChatCompletion;
+import com.openai.models.chat.completions.ChatCompletionCreateParams;
+import com.openai.models.chat.completions.ChatCompletionTokenLogprob;
+import com.openai.models.completions.CompletionChoice;
+import com.openai.models.completions.CompletionCreateParams;
+import dev.finetuner.ApiException;
+import dev.finetuner.FineTunerException;
+import dev.finetuner.dataset.Message;
+import dev.finetuner.model.BaseModel;
+import dev.finetuner.model.ExampleFormat;
+import dev.finetuner.service.OpenAiConnection;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * Calls a fine-tuned model as it was trained: appends the separator its training prompts ended with,
+ * sends the stop sequence its completions ended with, strips both from the answer, and uses
+ * {@code /completions} or {@code /chat/completions} as the model's format needs. A model that answers
+ * 404 {@code model_not_found} right after its job succeeded (it takes a while to be served) is
+ * retried for up to {@link #DEFAULT_NOT_READY_WAIT}; other errors are {@link ApiException}s.
+ * Thread-safe.
+ *
+ * <pre>{@code
+ * CompletionClient model = CompletionClient.of(api, "ft:davinci-002:acme::abc", new PromptFormat(" ->", Optional.of("\n"), true));
+ * String answer = model.complete("My VPN drops every hour, what can I do?");
+ * }</pre>
+ */
+public final class CompletionClient {
+    /** How long a fresh model's 404 is waited out. */
+    public static final Duration DEFAULT_NOT_READY_WAIT = Duration.ofMinutes(3);
+    private static final Logger LOG = LoggerFactory.getLogger(CompletionClient.class);
+
+    private final OpenAiConnection api;
+    private final String model;
+    private final PromptFormat format;
+    private final boolean chat;
+    private final Duration notReadyWait;
+
+    private CompletionClient(OpenAiConnection api, String model, PromptFormat format, Duration notReadyWait) {
+        this.api = Objects.requireNonNull(api, "api");
+        this.model = Objects.requireNonNull(model, "model");
+        this.format = Objects.requireNonNull(format, "format");
+        this.chat = BaseModel.named(model).format() == ExampleFormat.CHAT;
+        this.notReadyWait = notReadyWait;
+    }
+
+    /** A client for a model called with this prompt format. */
+    public static CompletionClient of(OpenAiConnection api, String model, PromptFormat format) {
+        return new CompletionClient(api, model, format, DEFAULT_NOT_READY_WAIT);
+    }
+
+    /** This client waiting at most {@code wait} for a fresh model to be served (zero: not at all). */
+    public CompletionClient withNotReadyWait(Duration wait) {
+        return new CompletionClient(api, model, format, Objects.requireNonNull(wait, "wait"));
+    }
+
+    /** The model called. */
+    public String model() {
+        return model;
+    }
+
+    /** The prompt format applied. */
+    public PromptFormat format() {
+        return format;
+    }
+
+    /** Whether the model is a chat model (called on {@code /chat/completions}). */
+    public boolean isChat() {
+        return chat;
+    }
+
+    /** The answer to a prompt, with the default options. */
+    public String complete(String prompt) {
+        return complete(prompt, CompletionOptions.defaults()).text();
+    }
+
+    /** The answers to a prompt (for a chat model: a user message). */
+    public Completion complete(String prompt, CompletionOptions options) {
+        Objects.requireNonNull(prompt, "prompt");
+        Objects.requireNonNull(options, "options");
+        if (chat) {
+            return chat(List.of(Message.user(prompt)), options);
+        }
+        CompletionCreateParams.Builder b = CompletionCreateParams.builder().model(model).prompt(format.apply(prompt))
+                .maxTokens(options.maxTokens()).temperature(options.temperature()).n(options.n());
+        format.stop().ifPresent(b::stop);
+        options.logprobs().ifPresent(k -> b.logprobs((long) k));
+        CompletionCreateParams params = b.build();
+        com.openai.models.completions.Completion r = whenReady(() -> api.client().completions().create(params));
+        List<String> raw = new ArrayList<>();
+        List<String> answers = new ArrayList<>();
+        for (CompletionChoice c : r.choices()) {
+            raw.add(c.text());
+            answers.add(format.strip(c.text()));
+        }
+        CompletionChoice first = r.choices().get(0);
+        Optional<Map<String, Double>> top = first.logprobs().flatMap(l -> l.topLogprobs()).filter(t -> !t.isEmpty())
+                .map(t -> {
+                    Map<String, Double> m = new LinkedHashMap<>();
+                    t.get(0)._additionalProperties().forEach((token, v) -> v.asNumber()
+                            .ifPresent(n -> m.put(token, ((Number) n).doubleValue())));
+                    return m;
+                });
+        return new Completion(answers, raw, top, first.finishReason().asString());
+    }
+
+    /** The answer of a chat model to a conversation (the system message, if any, first). */
+    public Completion chat(List<Message> messages, CompletionOptions options) {
+        Objects.requireNonNull(messages, "messages");
+        if (!chat) {
+            throw new IllegalStateException(model + " is a completion model: use complete(prompt)");
+        }
+        ChatCompletionCreateParams.Builder b = ChatCompletionCreateParams.builder().model(model)
+                .maxCompletionTokens(options.maxTokens()).temperature(options.temperature()).n(options.n());
+        for (Message m : messages) {
+            switch (m.role()) {
+                case "system", "developer" -> b.addSystemMessage(m.text());
+                case "assistant" -> b.addAssistantMessage(m.text());
+                default -> b.addUserMessage(m.text());
+            }
+        }
+        format.stop().ifPresent(b::stop);
+        options.logprobs().ifPresent(k -> b.logprobs(true).topLogprobs((long) k));
+        ChatCompletionCreateParams params = b.build();
+        ChatCompletion r = whenReady(() -> api.client().chat().completions().create(params));
+        List<String> raw = new ArrayList<>();
+        List<String> answers = new ArrayList<>();
+        for (ChatCompletion.Choice c : r.choices()) {
+            String text = c.message().content().orElse("");
+            raw.add(text);
+            answers.add(format.strip(text));
+        }
+        ChatCompletion.Choice first = r.choices().get(0);
+        Optional<Map<String, Double>> top = first.logprobs().flatMap(l -> l.content()).filter(t -> !t.isEmpty())
+                .map(t -> {
+                    Map<String, Double> m = new LinkedHashMap<>();
+                    for (ChatCompletionTokenLogprob.TopLogprob p : t.get(0).topLogprobs()) {
+                        m.put(p.token(), p.logprob());
+                    }
+                    return m;
+                });
+        return new Completion(answers, raw, top, first.finishReason().asString());
+    }
+
+    /** Runs the call, waiting out a fresh model's {@code model_not_found} for a while. */
+    private <T> T whenReady(java.util.function.Supplier<T> call) {
+        long deadline = System.nanoTime() + notReadyWait.toNanos();
+        long pause = 500_000_000L;
+        while (true) {
+            try {
+                return api.call("complete with " + model, call);
+            } catch (ApiException e) {
+                boolean notReady = e.statusCode().orElse(0) == 404 && e.code().filter("model_not_found"::equals).isPresent();
+                if (!notReady || System.nanoTime() + pause > deadline) {
+                    throw e;
+                }
+                LOG.info("{} is not served yet (404 model_not_found); trying again in {} ms", model, pause / 1_000_000);
+                LockSupport.parkNanos(pause);
+                if (Thread.interrupted()) {
+                    Thread.currentThread().interrupt();
+                    throw new FineTunerException("waiting for " + model + " to be served was interrupted", e);
+                }
+                pause = Math.min(pause * 2, 10_000_000_000L);
+            }
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "CompletionClient[" + model + ", " + format + (chat ? ", chat" : "") + "]";
+    }
+}

@@ -1,0 +1,60 @@
+package dev.finetuner.completion;
+
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * How a model's training prompts ended and its completions stopped, so that it is called the same way.
+ *
+ * @param separator appended to every prompt (empty for none), e.g. {@code "\n\n###\n\n"}
+ * @param stop the sequence every training completion ended with, sent as {@code stop} and stripped
+ * @param leadingSpace whether training completions started with a space (it is stripped from answers)
+ */
+public record PromptFormat(String separator, Optional<String> stop, boolean leadingSpace) {
+    /** Metadata key under which the separator is kept with the job. */
+    public static final String SEPARATOR_KEY = "finetuner_separator";
+    /** Metadata key under which the stop sequence is kept with the job. */
+    public static final String STOP_KEY = "finetuner_stop";
+
+    public PromptFormat {
+        Objects.requireNonNull(separator, "separator");
+        Objects.requireNonNull(stop, "stop");
+        stop.ifPresent(s -> {
+            if (s.isEmpty()) {
+                throw new IllegalArgumentException("a stop sequence must not be empty");
+            }
+        });
+    }
+
+    /** No separator, no stop: the prompt is sent as given. */
+    public static PromptFormat none() {
+        return new PromptFormat("", Optional.empty(), false);
+    }
+
+    /** The prompt as the model saw prompts in training. */
+    public String apply(String prompt) {
+        return separator.isEmpty() || prompt.endsWith(separator) ? prompt : prompt + separator;
+    }
+
+    /** The answer without the stop sequence and surrounding whitespace. */
+    public String strip(String answer) {
+        String a = answer;
+        if (stop.isPresent()) {
+            int at = a.indexOf(stop.get());
+            if (at >= 0) {
+                a = a.substring(0, at);
+            }
+        }
+        return a.strip();
+    }
+
+    @Override
+    public String toString() {
+        return "PromptFormat[separator=" + visible(separator) + ", stop=" + stop.map(PromptFormat::visible).orElse("none")
+                + ", leadingSpace=" + leadingSpace + "]";
+    }
+
+    private static String visible(String s) {
+        return "\"" + s.replace("\n", "\\n").replace("\r", "\\r").replace("\t", "\\t") + "\"";
+    }
+}

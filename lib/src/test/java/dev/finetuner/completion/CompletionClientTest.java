@@ -1,0 +1,126 @@
+package dev.finetuner.completion;
+
+import com.github.tomakehurst.wiremock.junit5.WireMockExtension;
+import com.github.tomakehurst.wiremock.stubbing.Scenario;
+import dev.finetuner.ApiException;
+import dev.finetuner.service.OpenAiConnection;
+import dev.finetuner.service.RetryPolicy;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+import java.time.Duration;
+import java.util.Optional;
+
+import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.equalToJson;
+import static com.github.tomakehurst.wiremock.client.WireMock.okJson;
+import static com.github.tomakehurst.wiremock.client.WireMock.post;
+import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
+import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.wireMockConfig;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** The model is called as it was trained: separator appended, stop sent and stripped, right endpoint. */
+class CompletionClientTest {
+    @RegisterExtension
+    static WireMockExtension wm = WireMockExtension.newInstance().options(wireMockConfig().dynamicPort()).build();
+
+    private static final String FT = "ft:davinci-002:acme:helpdesk:abc123";
+    private static final String COMPLETION = """
+            {"id":"cmpl-1","object":"text_completion","created":1,"model":"%s",
+             "choices":[{"index":0,"text":" Restart the VPN client.\\n","finish_reason":"stop","logprobs":null}]}""";
+    private static final String NOT_FOUND = """
+            {"error":{"message":"The model `%s` does not exist","type":"invalid_request_error","param":"model",
+             "code":"model_not_found"}}""";
+
+    private OpenAiConnection api;
+
+    @BeforeEach
+    void connect() {
+        api = OpenAiConnection.builder().apiKey("test").baseUrl(wm.baseUrl() + "/v1")
+                .retry(RetryPolicy.builder().maxAttempts(2).initialBackoff(Duration.ofMillis(1))
+                        .maxBackoff(Duration.ofMillis(5)).build()).build();
+    }
+
+    @AfterEach
+    void close() {
+        api.close();
+    }
+
+    @Test
+    void a_completion_model_gets_the_separator_and_the_stop_and_the_answer_comes_back_stripped() {
+        // given
+        wm.stubFor(post(urlEqualTo("/v1/completions")).willReturn(okJson(COMPLETION.formatted(FT))));
+        CompletionClient client = CompletionClient.of(api, FT, new PromptFormat("\n\n###\n\n", Optional.of("\n"), true));
+        // when
+        String answer = client.complete("My VPN drops every hour");
+        // then
+        assertThat(answer).isEqualTo("Restart the VPN client.");
+        wm.verify(postRequestedFor(urlEqualTo("/v1/completions")).withRequestBody(equalToJson(
+                "{\"model\":\"" + FT + "\",\"prompt\":\"My VPN drops every hour\\n\\n###\\n\\n\",\"stop\":\"\\n\"}",
+                true, true)));
+    }
+
+    @Test
+    void a_chat_model_is_called_on_chat_completions() {
+        // given
+        String chatModel = "ft:gpt-4o-mini-2024-07-18:acme::xyz";
+        wm.stubFor(post(urlEqualTo("/v1/chat/completions")).willReturn(okJson("""
+                {"id":"chatcmpl-1","object":"chat.completion","created":1,"model":"%s",
+                 "choices":[{"index":0,"finish_reason":"stop","logprobs":null,
+                   "message":{"role":"assistant","content":"Restart it.","refusal":null}}]}""".formatted(chatModel))));
+        CompletionClient client = CompletionClient.of(api, chatModel, PromptFormat.none());
+        // when
+        String answer = client.complete("My VPN drops");
+        // then
+        assertThat(client.isChat()).isTrue();
+        assertThat(answer).isEqualTo("Restart it.");
+        wm.verify(postRequestedFor(urlEqualTo("/v1/chat/completions")).withRequestBody(equalToJson(
+                "{\"messages\":[{\"role\":\"user\",\"content\":\"My VPN drops\"}]}", true, true)));
+    }
+
+    @Test
+    void a_fresh_model_that_is_not_served_yet_is_waited_for() {
+        // given: two 404 model_not_found, then the answer
+        wm.stubFor(post(urlEqualTo("/v1/completions")).inScenario("fresh").whenScenarioStateIs(Scenario.STARTED)
+                .willReturn(aResponse().withStatus(404).withHeader("Content-Type", "application/json")
+                        .withBody(NOT_FOUND.formatted(FT))).willSetStateTo("still"));
+        wm.stubFor(post(urlEqualTo("/v1/completions")).inScenario("fresh").whenScenarioStateIs("still")
+                .willReturn(aResponse().withStatus(404).withHeader("Content-Type", "application/json")
+                        .withBody(NOT_FOUND.formatted(FT))).willSetStateTo("served"));
+        wm.stubFor(post(urlEqualTo("/v1/completions")).inScenario("fresh").whenScenarioStateIs("served")
+                .willReturn(okJson(COMPLETION.formatted(FT))));
+        CompletionClient client = CompletionClient.of(api, FT, new PromptFormat(" ->", Optional.of("\n"), true))
+                .withNotReadyWait(Duration.ofSeconds(10));
+        // when
+        String answer = client.complete("VPN");
+        // then
+        assertThat(answer).isEqualTo("Restart the VPN client.");
+        wm.verify(3, postRequestedFor(urlEqualTo("/v1/completions")));
+    }
+
+    @Test
+    void other_errors_are_not_waited_out() {
+        // given: a 404 that is not about a fresh model
+        wm.stubFor(post(urlEqualTo("/v1/completions")).willReturn(aResponse().withStatus(404)
+                .withHeader("Content-Type", "application/json").withBody("""
+                        {"error":{"message":"This is a chat model and not supported in the v1/completions endpoint.",
+                         "type":"invalid_request_error","param":"model","code":null}}""")));
+        CompletionClient client = CompletionClient.of(api, FT, PromptFormat.none());
+        // when / then
+        assertThatThrownBy(() -> client.complete("VPN")).isInstanceOf(ApiException.class).hasMessageContaining("404");
+        wm.verify(1, postRequestedFor(urlEqualTo("/v1/completions")));
+    }
+
+    @Test
+    void the_prompt_format_strips_what_it_added() {
+        PromptFormat f = new PromptFormat(" ->", Optional.of(" END"), true);
+        assertThat(f.apply("hello")).isEqualTo("hello ->");
+        assertThat(f.apply("hello ->")).isEqualTo("hello ->");
+        assertThat(f.strip(" world END more")).isEqualTo("world");
+        assertThatThrownBy(() -> new PromptFormat("", Optional.of(""), false)).isInstanceOf(IllegalArgumentException.class);
+    }
+}
