@@ -1,7 +1,13 @@
 package dev.finetuner;
 
 import dev.finetuner.completion.PromptFormat;
+import dev.finetuner.dataset.Conversions;
 import dev.finetuner.dataset.Dataset;
+import dev.finetuner.dataset.Example;
+import dev.finetuner.model.ExampleFormat;
+import dev.finetuner.validation.Check;
+import dev.finetuner.validation.Finding;
+import dev.finetuner.validation.Severity;
 import dev.finetuner.model.BaseModel;
 import dev.finetuner.service.FileInfo;
 import dev.finetuner.service.Hyperparameters;
@@ -19,11 +25,13 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.BitSet;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalInt;
+import java.util.function.Consumer;
 
 /**
  * A dataset on its way to a fine-tune: validated and repaired for a model, split, written as JSONL, and
@@ -150,7 +158,14 @@ public final class Preparation {
     }
 
     private Validator validator(String model) {
+        return validator(model, null);
+    }
+
+    private Validator validator(String model, Check check) {
         Validator.Builder b = Validator.builder().repair(options.repairs()).seed(options.seed());
+        if (check != null) {
+            b.check(() -> check);
+        }
         if (options.validationFraction() > 0) {
             b.validationFraction(options.validationFraction());
         }
@@ -167,7 +182,14 @@ public final class Preparation {
             try {
                 Path dir = Files.createTempDirectory("finetuner-prepared");
                 dir.toFile().deleteOnExit();
-                ValidationReport r = validator(model).prepare(dataset, dir);
+                Dataset data = dataset;
+                Check conversions = null;
+                if (model != null && options.convertFormat()) {
+                    Conversion c = new Conversion(BaseModel.named(model).format());
+                    data = dataset.map(c::apply);
+                    conversions = c;
+                }
+                ValidationReport r = validator(model, conversions).prepare(data, dir);
                 r.trainingFile().ifPresent(f -> f.toFile().deleteOnExit());
                 r.validationFile().ifPresent(f -> f.toFile().deleteOnExit());
                 p = new Prepared(r, r.trainingFile().orElseThrow(), r.validationFile());
@@ -179,6 +201,47 @@ public final class Preparation {
             byModel.put(key, p);
         }
         return p;
+    }
+
+    /** Converts examples to a model's format, and reports how many it converted. */
+    private static final class Conversion implements Check {
+        private final ExampleFormat target;
+        private final BitSet convertedLines = new BitSet();
+        private volatile boolean convertedInMemory;
+        private long converted;
+
+        Conversion(ExampleFormat target) {
+            this.target = target;
+        }
+
+        synchronized Example apply(Example e) {
+            Example out = target == ExampleFormat.CHAT ? Conversions.toChat(e) : Conversions.toPromptCompletion(e);
+            if (out != e) {
+                if (e.line() > 0 && e.line() < Integer.MAX_VALUE) {
+                    convertedLines.set((int) e.line());
+                } else {
+                    convertedInMemory = true;
+                }
+            }
+            return out;
+        }
+
+        @Override
+        public synchronized void inspect(Example example, Consumer<Finding> findings) {
+            long line = example.line();
+            if (line > 0 && line < Integer.MAX_VALUE ? convertedLines.get((int) line) : convertedInMemory) {
+                converted++;
+            }
+        }
+
+        @Override
+        public synchronized void complete(Consumer<Finding> findings) {
+            if (converted > 0) {
+                findings.accept(Finding.dataset("converted_format", Severity.INFO, converted + " example(s) were"
+                        + " converted to the " + (target == ExampleFormat.CHAT ? "chat" : "prompt/completion")
+                        + " format the model trains on", null));
+            }
+        }
     }
 
     @Override

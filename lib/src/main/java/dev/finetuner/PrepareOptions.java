@@ -17,8 +17,11 @@ import java.util.Set;
  * @param repairs the repairs to apply
  * @param validationFraction the share held out for validation (stratified for classification)
  * @param seed the split's seed
+ * @param convertFormat convert examples to the format the model trains on (prompt/completion to chat
+ *     or back) instead of refusing them; each conversion is counted in the report ({@code converted_format})
  */
-public record PrepareOptions(DatasetOptions dataset, Set<Repair> repairs, double validationFraction, long seed) {
+public record PrepareOptions(DatasetOptions dataset, Set<Repair> repairs, double validationFraction, long seed,
+                             boolean convertFormat) {
     public static final long DEFAULT_SEED = 42;
 
     public PrepareOptions {
@@ -45,8 +48,15 @@ public record PrepareOptions(DatasetOptions dataset, Set<Repair> repairs, double
         private Set<Repair> repairs = Repair.RECOMMENDED;
         private double validationFraction;
         private long seed = DEFAULT_SEED;
+        private boolean convertFormat;
 
         private Builder() {
+        }
+
+        /** Convert examples to the model's format when they differ (off: such data is refused). */
+        public Builder convertFormat(boolean convert) {
+            convertFormat = convert;
+            return this;
         }
 
         public Builder promptColumn(String name) {
@@ -85,7 +95,7 @@ public record PrepareOptions(DatasetOptions dataset, Set<Repair> repairs, double
 
         /** The options. */
         public PrepareOptions build() {
-            return new PrepareOptions(dataset.build(), repairs, validationFraction, seed);
+            return new PrepareOptions(dataset.build(), repairs, validationFraction, seed, convertFormat);
         }
     }
 }

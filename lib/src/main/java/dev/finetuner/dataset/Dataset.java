@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Consumer;
+import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
 
 /**
@@ -25,11 +26,27 @@ public final class Dataset {
     private final Path file;
     private final DatasetOptions options;
     private final List<Example> examples;
+    private final UnaryOperator<Example> mapping;
 
     private Dataset(Path file, DatasetOptions options, List<Example> examples) {
+        this(file, options, examples, null);
+    }
+
+    private Dataset(Path file, DatasetOptions options, List<Example> examples, UnaryOperator<Example> mapping) {
         this.file = file;
         this.options = options;
         this.examples = examples;
+        this.mapping = mapping;
+    }
+
+    /**
+     * This dataset with every example passed through {@code f} as it is read (lazily: nothing is held);
+     * e.g. {@code dataset.map(Conversions::toChat)}. The function must keep each example's line.
+     */
+    public Dataset map(UnaryOperator<Example> f) {
+        Objects.requireNonNull(f, "f");
+        UnaryOperator<Example> composed = mapping == null ? f : e -> f.apply(mapping.apply(e));
+        return new Dataset(file, options, examples, composed);
     }
 
     /**
@@ -100,15 +117,13 @@ public final class Dataset {
      */
     public Stream<Example> stream(Consumer<ReadIssue> issues) {
         Objects.requireNonNull(issues, "issues");
-        if (file == null) {
-            return examples.stream();
-        }
-        return DatasetReader.read(file, options, issues);
+        Stream<Example> s = file == null ? examples.stream() : DatasetReader.read(file, options, issues);
+        return mapping == null ? s : s.map(mapping);
     }
 
     /** Every example, read strictly into memory: for small datasets and tests. */
     public List<Example> toList() {
-        if (file == null) {
+        if (file == null && mapping == null) {
             return examples;
         }
         try (Stream<Example> s = stream()) {
