@@ -10,7 +10,9 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "finetuner", mixinStandardHelpOptions = true, version = "finetuner 0.1.0",
         description = "Prepare data for, run and use OpenAI fine-tunes.",
-        subcommands = {PrepareCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {PrepareCommand.class, EstimateCommand.class, JobCommands.Upload.class, JobCommands.Create.class,
+                JobCommands.Follow.class, JobCommands.ListJobs.class, JobCommands.Get.class, JobCommands.Cancel.class,
+                JobCommands.Complete.class, ServeCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

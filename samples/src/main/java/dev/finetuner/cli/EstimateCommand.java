@@ -1,0 +1,69 @@
+package dev.finetuner.cli;
+
+import dev.finetuner.DatasetException;
+import dev.finetuner.dataset.Dataset;
+import dev.finetuner.validation.CostEstimate;
+import dev.finetuner.validation.Repair;
+import dev.finetuner.validation.ValidationReport;
+import dev.finetuner.validation.Validator;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+
+/** {@code finetuner estimate FILE --model M}: billed tokens, epochs and price, offline. */
+@Command(name = "estimate", mixinStandardHelpOptions = true,
+        description = {"Estimate what training on FILE costs: billed tokens x epochs x the model's price,",
+                "after the recommended repairs, with the API's \"auto\" epochs unless --epochs is given."})
+final class EstimateCommand implements Callable<Integer> {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Parameters(paramLabel = "FILE")
+    Path file;
+
+    @Option(names = {"-m", "--model"}, required = true)
+    String model;
+
+    @Option(names = "--epochs")
+    Integer epochs;
+
+    @Option(names = "--json")
+    boolean json;
+
+    @Override
+    public Integer call() {
+        Validator.Builder b = Validator.builder().model(model).repair(Repair.RECOMMENDED);
+        try {
+            if (epochs != null) {
+                b.epochs(epochs);
+            }
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+        }
+        ValidationReport r;
+        try {
+            r = b.build().validate(Dataset.read(file));
+        } catch (DatasetException e) {
+            spec.commandLine().getErr().println("error: " + e.getMessage());
+            return 2;
+        }
+        if (r.estimate().isEmpty()) {
+            spec.commandLine().getErr().println("error: nothing to train on; run `finetuner prepare " + file + "`");
+            return 1;
+        }
+        CostEstimate e = r.estimate().get();
+        if (json) {
+            spec.commandLine().getOut().println(JobCommands.json(java.util.Map.of("model", e.model().name(),
+                    "trainingExamples", e.trainingExamples(), "tokensPerEpoch", e.tokensPerEpoch(), "epochs", e.epochs(),
+                    "autoEpochs", e.autoEpochs(), "billedTokens", e.billedTokens(),
+                    "estimatedCostUsd", e.usd().map(Object::toString).orElse("unknown"))));
+        } else {
+            spec.commandLine().getOut().println(e);
+        }
+        return r.isReady() ? 0 : 1;
+    }
+}

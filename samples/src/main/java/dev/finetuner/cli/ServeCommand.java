@@ -1,0 +1,58 @@
+package dev.finetuner.cli;
+
+import dev.finetuner.local.LocalOpenAi;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+
+/** {@code finetuner serve}: the embedded backend in the foreground, for curl and other clients. */
+@Command(name = "serve", mixinStandardHelpOptions = true,
+        description = {"Run the embedded OpenAI-compatible fine-tuning backend on 127.0.0.1 until stopped.",
+                "Point other commands at it with --base-url (or OPENAI_BASE_URL) and any --api-key."})
+final class ServeCommand implements Callable<Integer> {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--port", defaultValue = "8089", description = "port (0: any free one; default: ${DEFAULT-VALUE})")
+    int port;
+
+    @Option(names = "--key", description = "require this bearer key")
+    String key;
+
+    @Option(names = "--storage", description = "keep jobs, files and models in this directory across restarts")
+    Path storage;
+
+    @Option(names = "--speed", defaultValue = "100", description = "simulated seconds per second (default: ${DEFAULT-VALUE})")
+    double speed;
+
+    /** Counted down to stop a serve started in tests; a real serve runs until the process ends. */
+    static volatile CountDownLatch stop = new CountDownLatch(1);
+
+    @Override
+    public Integer call() throws InterruptedException {
+        LocalOpenAi.Builder b = LocalOpenAi.builder().port(port);
+        try {
+            b.speed(speed);
+            if (key != null) {
+                b.apiKey(key);
+            }
+            if (storage != null) {
+                b.storageDirectory(storage);
+            }
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+        }
+        try (LocalOpenAi local = b.build()) {
+            spec.commandLine().getOut().println("Serving the fine-tuning API on " + local.baseUrl()
+                    + " (Ctrl-C to stop). Try: OPENAI_BASE_URL=" + local.baseUrl() + " OPENAI_API_KEY="
+                    + (key == null ? "test" : "<your key>") + " finetuner list");
+            spec.commandLine().getOut().flush();
+            stop.await();
+        }
+        return 0;
+    }
+}

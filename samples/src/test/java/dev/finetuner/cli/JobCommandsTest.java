@@ -1,0 +1,170 @@
+package dev.finetuner.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.finetuner.local.LocalOpenAi;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The legacy workflow, one command each, against the embedded backend; output and exit codes checked. */
+class JobCommandsTest {
+    private static LocalOpenAi local;
+
+    @TempDir
+    Path dir;
+
+    private StringWriter out;
+    private StringWriter err;
+
+    @BeforeAll
+    static void start() {
+        local = LocalOpenAi.builder().speed(LocalOpenAi.FAST).build();
+    }
+
+    @AfterAll
+    static void stop() {
+        local.close();
+    }
+
+    private int run(String... args) {
+        out = new StringWriter();
+        err = new StringWriter();
+        CommandLine cli = Main.commandLine();
+        cli.setOut(new PrintWriter(out, true));
+        cli.setErr(new PrintWriter(err, true));
+        return cli.execute(args);
+    }
+
+    private int api(String command, String... args) {
+        String[] all = new String[args.length + 6];
+        all[0] = command;
+        System.arraycopy(args, 0, all, 1, args.length);
+        all[args.length + 1] = "--api-key";
+        all[args.length + 2] = "test";
+        all[args.length + 3] = "--base-url";
+        all[args.length + 4] = local.baseUrl();
+        all[args.length + 5] = "--poll=0.01";
+        return run(all);
+    }
+
+    private Path trainingFile() throws IOException {
+        return Files.writeString(dir.resolve("train.jsonl"), IntStream.range(0, 60)
+                .mapToObj(i -> "{\"prompt\":\"ticket " + i + " about the " + (i % 2 == 0 ? "printer" : "vpn")
+                        + " ->\",\"completion\":\" " + (i % 2 == 0 ? "printer" : "vpn") + "\\n\"}")
+                .collect(Collectors.joining("\n", "", "\n")));
+    }
+
+    private static String jobId(String output) {
+        Matcher m = Pattern.compile("(ftjob-[A-Za-z0-9]+)").matcher(output);
+        assertThat(m.find()).as("a job id in: %s", output).isTrue();
+        return m.group(1);
+    }
+
+    @Test
+    void create_uploads_the_file_follows_the_job_and_prints_the_model() throws IOException {
+        // when
+        int code = api("create", "-t", trainingFile().toString(), "-m", "curie", "--epochs", "2", "--suffix", "cli");
+        // then
+        assertThat(code).isZero();
+        assertThat(out.toString()).contains("Uploaded").contains("Created fine-tuning job ftjob-")
+                .contains("Job complete! Status: succeeded. Model: ft:davinci-002");
+        assertThat(err.toString()).contains("curie was retired");
+    }
+
+    @Test
+    void upload_then_create_without_following_then_follow_list_get_and_complete() throws IOException, Exception {
+        // given
+        assertThat(api("upload", trainingFile().toString(), "--json")).as(err.toString()).isZero();
+        String fileId = new ObjectMapper().readTree(out.toString()).get("id").asText();
+        assertThat(api("create", "-t", fileId, "-m", "babbage-002", "--no-follow")).isZero();
+        String jobId = jobId(out.toString());
+        // when / then
+        assertThat(api("follow", jobId)).isZero();
+        assertThat(out.toString()).contains("Job complete!");
+        assertThat(api("list", "--json")).isZero();
+        JsonNode jobs = new ObjectMapper().readTree(out.toString());
+        assertThat(jobs).anySatisfy(j -> assertThat(j.get("id").asText()).isEqualTo(jobId));
+        assertThat(api("get", jobId)).isZero();
+        String model = new ObjectMapper().readTree(out.toString()).get("fineTunedModel").asText();
+        assertThat(api("complete", "-m", model, "-p", "ticket 999 about the printer ->", "--max-tokens", "5")).isZero();
+        assertThat(out.toString().strip()).isEqualTo("printer");
+    }
+
+    @Test
+    void a_job_that_does_not_exist_is_exit_1_with_the_api_message() {
+        assertThat(api("get", "ftjob-doesnotexist")).isEqualTo(1);
+        assertThat(err.toString()).contains("error: 404");
+    }
+
+    @Test
+    void bad_arguments_are_usage_errors_with_exit_2() throws IOException {
+        assertThat(api("create", "-t", trainingFile().toString(), "-m", "davinci-002", "--epochs", "0")).isEqualTo(2);
+        assertThat(err.toString()).contains("n_epochs must be 1..50");
+        assertThat(run("follow")).isEqualTo(2);
+        assertThat(err.toString()).contains("Missing required parameter: 'JOB_ID'");
+    }
+
+    @Test
+    void without_a_key_the_command_says_how_to_give_one() {
+        // the environment of the build has no OPENAI_API_KEY; if it ever has one, this checks nothing false
+        if (System.getenv("OPENAI_API_KEY") == null) {
+            assertThat(run("list", "--base-url", local.baseUrl())).isEqualTo(2);
+            assertThat(err.toString()).contains("no API key");
+        } else {
+            assertThat(System.getenv("OPENAI_API_KEY")).isNotBlank();
+        }
+    }
+
+    @Test
+    void estimate_prices_a_file_offline() throws IOException {
+        assertThat(run("estimate", trainingFile().toString(), "-m", "babbage-002", "--json")).isZero();
+        JsonNode e = new ObjectMapper().readTree(out.toString());
+        assertThat(e.get("model").asText()).isEqualTo("babbage-002");
+        assertThat(e.get("trainingExamples").asLong()).isEqualTo(60);
+        assertThat(e.get("epochs").asInt()).isEqualTo(3);
+    }
+
+    @Test
+    void serve_runs_the_backend_until_stopped_and_other_commands_use_it() throws Exception {
+        ExecutorService thread = Executors.newSingleThreadExecutor();
+        ServeCommand.stop = new CountDownLatch(1);
+        StringWriter serveOut = new StringWriter();
+        try {
+            CommandLine serve = Main.commandLine();
+            serve.setOut(new PrintWriter(serveOut, true));
+            Future<Integer> code = thread.submit(() -> serve.execute("serve", "--port", "0", "--speed", "10000"));
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (!serveOut.toString().contains("/v1") && System.nanoTime() < deadline) {
+                Thread.onSpinWait();
+            }
+            Matcher m = Pattern.compile("(http://127\\.0\\.0\\.1:\\d+/v1)").matcher(serveOut.toString());
+            assertThat(m.find()).isTrue();
+            assertThat(run("list", "--api-key", "test", "--base-url", m.group(1))).isZero();
+            ServeCommand.stop.countDown();
+            assertThat(code.get(10, TimeUnit.SECONDS)).isZero();
+        } finally {
+            ServeCommand.stop.countDown();
+            thread.shutdownNow();
+        }
+    }
+}
