@@ -1,6 +1,7 @@
 package dev.finetuner;
 
 import dev.finetuner.completion.PromptFormat;
+import dev.finetuner.metrics.TrainingMetrics;
 import dev.finetuner.service.FollowListener;
 import dev.finetuner.service.Job;
 import dev.finetuner.service.JobEvent;
@@ -137,6 +138,28 @@ public final class FineTuneJob {
         throw job.error().map(e -> new JobFailedException(id, e.code(), e.message(), e.param().orElse(null)))
                 .orElseGet(() -> new JobFailedException(id, null, "the job ended as " + job.status()
                         + " without a model", null));
+    }
+
+    /**
+     * The job's training curves: from its result file once it has one, else from its metric events so far.
+     */
+    public TrainingMetrics metrics() {
+        return metricsOf(fineTuner, fineTuner.connection().jobs().retrieve(id));
+    }
+
+    static TrainingMetrics metricsOf(FineTuner fineTuner, Job job) {
+        if (!job.resultFiles().isEmpty()) {
+            return TrainingMetrics.fromResultFile(fineTuner.connection().files().download(job.resultFiles().get(0)));
+        }
+        java.util.List<JobEvent> events = new java.util.ArrayList<>();
+        String after = null;
+        dev.finetuner.service.JobsService.EventPage page;
+        do {
+            page = fineTuner.connection().jobs().events(job.id(), after, 100);
+            events.addAll(page.events());
+            after = page.events().isEmpty() ? null : page.events().get(page.events().size() - 1).id();
+        } while (page.hasMore() && after != null);
+        return TrainingMetrics.fromEvents(events);
     }
 
     /** Asks the API to cancel the job. */

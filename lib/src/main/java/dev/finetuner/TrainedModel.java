@@ -3,7 +3,11 @@ package dev.finetuner;
 import dev.finetuner.completion.Completion;
 import dev.finetuner.completion.CompletionClient;
 import dev.finetuner.completion.CompletionOptions;
+import dev.finetuner.completion.EvaluationReport;
+import dev.finetuner.completion.Evaluator;
 import dev.finetuner.completion.PromptFormat;
+import dev.finetuner.dataset.Dataset;
+import dev.finetuner.metrics.TrainingMetrics;
 import dev.finetuner.service.Job;
 
 import java.util.Objects;
@@ -15,11 +19,13 @@ import java.util.Optional;
  * {@link FineTuner#model(String)}.
  */
 public final class TrainedModel {
+    private final FineTuner fineTuner;
     private final String id;
     private final Optional<Job> job;
     private final CompletionClient client;
 
     TrainedModel(FineTuner fineTuner, String id, PromptFormat format, Optional<Job> job) {
+        this.fineTuner = fineTuner;
         this.id = Objects.requireNonNull(id, "id");
         this.job = job;
         this.client = CompletionClient.of(fineTuner.connection(), id, format);
@@ -53,6 +59,24 @@ public final class TrainedModel {
     /** The answers to a prompt, with options (max tokens, temperature, n, logprobs). */
     public Completion complete(String prompt, CompletionOptions options) {
         return client.complete(prompt, options);
+    }
+
+    /**
+     * Evaluates the model on held-out examples (e.g. {@code preparation.validation()}): accuracy, per-class
+     * F1, confusion matrix and ROC AUC for classification; exact match and token F1 for generation.
+     */
+    public EvaluationReport evaluate(Dataset heldOut) {
+        return evaluate(heldOut, Evaluator.standard());
+    }
+
+    /** Evaluates with an evaluator of your own settings (task, positive class, concurrency, limit). */
+    public EvaluationReport evaluate(Dataset heldOut, Evaluator evaluator) {
+        return evaluator.evaluate(Objects.requireNonNull(heldOut, "heldOut"), client.asPredictionSource());
+    }
+
+    /** The training curves of the job that made it; empty when the job is not known. */
+    public TrainingMetrics metrics() {
+        return job.map(j -> FineTuneJob.metricsOf(fineTuner, j)).orElseGet(TrainingMetrics::empty);
     }
 
     /** The client underneath, for chat calls and finer control. */

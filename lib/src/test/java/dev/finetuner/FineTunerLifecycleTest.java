@@ -147,6 +147,28 @@ class FineTunerLifecycleTest {
     }
 
     @Test
+    void a_classifier_is_evaluated_on_the_held_out_split_and_its_curves_are_charted() throws IOException {
+        try (LocalOpenAi local = LocalOpenAi.builder().speed(LocalOpenAi.FAST).build(); FineTuner ft = fineTuner(local)) {
+            // given
+            Preparation p = ft.prepare(reviewsCsv(240), PrepareOptions.builder().validationFraction(0.25).build());
+            TrainedModel model = p.train("babbage-002", TrainOptions.builder().epochs(3).build());
+            // when
+            var report = model.evaluate(p.validation());
+            var metrics = model.metrics();
+            Path svg = metrics.chart().writeTo(dir.resolve("loss.svg"));
+            // then
+            assertThat(report.isClassification()).isTrue();
+            assertThat(report.examples()).isEqualTo(60);
+            assertThat(report.accuracy().orElseThrow()).isGreaterThan(0.75);
+            assertThat(report.confusionMatrix().orElseThrow().total()).isEqualTo(60);
+            assertThat(report.rocAuc()).isPresent();
+            assertThat(metrics.steps()).isNotEmpty();
+            assertThat(metrics.finalTrainLoss()).isPresent();
+            assertThat(Files.readString(svg)).contains("<svg").contains("class=\"train\"");
+        }
+    }
+
+    @Test
     void the_cost_estimate_and_the_split_come_from_the_prepared_data() throws IOException {
         try (LocalOpenAi local = LocalOpenAi.start(); FineTuner ft = fineTuner(local)) {
             // given

@@ -176,6 +176,36 @@ public final class CompletionClient {
         }
     }
 
+    /**
+     * This model as a source of predictions for an {@link Evaluator}: each example's prompt (or its
+     * conversation up to the last assistant message) is sent at temperature 0 with the top 5
+     * log-probabilities of the first token, and the answer is compared with the example's reference.
+     */
+    public PredictionSource asPredictionSource() {
+        CompletionOptions options = CompletionOptions.defaults().withLogprobs(5);
+        return example -> {
+            Completion c;
+            if (example instanceof dev.finetuner.dataset.Example.PromptCompletion pc) {
+                c = complete(pc.prompt(), options);
+            } else if (example instanceof dev.finetuner.dataset.Example.Chat chatExample && chat) {
+                List<Message> messages = chatExample.messages();
+                int last = messages.size();
+                for (int i = messages.size() - 1; i >= 0; i--) {
+                    if (messages.get(i).role().equals("assistant")) {
+                        last = i;
+                        break;
+                    }
+                }
+                c = chat(messages.subList(0, last), options);
+            } else {
+                throw new IllegalArgumentException("cannot ask " + model + " about a " + example.getClass().getSimpleName()
+                        + " example (line " + example.line() + ")");
+            }
+            Prediction p = Prediction.of(c.text());
+            return c.firstTokenLogprobs().map(p::withFirstTokenLogprobs).orElse(p);
+        };
+    }
+
     @Override
     public String toString() {
         return "CompletionClient[" + model + ", " + format + (chat ? ", chat" : "") + "]";
