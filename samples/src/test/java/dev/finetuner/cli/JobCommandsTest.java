@@ -111,6 +111,27 @@ class JobCommandsTest {
     }
 
     @Test
+    void metrics_print_the_curves_and_write_a_chart_and_evaluate_scores_a_held_out_file() throws IOException {
+        // given: a finished job
+        assertThat(api("create", "-t", trainingFile().toString(), "-m", "babbage-002", "--epochs", "2")).isZero();
+        String jobId = jobId(out.toString());
+        String model = out.toString().replaceAll("(?s).*Model: (\\S+).*", "$1").strip();
+        Path heldOut = Files.writeString(dir.resolve("held_out.jsonl"), IntStream.range(100, 120)
+                .mapToObj(i -> "{\"prompt\":\"ticket " + i + " about the " + (i % 2 == 0 ? "printer" : "vpn")
+                        + " ->\",\"completion\":\" " + (i % 2 == 0 ? "printer" : "vpn") + "\\n\"}")
+                .collect(Collectors.joining("\n", "", "\n")));
+        Path svg = dir.resolve("loss.svg");
+        // when / then
+        assertThat(api("metrics", jobId, "--svg", svg.toString())).isZero();
+        assertThat(out.toString()).startsWith("step,train_loss").contains("\n1,");
+        assertThat(Files.readString(svg)).contains("<svg");
+        assertThat(api("evaluate", "-m", model, heldOut.toString(), "--json")).isZero();
+        JsonNode report = new ObjectMapper().readTree(out.toString());
+        assertThat(report.get("examples").asInt()).isEqualTo(20);
+        assertThat(report.get("accuracy").asDouble()).isGreaterThan(0.9);
+    }
+
+    @Test
     void a_job_that_does_not_exist_is_exit_1_with_the_api_message() {
         assertThat(api("get", "ftjob-doesnotexist")).isEqualTo(1);
         assertThat(err.toString()).contains("error: 404");

@@ -1,0 +1,93 @@
+package dev.finetuner.cli;
+
+import dev.finetuner.completion.CompletionClient;
+import dev.finetuner.completion.EvaluationReport;
+import dev.finetuner.completion.Evaluator;
+import dev.finetuner.completion.PromptFormat;
+import dev.finetuner.dataset.Dataset;
+import dev.finetuner.metrics.TrainingMetrics;
+import dev.finetuner.service.Job;
+import dev.finetuner.service.OpenAiConnection;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Optional;
+
+/** {@code metrics} and {@code evaluate}: what a training run learned, and how well the model does. */
+final class ModelCommands {
+    private ModelCommands() {
+    }
+
+    @Command(name = "metrics", mixinStandardHelpOptions = true,
+            description = "Print a job's training curves (step, losses, accuracies); --svg writes a loss chart.")
+    static final class Metrics extends JobCommands.ApiCommand {
+        @Parameters(paramLabel = "JOB_ID")
+        String jobId;
+
+        @Option(names = "--svg", paramLabel = "FILE", description = "write the loss chart here")
+        Path svg;
+
+        @Override
+        int run(OpenAiConnection c) {
+            Job job = c.jobs().retrieve(jobId);
+            TrainingMetrics m = job.resultFiles().isEmpty()
+                    ? TrainingMetrics.fromEvents(c.jobs().events(jobId, null, 100).events())
+                    : TrainingMetrics.fromResultFile(c.files().download(job.resultFiles().get(0)));
+            out().println("step,train_loss,train_accuracy,valid_loss,valid_accuracy");
+            for (TrainingMetrics.Step s : m.steps()) {
+                out().println(s.step() + "," + v(s.trainLoss()) + "," + v(s.trainAccuracy()) + "," + v(s.validLoss())
+                        + "," + v(s.validAccuracy()));
+            }
+            if (svg != null) {
+                m.chart().withTitle("Loss of " + jobId).writeTo(svg);
+                err().println("wrote " + svg);
+            }
+            return 0;
+        }
+
+        private static String v(java.util.OptionalDouble d) {
+            return d.isPresent() ? String.valueOf(d.getAsDouble()) : "";
+        }
+    }
+
+    @Command(name = "evaluate", mixinStandardHelpOptions = true,
+            description = {"Evaluate a model on a held-out file: accuracy, per-class F1, confusion matrix and",
+                    "ROC AUC for classification; exact match and token F1 for generation."})
+    static final class Evaluate extends JobCommands.ApiCommand {
+        @Option(names = {"-m", "--model"}, required = true)
+        String model;
+
+        @Parameters(paramLabel = "FILE")
+        Path file;
+
+        @Option(names = "--json")
+        boolean json;
+
+        @Option(names = "--html", paramLabel = "FILE", description = "also write the report as an HTML page")
+        Path html;
+
+        @Override
+        int run(OpenAiConnection c) {
+            PromptFormat format = c.jobs().list().filter(j -> j.fineTunedModel().filter(model::equals).isPresent())
+                    .findFirst().map(j -> new PromptFormat(j.metadata().getOrDefault(PromptFormat.SEPARATOR_KEY, ""),
+                            Optional.ofNullable(j.metadata().get(PromptFormat.STOP_KEY)), false))
+                    .orElse(PromptFormat.none());
+            EvaluationReport r = Evaluator.standard().evaluate(Dataset.read(file),
+                    CompletionClient.of(c, model, format).asPredictionSource());
+            out().println(json ? r.toJson() : r.toText());
+            if (html != null) {
+                try {
+                    Files.writeString(html, r.toHtml());
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            }
+            return 0;
+        }
+    }
+}
