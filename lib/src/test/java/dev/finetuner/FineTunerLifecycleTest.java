@@ -169,6 +169,48 @@ class FineTunerLifecycleTest {
     }
 
     @Test
+    void a_sweep_of_four_runs_within_budget_names_the_best_and_the_cheapest_near_it() throws IOException {
+        try (LocalOpenAi local = LocalOpenAi.builder().speed(LocalOpenAi.FAST).build(); FineTuner ft = fineTuner(local)) {
+            // given
+            Preparation p = ft.prepare(reviewsCsv(160), PrepareOptions.builder().validationFraction(0.25).build());
+            Sweep sweep = Sweep.builder(p, "babbage-002").grid(List.of(1, 3), List.of(8), List.of(0.05, 0.5))
+                    .budgetUsd(new java.math.BigDecimal("1.00")).concurrency(2).build();
+            // when
+            SweepReport report = sweep.run();
+            // then
+            assertThat(report.runs()).hasSize(4).allSatisfy(r -> {
+                assertThat(r.status()).isEqualTo(JobStatus.SUCCEEDED);
+                assertThat(r.metric()).isPresent();
+                assertThat(r.metrics().steps()).isNotEmpty();
+            });
+            assertThat(report.runs()).extracting(SweepReport.Run::name)
+                    .containsExactly("e1-b8-lr0.05", "e1-b8-lr0.5", "e3-b8-lr0.05", "e3-b8-lr0.5");
+            SweepReport.Run best = report.best().orElseThrow();
+            SweepReport.Run cheap = report.cheapestNearBest().orElseThrow();
+            assertThat(cheap.metric().getAsDouble()).isGreaterThanOrEqualTo(best.metric().getAsDouble() - SweepReport.WITHIN);
+            assertThat(cheap.cost().usd().orElseThrow()).isLessThanOrEqualTo(best.cost().usd().orElseThrow());
+            assertThat(report.toText()).contains("best: " + best.name()).contains("cheapest within one point");
+            assertThat(report.chart().toSvg()).contains("e3-b8-lr0.5");
+        }
+    }
+
+    @Test
+    void a_sweep_over_budget_is_refused_before_any_job_starts() throws IOException {
+        try (LocalOpenAi local = LocalOpenAi.start(); FineTuner ft = fineTuner(local)) {
+            // given
+            Preparation p = ft.prepare(reviewsCsv(160), PrepareOptions.builder().validationFraction(0.25).build());
+            Sweep sweep = Sweep.builder(p, "davinci-002").grid(List.of(10, 20), List.of(), List.of())
+                    .budgetUsd(new java.math.BigDecimal("0.01")).build();
+            // when / then
+            assertThatThrownBy(sweep::run).isInstanceOfSatisfying(Sweep.BudgetExceededException.class, e -> {
+                assertThat(e.estimated()).hasValueSatisfying(t -> assertThat(t).isGreaterThan(e.budget()));
+                assertThat(e.getMessage()).contains("over the budget of $0.01");
+            });
+            assertThat(ft.connection().jobs().list().count()).isZero();
+        }
+    }
+
+    @Test
     void the_cost_estimate_and_the_split_come_from_the_prepared_data() throws IOException {
         try (LocalOpenAi local = LocalOpenAi.start(); FineTuner ft = fineTuner(local)) {
             // given
