@@ -12,7 +12,7 @@ import picocli.CommandLine.Command;
         description = "Prepare data for, run and use OpenAI fine-tunes.",
         subcommands = {PrepareCommand.class, EstimateCommand.class, JobCommands.Upload.class, JobCommands.Create.class,
                 JobCommands.Follow.class, JobCommands.ListJobs.class, JobCommands.Get.class, JobCommands.Cancel.class,
-                JobCommands.Complete.class, ModelCommands.Metrics.class, ModelCommands.Evaluate.class, ServeCommand.class, CommandLine.HelpCommand.class})
+                JobCommands.Complete.class, ModelCommands.Metrics.class, ModelCommands.Evaluate.class, SweepCommand.class, ServeCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

@@ -132,6 +132,24 @@ class JobCommandsTest {
     }
 
     @Test
+    void sweep_prints_the_table_and_refuses_a_budget_it_would_exceed() throws IOException {
+        // given
+        Path reviews = Files.writeString(dir.resolve("reviews.jsonl"), IntStream.range(0, 80)
+                .mapToObj(i -> "{\"prompt\":\"day " + i + " the food was " + (i % 2 == 0 ? "great" : "awful")
+                        + " ->\",\"completion\":\" " + (i % 2 == 0 ? "good" : "bad") + "\"}")
+                .collect(Collectors.joining("\n", "", "\n")));
+        Path svg = dir.resolve("sweep.svg");
+        // when / then
+        assertThat(api("sweep", reviews.toString(), "-m", "babbage-002", "--epochs", "1,2", "--budget", "1",
+                "--svg", svg.toString())).as(err.toString()).isZero();
+        assertThat(out.toString()).contains("e1-bauto-lrauto").contains("e2-bauto-lrauto").contains("best: ");
+        assertThat(Files.readString(svg)).contains("<svg");
+        assertThat(api("sweep", reviews.toString(), "-m", "davinci-002", "--epochs", "50", "--budget", "0.0001"))
+                .isEqualTo(1);
+        assertThat(err.toString()).contains("over the budget");
+    }
+
+    @Test
     void a_job_that_does_not_exist_is_exit_1_with_the_api_message() {
         assertThat(api("get", "ftjob-doesnotexist")).isEqualTo(1);
         assertThat(err.toString()).contains("error: 404");
