@@ -148,10 +148,7 @@ public final class DatasetReader {
             return new Sniff(DatasetFormat.XLSX, false);
         }
         int i = 0;
-        if (head[i] == '[') {
-            return new Sniff(DatasetFormat.JSON, false);
-        }
-        if (head[i] == '{') {
+        if (head[i] == '[' || head[i] == '{') {
             return new Sniff(jsonOrJsonl(file, ext), false);
         }
         if (ext != null && ext != DatasetFormat.XLSX) {
@@ -167,16 +164,18 @@ public final class DatasetReader {
         return new Sniff(tabs > commas ? DatasetFormat.TSV : DatasetFormat.CSV, false);
     }
 
-    /** One object per line (JSONL), or one JSON document that starts with an object. */
+    /** One value per line (JSONL), or one JSON document (an array, an object of columns, one example). */
     private static DatasetFormat jsonOrJsonl(Path file, DatasetFormat ext) {
         try (JsonParser p = JSON.getFactory().createParser(file.toFile())) {
-            p.nextToken();
+            boolean array = p.nextToken() == JsonToken.START_ARRAY;
             int startLine = p.currentTokenLocation().getLineNr();
             p.skipChildren();
             int endLine = p.currentLocation().getLineNr();
             boolean more = p.nextToken() != null;
             if (!more) {
-                return ext == DatasetFormat.JSONL && endLine == startLine ? DatasetFormat.JSONL : DatasetFormat.JSON;
+                // one value: a document, unless a .jsonl file holds a single one-line example
+                return ext == DatasetFormat.JSONL && endLine == startLine && !array
+                        ? DatasetFormat.JSONL : DatasetFormat.JSON;
             }
             // several root values: JSONL when the first one sat on one line, as JSONL requires
             return endLine == startLine || ext == DatasetFormat.JSONL ? DatasetFormat.JSONL : DatasetFormat.JSON;
