@@ -52,6 +52,7 @@ public final class Preparation {
     private final Dataset dataset;
     private final PrepareOptions options;
     private final Map<String, Prepared> byModel = new HashMap<>();
+    private String lastModel;
 
     /** The prepared files and report for one model. */
     private record Prepared(ValidationReport report, Path training, Optional<Path> validation) {
@@ -91,14 +92,14 @@ public final class Preparation {
         return validator(null).prepare(dataset, dir);
     }
 
-    /** The prepared training examples (for the data's default model). */
+    /** The prepared training examples, for the model last reported on or started (else the data's default). */
     public Dataset training() {
-        return Dataset.read(prepared(null).training());
+        return Dataset.read(prepared(lastModel).training());
     }
 
-    /** The prepared validation examples; empty when no validation fraction was set. */
+    /** The prepared validation examples (as {@link #training()}); empty when no validation fraction was set. */
     public Dataset validation() {
-        return prepared(null).validation().map(Dataset::read).orElseGet(Dataset::of);
+        return prepared(lastModel).validation().map(Dataset::read).orElseGet(Dataset::of);
     }
 
     /** Uploads the prepared files and starts a job with the defaults. */
@@ -176,6 +177,9 @@ public final class Preparation {
     }
 
     private synchronized Prepared prepared(String model) {
+        if (model != null) {
+            lastModel = model;
+        }
         String key = model == null ? "" : model;
         Prepared p = byModel.get(key);
         if (p == null) {
