@@ -7,9 +7,11 @@ import dev.finetuner.completion.EvaluationReport;
 import dev.finetuner.completion.Evaluator;
 import dev.finetuner.completion.PromptFormat;
 import dev.finetuner.dataset.Dataset;
+import dev.finetuner.dataset.Message;
 import dev.finetuner.metrics.TrainingMetrics;
 import dev.finetuner.service.Job;
 
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -79,7 +81,12 @@ public final class TrainedModel {
         return job.map(j -> FineTuneJob.metricsOf(fineTuner, j)).orElseGet(TrainingMetrics::empty);
     }
 
-    /** The client underneath, for chat calls and finer control. */
+    /** The answer of a chat model to a conversation (system, user and earlier assistant messages). */
+    public String chat(List<Message> messages) {
+        return client.chat(messages, CompletionOptions.defaults()).text();
+    }
+
+    /** The client underneath, for finer control. */
     public CompletionClient client() {
         return client;
     }

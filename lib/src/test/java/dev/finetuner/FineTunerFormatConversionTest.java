@@ -64,6 +64,8 @@ class FineTunerFormatConversionTest {
             assertThat(report.isReady()).isTrue();
             assertThat(model.client().isChat()).isTrue();
             assertThat(model.complete("my printer number 77 is broken")).isEqualTo("printer");
+            assertThat(model.chat(List.of(Message.system("You sort tickets."), Message.user("my laptop number 78 is broken"))))
+                    .isEqualTo("laptop");
         }
     }
 
