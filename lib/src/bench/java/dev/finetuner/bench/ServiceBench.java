@@ -1,0 +1,118 @@
+package dev.finetuner.bench;
+
+import dev.finetuner.local.LocalOpenAi;
+import dev.finetuner.service.FileInfo;
+import dev.finetuner.service.FollowListener;
+import dev.finetuner.service.FollowOptions;
+import dev.finetuner.service.Hyperparameters;
+import dev.finetuner.service.Job;
+import dev.finetuner.service.JobRequest;
+import dev.finetuner.service.OpenAiConnection;
+import dev.finetuner.service.UploadOptions;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+
+/**
+ * Two service-layer measurements on the embedded backend, each a ratio in one run:
+ * <ol>
+ *   <li>uploading a file through the Uploads API in parallel parts, against one raw multipart POST of the
+ *       same bytes;</li>
+ *   <li>the requests {@code follow} makes for a job that runs two hours at a virtual clock (the backend
+ *       and the poll intervals sped up by the same factor), against the job's length in poll intervals.</li>
+ * </ol>
+ *
+ * <pre>
+ * mvn -q -pl lib -Pbench test-compile exec:exec -Dbench.main=dev.finetuner.bench.ServiceBench -Dbench.args="" -Dbench.heap=-Xmx1g
+ * </pre>
+ */
+public final class ServiceBench {
+    public static void main(String[] args) throws Exception {
+        upload();
+        follow();
+    }
+
+    private static void upload() throws Exception {
+        Path dir = Files.createTempDirectory("upload-bench");
+        Path file = dir.resolve("big.jsonl");
+        String line = "{\"prompt\":\"" + "x".repeat(600) + " ->\",\"completion\":\" y\\n\"}\n";
+        Files.writeString(file, line.repeat(300_000)); // about 190 MB
+        long size = Files.size(file);
+        try (LocalOpenAi local = LocalOpenAi.start();
+             OpenAiConnection api = OpenAiConnection.builder().apiKey("bench").baseUrl(local.baseUrl()).build()) {
+            HttpClient http = HttpClient.newHttpClient();
+            double raw = Double.MAX_VALUE;
+            double parts = Double.MAX_VALUE;
+            for (int round = 0; round < 3; round++) {
+                long t0 = System.nanoTime();
+                String boundary = "b" + UUID.randomUUID();
+                byte[] head = ("--" + boundary + "\r\nContent-Disposition: form-data; name=\"purpose\"\r\n\r\nfine-tune\r\n--"
+                        + boundary + "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"raw" + round
+                        + ".jsonl\"\r\nContent-Type: application/jsonl\r\n\r\n").getBytes(StandardCharsets.UTF_8);
+                byte[] tail = ("\r\n--" + boundary + "--\r\n").getBytes(StandardCharsets.UTF_8);
+                HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(local.baseUrl() + "/files"))
+                        .header("Authorization", "Bearer bench")
+                        .header("Content-Type", "multipart/form-data; boundary=" + boundary)
+                        .POST(HttpRequest.BodyPublishers.concat(HttpRequest.BodyPublishers.ofByteArray(head),
+                                HttpRequest.BodyPublishers.ofFile(file), HttpRequest.BodyPublishers.ofByteArray(tail)))
+                        .build(), HttpResponse.BodyHandlers.ofString());
+                if (r.statusCode() != 200) {
+                    throw new IllegalStateException("raw upload failed: " + r.statusCode() + " " + r.body());
+                }
+                raw = Math.min(raw, (System.nanoTime() - t0) / 1e9);
+                long t1 = System.nanoTime();
+                FileInfo f = api.files().upload(file, UploadOptions.defaults().withoutReuse()
+                        .withMultipart(16L << 20, 16 << 20, 2));
+                parts = Math.min(parts, (System.nanoTime() - t1) / 1e9);
+                if (f.bytes() != size) {
+                    throw new IllegalStateException("size mismatch");
+                }
+            }
+            System.out.printf(Locale.ROOT, "upload of %,d MB: one raw POST %.2f s, Uploads API (16 MB parts, 2 at a"
+                    + " time, SHA-256 first) %.2f s: ratio %.2fx%n", size >> 20, raw, parts, parts / raw);
+        }
+    }
+
+    private static void follow() throws Exception {
+        double speed = 2_000; // 2 hours of virtual time in 3.6 s
+        Path dir = Files.createTempDirectory("follow-bench");
+        // enough examples and epochs that the backend's clock makes the job run about two virtual hours
+        Path train = Files.writeString(dir.resolve("train.jsonl"), IntStream.range(0, 400)
+                .mapToObj(i -> "{\"prompt\":\"ticket " + i + " ->\",\"completion\":\" a" + (i % 7) + "\\n\"}")
+                .collect(Collectors.joining("\n", "", "\n")));
+        FollowOptions virtual = FollowOptions.defaults();
+        FollowOptions scaled = new FollowOptions(scale(virtual.runningInterval(), speed),
+                scale(virtual.waitingInterval(), speed), virtual.pageSize(), Integer.MAX_VALUE);
+        try (LocalOpenAi local = LocalOpenAi.builder().speed(speed).build();
+             OpenAiConnection api = OpenAiConnection.builder().apiKey("bench").baseUrl(local.baseUrl())
+                     .follow(scaled).build()) {
+            FileInfo f = api.files().upload(train);
+            Job job = api.jobs().create(JobRequest.builder("davinci-002", f.id())
+                    .hyperparameters(Hyperparameters.auto().withEpochs(25).withBatchSize(1)).build());
+            AtomicLong events = new AtomicLong();
+            long t0 = System.nanoTime();
+            Job done = api.follower().follow(job.id(), FollowListener.of(e -> events.incrementAndGet()));
+            double wall = (System.nanoTime() - t0) / 1e9;
+            double virtualHours = wall * speed / 3600;
+            long polls = Math.round(wall * speed / virtual.runningInterval().toSeconds());
+            System.out.printf(Locale.ROOT, "follow of a job of %.1f virtual hours (%s, %,d events): %.1f s of wall"
+                    + " time; about %,d poll intervals of %d s, so about 2 requests (events, status) each%n",
+                    virtualHours, done.status(), events.get(), wall, polls, virtual.runningInterval().toSeconds());
+        }
+    }
+
+    private static Duration scale(Duration d, double speed) {
+        return Duration.ofNanos((long) (d.toNanos() / speed));
+    }
+}
