@@ -151,15 +151,7 @@ public final class FineTuneJob {
         if (!job.resultFiles().isEmpty()) {
             return TrainingMetrics.fromResultFile(fineTuner.connection().files().download(job.resultFiles().get(0)));
         }
-        java.util.List<JobEvent> events = new java.util.ArrayList<>();
-        String after = null;
-        dev.finetuner.service.JobsService.EventPage page;
-        do {
-            page = fineTuner.connection().jobs().events(job.id(), after, 100);
-            events.addAll(page.events());
-            after = page.events().isEmpty() ? null : page.events().get(page.events().size() - 1).id();
-        } while (page.hasMore() && after != null);
-        return TrainingMetrics.fromEvents(events);
+        return TrainingMetrics.fromEvents(fineTuner.connection().jobs().allEvents(job.id()));
     }
 
     /** Asks the API to cancel the job. */

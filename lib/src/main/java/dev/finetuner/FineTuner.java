@@ -92,9 +92,7 @@ public final class FineTuner implements AutoCloseable {
     }
 
     static PromptFormat formatOf(Job job) {
-        String separator = job.metadata().getOrDefault(PromptFormat.SEPARATOR_KEY, "");
-        Optional<String> stop = Optional.ofNullable(job.metadata().get(PromptFormat.STOP_KEY)).filter(s -> !s.isEmpty());
-        return new PromptFormat(separator, stop, false);
+        return PromptFormat.fromMetadata(job.metadata());
     }
 
     /** The connection underneath: files, jobs, follower, and the openai-java client. */

@@ -26,6 +26,16 @@ public record PromptFormat(String separator, Optional<String> stop, boolean lead
         });
     }
 
+    /**
+     * The format kept in a job's metadata under {@link #SEPARATOR_KEY} and {@link #STOP_KEY} (by
+     * finetuner when it started the job); {@link #none()} for a job started otherwise.
+     */
+    public static PromptFormat fromMetadata(java.util.Map<String, String> metadata) {
+        String separator = metadata.getOrDefault(SEPARATOR_KEY, "");
+        Optional<String> stop = Optional.ofNullable(metadata.get(STOP_KEY)).filter(s -> !s.isEmpty());
+        return new PromptFormat(separator, stop, false);
+    }
+
     /** No separator, no stop: the prompt is sent as given. */
     public static PromptFormat none() {
         return new PromptFormat("", Optional.empty(), false);

@@ -215,6 +215,20 @@ public final class JobsService {
         return new EventPage(events, page.hasMore().orElse(false));
     }
 
+    /** Every event of the job, oldest first (all pages, read now). */
+    public List<JobEvent> allEvents(String jobId) {
+        List<JobEvent> newestFirst = new ArrayList<>();
+        String after = null;
+        EventPage page;
+        do {
+            page = events(jobId, after, 100);
+            newestFirst.addAll(page.events());
+            after = page.events().isEmpty() ? null : page.events().get(page.events().size() - 1).id();
+        } while (page.hasMore() && after != null);
+        java.util.Collections.reverse(newestFirst);
+        return newestFirst;
+    }
+
     /**
      * A page of events.
      *

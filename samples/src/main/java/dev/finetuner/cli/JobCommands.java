@@ -26,7 +26,6 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -331,9 +330,7 @@ final class JobCommands {
         @Override
         int run(OpenAiConnection c) {
             PromptFormat format = c.jobs().list().filter(j -> j.fineTunedModel().filter(model::equals).isPresent())
-                    .findFirst().map(j -> new PromptFormat(j.metadata().getOrDefault(PromptFormat.SEPARATOR_KEY, ""),
-                            Optional.ofNullable(j.metadata().get(PromptFormat.STOP_KEY)), false))
-                    .orElse(PromptFormat.none());
+                    .findFirst().map(j -> PromptFormat.fromMetadata(j.metadata())).orElse(PromptFormat.none());
             CompletionOptions options;
             try {
                 options = CompletionOptions.defaults().withMaxTokens(maxTokens).withTemperature(temperature);

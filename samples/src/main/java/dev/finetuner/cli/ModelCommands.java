@@ -16,7 +16,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Optional;
 
 /** {@code metrics} and {@code evaluate}: what a training run learned, and how well the model does. */
 final class ModelCommands {
@@ -36,7 +35,7 @@ final class ModelCommands {
         int run(OpenAiConnection c) {
             Job job = c.jobs().retrieve(jobId);
             TrainingMetrics m = job.resultFiles().isEmpty()
-                    ? TrainingMetrics.fromEvents(c.jobs().events(jobId, null, 100).events())
+                    ? TrainingMetrics.fromEvents(c.jobs().allEvents(jobId))
                     : TrainingMetrics.fromResultFile(c.files().download(job.resultFiles().get(0)));
             out().println("step,train_loss,train_accuracy,valid_loss,valid_accuracy");
             for (TrainingMetrics.Step s : m.steps()) {
@@ -74,9 +73,7 @@ final class ModelCommands {
         @Override
         int run(OpenAiConnection c) {
             PromptFormat format = c.jobs().list().filter(j -> j.fineTunedModel().filter(model::equals).isPresent())
-                    .findFirst().map(j -> new PromptFormat(j.metadata().getOrDefault(PromptFormat.SEPARATOR_KEY, ""),
-                            Optional.ofNullable(j.metadata().get(PromptFormat.STOP_KEY)), false))
-                    .orElse(PromptFormat.none());
+                    .findFirst().map(j -> PromptFormat.fromMetadata(j.metadata())).orElse(PromptFormat.none());
             EvaluationReport r = Evaluator.standard().evaluate(Dataset.read(file),
                     CompletionClient.of(c, model, format).asPredictionSource());
             out().println(json ? r.toJson() : r.toText());
