@@ -179,7 +179,11 @@ final class JobRunner {
         ValidationReport report;
         try {
             Dataset dataset = Dataset.read(store.content(file), DatasetOptions.builder().format(DatasetFormat.JSONL).build());
-            report = Validator.builder().model(model).build().validate(dataset, new Validator.Output() {
+            Validator.Builder validator = Validator.builder().model(model);
+            if (param.equals("validation_file")) {
+                validator.disable("too_few_examples"); // the API's minimum of 10 examples is for training files
+            }
+            report = validator.build().validate(dataset, new Validator.Output() {
                 @Override
                 public void training(Example e) {
                     add(e);
