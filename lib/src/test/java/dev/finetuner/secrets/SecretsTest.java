@@ -19,7 +19,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * printed and wrote is scanned for it.
  */
 class SecretsTest {
-    private static final String KEY = "sk-finetuner-SECRET-do-not-print-0123456789";
+    private static final String KEY = "fake-finetuner-SECRET-do-not-print-0123456789";
 
     @TempDir
     Path dir;

@@ -40,7 +40,7 @@ class JobsServiceCreateTest {
 
     @BeforeEach
     void connect() {
-        api = OpenAiConnection.builder().apiKey("sk-test-0123456789abcdefghij").baseUrl(wm.baseUrl() + "/v1")
+        api = OpenAiConnection.builder().apiKey("fake-test-0123456789abcdefghij").baseUrl(wm.baseUrl() + "/v1")
                 .retry(RetryPolicy.builder().maxAttempts(3).initialBackoff(Duration.ofMillis(5))
                         .maxBackoff(Duration.ofMillis(20)).maxRetryAfter(Duration.ofMillis(50)).build())
                 .build();
@@ -211,7 +211,7 @@ class JobsServiceCreateTest {
         jobs.create(request);
         // then
         LoggedRequest sent = wm.findAll(postRequestedFor(urlEqualTo(JOBS))).get(0);
-        assertThat(sent.getHeader("Authorization")).isEqualTo("Bearer sk-test-0123456789abcdefghij");
+        assertThat(sent.getHeader("Authorization")).isEqualTo("Bearer fake-test-0123456789abcdefghij");
         wm.verify(postRequestedFor(urlEqualTo(JOBS)).withHeader("Content-Type", matching("application/json.*")));
     }
 

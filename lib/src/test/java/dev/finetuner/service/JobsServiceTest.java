@@ -44,7 +44,7 @@ class JobsServiceTest {
 
     @BeforeEach
     void connect() {
-        api = OpenAiConnection.builder().apiKey("sk-test-0123456789abcdefghij").baseUrl(wm.baseUrl() + "/v1")
+        api = OpenAiConnection.builder().apiKey("fake-test-0123456789abcdefghij").baseUrl(wm.baseUrl() + "/v1")
                 .retry(RetryPolicy.builder().maxAttempts(3).initialBackoff(Duration.ofMillis(5))
                         .maxBackoff(Duration.ofMillis(20)).maxRetryAfter(Duration.ofMillis(50)).build())
                 .build();

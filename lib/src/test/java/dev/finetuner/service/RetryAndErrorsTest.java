@@ -52,7 +52,7 @@ class RetryAndErrorsTest {
     }
 
     private JobsService jobs(RetryPolicy policy) {
-        api = OpenAiConnection.builder().apiKey("sk-test-0123456789abcdefghij").baseUrl(wm.baseUrl() + "/v1")
+        api = OpenAiConnection.builder().apiKey("fake-test-0123456789abcdefghij").baseUrl(wm.baseUrl() + "/v1")
                 .retry(policy).build();
         return api.jobs();
     }

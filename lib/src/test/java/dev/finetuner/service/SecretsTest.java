@@ -25,7 +25,7 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
  * and in no {@code toString()} of the values a user logs.
  */
 class SecretsTest {
-    private static final String KEY = "sk-test-SECRET-0123456789abcdefghij";
+    private static final String KEY = "fake-test-SECRET-0123456789abcdefghij";
     private static final String JOB = "/v1/fine_tuning/jobs/ftjob-abc";
 
     @RegisterExtension
