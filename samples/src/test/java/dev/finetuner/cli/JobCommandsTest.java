@@ -150,6 +150,44 @@ class JobCommandsTest {
     }
 
     @Test
+    void a_follow_cut_off_by_a_lost_backend_prints_the_exact_command_to_resume() throws Exception {
+        // given: a job on a backend of its own that runs in real time, so it is still running when the backend goes
+        LocalOpenAi doomed = LocalOpenAi.builder().speed(1).build();
+        String url = doomed.baseUrl();
+        String[] common = {"--api-key", "test", "--base-url", url, "--poll=0.01"};
+        assertThat(run(concat(new String[] {"create", "-t", trainingFile().toString(), "-m", "babbage-002", "--no-follow"},
+                common))).isZero();
+        String jobId = jobId(out.toString());
+        ExecutorService thread = Executors.newSingleThreadExecutor();
+        try {
+            StringWriter followOut = new StringWriter();
+            StringWriter followErr = new StringWriter();
+            CommandLine follow = Main.commandLine();
+            follow.setOut(new PrintWriter(followOut, true));
+            follow.setErr(new PrintWriter(followErr, true));
+            Future<Integer> code = thread.submit(() -> follow.execute(concat(new String[] {"follow", jobId}, common)));
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (!followOut.toString().contains("] ") && System.nanoTime() < deadline) {
+                Thread.onSpinWait(); // until the first event has been printed
+            }
+            // when: the backend goes away mid-follow
+            doomed.close();
+            // then
+            assertThat(code.get(60, TimeUnit.SECONDS)).isEqualTo(1);
+            assertThat(followErr.toString()).containsPattern("Resume with: finetuner follow " + jobId + " --after ftevent-\\w+");
+        } finally {
+            doomed.close();
+            thread.shutdownNow();
+        }
+    }
+
+    private static String[] concat(String[] a, String[] b) {
+        String[] all = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, all, a.length, b.length);
+        return all;
+    }
+
+    @Test
     void a_job_that_does_not_exist_is_exit_1_with_the_api_message() {
         assertThat(api("get", "ftjob-doesnotexist")).isEqualTo(1);
         assertThat(err.toString()).contains("error: 404");
