@@ -101,14 +101,16 @@ public final class ServiceBench {
             Job job = api.jobs().create(JobRequest.builder("davinci-002", f.id())
                     .hyperparameters(Hyperparameters.auto().withEpochs(25).withBatchSize(1)).build());
             AtomicLong events = new AtomicLong();
+            long before = api.requestsSent();
             long t0 = System.nanoTime();
             Job done = api.follower().follow(job.id(), FollowListener.of(e -> events.incrementAndGet()));
             double wall = (System.nanoTime() - t0) / 1e9;
+            long requests = api.requestsSent() - before;
             double virtualHours = wall * speed / 3600;
-            long polls = Math.round(wall * speed / virtual.runningInterval().toSeconds());
             System.out.printf(Locale.ROOT, "follow of a job of %.1f virtual hours (%s, %,d events): %.1f s of wall"
-                    + " time; about %,d poll intervals of %d s, so about 2 requests (events, status) each%n",
-                    virtualHours, done.status(), events.get(), wall, polls, virtual.runningInterval().toSeconds());
+                    + " time, %,d requests (%.1f a virtual minute; the budget allows %d)%n",
+                    virtualHours, done.status(), events.get(), wall, requests, requests / (virtualHours * 60),
+                    FollowOptions.DEFAULT_MAX_REQUESTS_PER_MINUTE);
         }
     }
 

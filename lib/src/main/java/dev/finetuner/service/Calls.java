@@ -30,9 +30,15 @@ final class Calls {
     private static final Logger LOG = LoggerFactory.getLogger(Calls.class);
 
     private final RetryPolicy policy;
+    private final java.util.concurrent.atomic.AtomicLong attemptsMade = new java.util.concurrent.atomic.AtomicLong();
 
     Calls(RetryPolicy policy) {
         this.policy = policy;
+    }
+
+    /** Requests sent so far, retries included. */
+    long attemptsMade() {
+        return attemptsMade.get();
     }
 
     RetryPolicy policy() {
@@ -67,6 +73,7 @@ final class Calls {
         try {
             return Retry.decorateSupplier(retry, () -> {
                 attempts[0]++;
+                attemptsMade.incrementAndGet();
                 LOG.debug("{} (attempt {})", operation, attempts[0]);
                 try {
                     return call.get();

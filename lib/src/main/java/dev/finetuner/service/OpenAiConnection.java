@@ -117,6 +117,11 @@ public final class OpenAiConnection implements AutoCloseable {
         return calls.call(Objects.requireNonNull(operation, "operation"), Objects.requireNonNull(call, "call"));
     }
 
+    /** How many requests this connection has sent, retries included: for budgets and benchmarks. */
+    public long requestsSent() {
+        return calls.attemptsMade();
+    }
+
     /** The retry policy every call uses. */
     public RetryPolicy retryPolicy() {
         return retry;

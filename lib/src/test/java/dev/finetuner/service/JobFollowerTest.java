@@ -317,6 +317,7 @@ class JobFollowerTest {
             future.cancel(true);
             // then
             assertThat(api.requests()).isBetween(2, 10);
+            assertThat(connection.requestsSent()).isEqualTo(api.requests());
         } finally {
             executor.shutdownNow();
             assertThat(executor.awaitTermination(5, TimeUnit.SECONDS)).isTrue();
