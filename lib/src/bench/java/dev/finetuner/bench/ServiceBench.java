@@ -41,6 +41,52 @@ public final class ServiceBench {
     public static void main(String[] args) throws Exception {
         upload();
         follow();
+        followMany(1000);
+    }
+
+    /** Many jobs followed at once by one follower on a 2-thread scheduler: CPU per job, threads in use. */
+    private static void followMany(int jobs) throws Exception {
+        Path dir = Files.createTempDirectory("many-bench");
+        Path train = Files.writeString(dir.resolve("train.jsonl"), IntStream.range(0, 20)
+                .mapToObj(i -> "{\"prompt\":\"ticket " + i + " ->\",\"completion\":\" a" + (i % 3) + "\\n\"}")
+                .collect(Collectors.joining("\n", "", "\n")));
+        java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
+        java.util.concurrent.ScheduledThreadPoolExecutor scheduler = new java.util.concurrent.ScheduledThreadPoolExecutor(2);
+        try (LocalOpenAi local = LocalOpenAi.builder().speed(LocalOpenAi.FAST).build();
+             OpenAiConnection api = OpenAiConnection.builder().apiKey("bench").baseUrl(local.baseUrl())
+                     .follow(FollowOptions.defaults().withInterval(Duration.ofMillis(200)).withMaxRequestsPerMinute(600))
+                     .build()) {
+            FileInfo f = api.files().upload(train);
+            java.util.List<String> ids = new java.util.ArrayList<>();
+            for (int i = 0; i < jobs; i++) {
+                ids.add(api.jobs().create(JobRequest.builder("babbage-002", f.id())
+                        .hyperparameters(Hyperparameters.auto().withEpochs(1)).build()).id());
+            }
+            java.util.Set<Long> followerThreads = java.util.concurrent.ConcurrentHashMap.newKeySet();
+            long before = api.requestsSent();
+            int threadsBefore = mx.getThreadCount();
+            long t0 = System.nanoTime();
+            var futures = api.follower().followAll(ids, id -> new FollowListener() {
+                @Override
+                public void onEvent(dev.finetuner.service.JobEvent e) {
+                    followerThreads.add(Thread.currentThread().getId());
+                }
+            }, scheduler);
+            java.util.concurrent.CompletableFuture.allOf(futures.values().toArray(java.util.concurrent.CompletableFuture[]::new))
+                    .get(10, java.util.concurrent.TimeUnit.MINUTES);
+            double wall = (System.nanoTime() - t0) / 1e9;
+            long cpu = 0;
+            for (long id : followerThreads) {
+                cpu += Math.max(0, mx.getThreadCpuTime(id));
+            }
+            long succeeded = futures.values().stream().filter(x -> x.join().status().isTerminal()).count();
+            System.out.printf(Locale.ROOT, "followAll of %,d jobs on %d scheduler threads: %.1f s, %,d ended, %,d requests,"
+                            + " %.2f ms of follower CPU per job, %d threads added while following%n", jobs,
+                    followerThreads.size(), wall, succeeded, api.requestsSent() - before, cpu / 1e6 / jobs,
+                    Math.max(0, mx.getThreadCount() - threadsBefore));
+        } finally {
+            scheduler.shutdownNow();
+        }
     }
 
     private static void upload() throws Exception {

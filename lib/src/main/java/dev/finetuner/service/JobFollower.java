@@ -102,6 +102,49 @@ public final class JobFollower {
     }
 
     /**
+     * Follows many jobs at once on {@code scheduler}'s threads, holding none while a job waits: each
+     * job's next poll is scheduled when its last one ends, by its status and its request budget. A
+     * job's listener (made by {@code listeners} for its id) hears its events in order on some scheduler
+     * thread; listeners of different jobs may run at the same time. Cancelling a job's future stops its
+     * polling. The scheduler is the caller's to shut down.
+     *
+     * @return a future per job id, completing with the final job or with what ended the following
+     */
+    public java.util.Map<String, CompletableFuture<Job>> followAll(java.util.Collection<String> jobIds,
+            java.util.function.Function<String, FollowListener> listeners,
+            java.util.concurrent.ScheduledExecutorService scheduler) {
+        Objects.requireNonNull(listeners, "listeners");
+        Objects.requireNonNull(scheduler, "scheduler");
+        java.util.Map<String, CompletableFuture<Job>> futures = new java.util.LinkedHashMap<>();
+        for (String jobId : jobIds) {
+            CompletableFuture<Job> future = new CompletableFuture<>();
+            EventStream stream = new EventStream(jobId, null, Objects.requireNonNull(listeners.apply(jobId), "listener"),
+                    future::isDone);
+            stream.blocking = false;
+            futures.put(jobId, future);
+            scheduler.execute(() -> step(stream, future, scheduler));
+        }
+        return futures;
+    }
+
+    private static void step(EventStream stream, CompletableFuture<Job> future,
+                             java.util.concurrent.ScheduledExecutorService scheduler) {
+        if (future.isDone()) {
+            return;
+        }
+        try {
+            long next = stream.pollScheduled();
+            if (next < 0) {
+                future.complete(stream.finalJob().orElseThrow());
+            } else {
+                scheduler.schedule(() -> step(stream, future, scheduler), next, java.util.concurrent.TimeUnit.NANOSECONDS);
+            }
+        } catch (RuntimeException e) {
+            future.completeExceptionally(e);
+        }
+    }
+
+    /**
      * The job's events as a blocking iterator, oldest first, ending when the job ends; close it to stop
      * early. {@code afterEventId} may be null.
      */
@@ -126,6 +169,8 @@ public final class JobFollower {
         private boolean closed;
         private boolean polledOnce;
         private boolean cursorLost;
+        /** False for the scheduled form, which must never sleep on a shared thread. */
+        private boolean blocking = true;
 
         EventStream(String jobId, String afterEventId, FollowListener listener, BooleanSupplier stopRequested) {
             Objects.requireNonNull(jobId, "jobId");
@@ -249,13 +294,42 @@ public final class JobFollower {
             while (!requestTimes.isEmpty() && now - requestTimes.peek() >= minute) {
                 requestTimes.poll();
             }
-            if (requestTimes.size() >= options.maxRequestsPerMinute()) {
+            if (requestTimes.size() >= options.maxRequestsPerMinute() && blocking) {
                 long wait = minute - (now - requestTimes.peek());
                 LOG.debug("fine-tuning job {}: request budget spent, waiting {} ms", jobId, wait / 1_000_000);
                 pause(Duration.ofNanos(wait));
                 requestTimes.poll();
             }
             requestTimes.add(System.nanoTime());
+        }
+
+        /** In scheduled mode: how long until the budget allows a poll of about {@code requests} requests. */
+        private long budgetDelayNanos(int requests) {
+            long now = System.nanoTime();
+            long minute = Duration.ofMinutes(1).toNanos();
+            while (!requestTimes.isEmpty() && now - requestTimes.peek() >= minute) {
+                requestTimes.poll();
+            }
+            int over = requestTimes.size() + requests - options.maxRequestsPerMinute();
+            if (over <= 0) {
+                return 0;
+            }
+            return minute - (now - requestTimes.stream().skip(Math.min(over, requestTimes.size()) - 1L).findFirst()
+                    .orElse(now));
+        }
+
+        /**
+         * One poll, for the scheduled form: fetch new events, retrieve the job, and say how long to wait
+         * before the next (negative when the job has ended).
+         */
+        long pollScheduled() {
+            poll();
+            polledOnce = true;
+            if (finished) {
+                return -1;
+            }
+            long interval = options.intervalFor(status == null ? JobStatus.RUNNING : status).toNanos();
+            return Math.max(interval, budgetDelayNanos(2));
         }
 
         /** Sleeps in short slices, so that a cancel or close is noticed quickly. */
