@@ -40,7 +40,7 @@ import java.util.function.Consumer;
  *
  * <pre>{@code
  * Preparation p = ft.prepare(Path.of("tickets.xlsx"), PrepareOptions.builder().validationFraction(0.2).build());
- * System.out.println(p.report().toText());
+ * log.info(p.report().toText());
  * CostEstimate cost = p.estimate("davinci-002");
  * TrainedModel model = p.train("davinci-002", TrainOptions.builder().epochs(4).build());
  * }</pre>

@@ -18,7 +18,7 @@ import java.util.stream.Stream;
  * <pre>{@code
  * Dataset ds = Dataset.read(Path.of("helpdesk.csv"));
  * try (Stream<Example> examples = ds.stream()) {
- *     examples.forEach(System.out::println);
+ *     examples.forEach(e -> log.info("{}", e));
  * }
  * }</pre>
  */
