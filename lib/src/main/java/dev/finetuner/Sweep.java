@@ -34,7 +34,7 @@ import java.util.concurrent.Future;
  * SweepReport report = Sweep.builder(preparation, "babbage-002")
  *     .grid(List.of(2, 4), List.of(8), List.of(0.05, 0.2))
  *     .budgetUsd(new BigDecimal("5.00")).concurrency(2).build().run();
- * System.out.println(report.toText());
+ * log.info(report.toText());
  * report.chart().writeTo(Path.of("sweep.svg"));
  * }</pre>
  */
