@@ -181,6 +181,37 @@ class JobCommandsTest {
         }
     }
 
+    @Test
+    void a_follow_stopped_by_a_signal_prints_the_exact_command_to_resume() throws Exception {
+        // given: a job that runs in real time, followed by the command line in a process of its own
+        try (LocalOpenAi slow = LocalOpenAi.builder().speed(1).build()) {
+            String[] common = {"--api-key", "test", "--base-url", slow.baseUrl(), "--poll=0.01"};
+            assertThat(run(concat(new String[] {"create", "-t", trainingFile().toString(), "-m", "babbage-002",
+                    "--no-follow"}, common))).isZero();
+            String jobId = jobId(out.toString());
+            Path output = dir.resolve("follow.txt");
+            java.util.List<String> command = new java.util.ArrayList<>(java.util.List.of(
+                    Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                    "-cp", System.getProperty("java.class.path"), Main.class.getName(), "follow", jobId));
+            command.addAll(java.util.List.of(common));
+            Process follow = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(output.toFile()).start();
+            try {
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+                while (!Files.readString(output).contains("] ") && System.nanoTime() < deadline) {
+                    Thread.onSpinWait(); // until the first event has been printed
+                }
+                // when: stopped the way Ctrl-C or a deploy stops it
+                follow.destroy();
+                assertThat(follow.waitFor(30, TimeUnit.SECONDS)).isTrue();
+            } finally {
+                follow.destroyForcibly();
+            }
+            // then
+            assertThat(Files.readString(output))
+                    .containsPattern("Stream interrupted\\. Resume with: finetuner follow " + jobId + " --after ftevent-\\w+");
+        }
+    }
+
     private static String[] concat(String[] a, String[] b) {
         String[] all = java.util.Arrays.copyOf(a, a.length + b.length);
         System.arraycopy(b, 0, all, a.length, b.length);
