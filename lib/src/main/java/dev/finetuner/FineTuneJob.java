@@ -121,6 +121,11 @@ public final class FineTuneJob {
         }
     }
 
+    /** Waits on the fine-tuner's executor; the future completes with the model or fails as {@link #await} does. */
+    public CompletableFuture<TrainedModel> awaitAsync() {
+        return awaitAsync(fineTuner.executor());
+    }
+
     /** Waits on {@code executor}; the future completes with the model or fails as {@link #await} does. */
     public CompletableFuture<TrainedModel> awaitAsync(Executor executor) {
         return fineTuner.connection().follower().followAsync(id, lastEventId, tracking(FollowListener.NONE), executor)

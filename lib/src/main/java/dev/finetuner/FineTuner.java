@@ -30,9 +30,16 @@ public final class FineTuner implements AutoCloseable {
     private static volatile FineTuner fromEnv;
 
     private final OpenAiConnection api;
+    private final java.util.concurrent.Executor executor;
 
-    private FineTuner(OpenAiConnection api) {
+    private FineTuner(OpenAiConnection api, java.util.concurrent.Executor executor) {
         this.api = api;
+        this.executor = executor;
+    }
+
+    /** Where async work runs ({@link FineTuneJob#awaitAsync()}); the builder's, else the common pool. */
+    java.util.concurrent.Executor executor() {
+        return executor;
     }
 
     /** Prepares a file with the defaults, on a connection from the environment. */
@@ -113,6 +120,8 @@ public final class FineTuner implements AutoCloseable {
     /** Builds a {@link FineTuner}; every value is optional (defaults from the environment). */
     public static final class Builder {
         private final OpenAiConnection.Builder connection = OpenAiConnection.builder();
+        private FollowOptions follow = FollowOptions.defaults();
+        private java.util.concurrent.Executor executor = java.util.concurrent.ForkJoinPool.commonPool();
 
         private Builder() {
         }
@@ -155,13 +164,25 @@ public final class FineTuner implements AutoCloseable {
 
         /** How jobs are polled while followed or awaited. */
         public Builder follow(FollowOptions options) {
+            follow = Objects.requireNonNull(options, "follow");
             connection.follow(options);
+            return this;
+        }
+
+        /** The pause between polls of a job, whatever its status (shorthand for {@link #follow}). */
+        public Builder pollInterval(Duration interval) {
+            return follow(follow.withInterval(Objects.requireNonNull(interval, "interval")));
+        }
+
+        /** Where {@link FineTuneJob#awaitAsync()} waits (default: the common fork-join pool). */
+        public Builder executor(java.util.concurrent.Executor executor) {
+            this.executor = Objects.requireNonNull(executor, "executor");
             return this;
         }
 
         /** The fine-tuner. */
         public FineTuner build() {
-            return new FineTuner(connection.build());
+            return new FineTuner(connection.build(), executor);
         }
     }
 }

@@ -211,6 +211,27 @@ class FineTunerLifecycleTest {
     }
 
     @Test
+    void await_async_runs_on_the_builders_executor_and_completes_with_the_model() throws Exception {
+        java.util.concurrent.ExecutorService executor = java.util.concurrent.Executors.newSingleThreadExecutor(
+                r -> new Thread(r, "my-await-thread"));
+        try (LocalOpenAi local = LocalOpenAi.builder().speed(LocalOpenAi.FAST).build();
+             FineTuner ft = FineTuner.builder().apiKey("test").baseUrl(local.baseUrl())
+                     .pollInterval(Duration.ofMillis(10)).executor(executor).build()) {
+            // given
+            FineTuneJob job = ft.prepare(reviewsCsv(60), PrepareOptions.defaults()).start("babbage-002");
+            java.util.List<String> threads = new java.util.concurrent.CopyOnWriteArrayList<>();
+            // when
+            TrainedModel model = job.awaitAsync().whenComplete((m, e) -> threads.add(Thread.currentThread().getName()))
+                    .get(60, java.util.concurrent.TimeUnit.SECONDS);
+            // then
+            assertThat(model.id()).startsWith("ft:babbage-002");
+            assertThat(threads).containsExactly("my-await-thread");
+        } finally {
+            executor.shutdownNow();
+        }
+    }
+
+    @Test
     void the_cost_estimate_and_the_split_come_from_the_prepared_data() throws IOException {
         try (LocalOpenAi local = LocalOpenAi.start(); FineTuner ft = fineTuner(local)) {
             // given
