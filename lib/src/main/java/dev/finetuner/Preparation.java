@@ -182,6 +182,10 @@ public final class Preparation {
         }
         String key = model == null ? "" : model;
         Prepared p = byModel.get(key);
+        Prepared inferred = byModel.get("");
+        if (p == null && inferred != null && inferred.report().model().name().equals(model)) {
+            p = inferred; // the model the data was first checked for is the one asked for: validated already
+        }
         if (p == null) {
             try {
                 Path dir = Files.createTempDirectory("finetuner-prepared");
