@@ -93,8 +93,7 @@ public final class FineTuner implements AutoCloseable {
      */
     public TrainedModel model(String modelId) {
         Objects.requireNonNull(modelId, "modelId");
-        Optional<Job> job = api.jobs().list().filter(j -> j.fineTunedModel().filter(modelId::equals).isPresent())
-                .findFirst();
+        Optional<Job> job = api.jobs().findByModel(modelId);
         return new TrainedModel(this, modelId, job.map(FineTuner::formatOf).orElse(PromptFormat.none()), job);
     }
 

@@ -10,7 +10,6 @@ import dev.finetuner.service.Job;
 import dev.finetuner.service.JobEvent;
 import dev.finetuner.service.JobRequest;
 import dev.finetuner.service.JobStatus;
-import dev.finetuner.service.JobsService;
 import dev.finetuner.service.OpenAiConnection;
 import dev.finetuner.service.RetryEvent;
 import dev.finetuner.service.RetryPolicy;
@@ -92,14 +91,7 @@ public final class FaultSoak {
                             retries.incrementAndGet();
                         }
                     });
-                    List<String> truth = new ArrayList<>();
-                    String after = null;
-                    JobsService.EventPage page;
-                    do {
-                        page = api.jobs().events(job.id(), after, 100);
-                        page.events().forEach(e -> truth.add(0, e.id()));
-                        after = page.events().isEmpty() ? null : page.events().get(page.events().size() - 1).id();
-                    } while (page.hasMore());
+                    List<String> truth = api.jobs().allEvents(job.id()).stream().map(JobEvent::id).toList();
                     if (seen.stream().distinct().count() != seen.size()) {
                         duplicates.incrementAndGet();
                     }

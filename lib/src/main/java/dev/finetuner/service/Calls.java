@@ -16,11 +16,19 @@ import org.slf4j.LoggerFactory;
 import java.time.Duration;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
+import com.openai.core.Page;
+import java.util.Iterator;
 import java.util.List;
+import java.util.NoSuchElementException;
+import java.util.Spliterator;
+import java.util.Spliterators;
+import java.util.UUID;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
+import java.util.stream.Stream;
+import java.util.stream.StreamSupport;
 
 /**
  * Every API call goes through here: translated into our exceptions once, retried by one resilience4j
@@ -88,6 +96,48 @@ final class Calls {
 
     <T> T call(String operation, Supplier<T> call) {
         return call(operation, call, null);
+    }
+
+    /**
+     * Every item of a paginated list, fetched page by page as the stream is consumed (the first page
+     * too: nothing is requested until the stream is read), each page request retried as any call.
+     */
+    <T> Stream<T> items(String operation, Supplier<? extends Page<T>> first) {
+        Iterator<T> it = new Iterator<>() {
+            private Page<T> page;
+            private int index;
+
+            @Override
+            public boolean hasNext() {
+                if (page == null) {
+                    page = call(operation, first);
+                }
+                while (index >= page.items().size()) {
+                    if (!page.hasNextPage()) {
+                        return false;
+                    }
+                    Page<T> current = page;
+                    page = call(operation, current::nextPage);
+                    index = 0;
+                }
+                return true;
+            }
+
+            @Override
+            public T next() {
+                if (!hasNext()) {
+                    throw new NoSuchElementException();
+                }
+                return page.items().get(index++);
+            }
+        };
+        return StreamSupport.stream(Spliterators.spliteratorUnknownSize(it, Spliterator.ORDERED | Spliterator.NONNULL),
+                false);
+    }
+
+    /** A key for one POST, made outside the retry so that every attempt sends the same one. */
+    static String idempotencyKey() {
+        return "finetuner-" + UUID.randomUUID();
     }
 
     private static ApiException withAttempts(ApiException e, int attempts) {

@@ -4,7 +4,6 @@ import com.openai.client.OpenAIClient;
 import com.openai.core.MultipartField;
 import com.openai.core.http.HttpResponse;
 import com.openai.models.files.FileCreateParams;
-import com.openai.models.files.FileListPage;
 import com.openai.models.files.FileListParams;
 import com.openai.models.files.FileObject;
 import com.openai.models.files.FilePurpose;
@@ -112,7 +111,7 @@ public final class FilesService {
     }
 
     private FileInfo uploadWhole(Path file, String name, long size, UploadOptions options) {
-        String key = "finetuner-" + java.util.UUID.randomUUID(); // the same for every attempt
+        String key = Calls.idempotencyKey();
         FileInfo info = calls.call("upload " + file.getFileName(), () -> {
             try (InputStream in = Files.newInputStream(file)) {
                 MultipartField<InputStream> field = MultipartField.<InputStream>builder().value(in).filename(name)
@@ -129,7 +128,7 @@ public final class FilesService {
 
     private FileInfo uploadInParts(Path file, String name, long size, UploadOptions options) {
         UploadCreateParams create = UploadCreateParams.builder().bytes(size).filename(name).mimeType("text/jsonl")
-                .purpose(FilePurpose.FINE_TUNE).putAdditionalHeader("Idempotency-Key", idempotencyKey()).build();
+                .purpose(FilePurpose.FINE_TUNE).putAdditionalHeader("Idempotency-Key", Calls.idempotencyKey()).build();
         Upload upload = calls.call("create upload for " + file.getFileName(), () -> client.uploads().create(create));
         int parts = (int) ((size + options.partSize() - 1) / options.partSize());
         LOG.info("uploading {} ({} bytes) in {} parts as {}", file, size, parts, upload.id());
@@ -150,7 +149,7 @@ public final class FilesService {
                 inFlight.acquire();
                 byte[] data = new byte[length];
                 channel.read(ByteBuffer.wrap(data), offset);
-                String partKey = idempotencyKey();
+                String partKey = Calls.idempotencyKey();
                 futures.add(CompletableFuture.runAsync(() -> {
                     try {
                         UploadPart part = calls.call("upload part " + (index + 1) + "/" + parts + " of " + upload.id(),
@@ -180,15 +179,10 @@ public final class FilesService {
             pool.shutdownNow();
         }
         UploadCompleteParams complete = UploadCompleteParams.builder().uploadId(upload.id()).partIds(List.of(partIds))
-                .putAdditionalHeader("Idempotency-Key", idempotencyKey()).build();
+                .putAdditionalHeader("Idempotency-Key", Calls.idempotencyKey()).build();
         Upload done = calls.call("complete upload " + upload.id(), () -> client.uploads().complete(complete));
         return info(done.file().orElseThrow(() -> new FineTunerException("upload " + upload.id()
                 + " completed without a file; retrieve it later or upload again")));
-    }
-
-    /** A key for one POST, made outside the retry so every attempt sends the same one. */
-    private static String idempotencyKey() {
-        return "finetuner-" + java.util.UUID.randomUUID();
     }
 
     private void cancelQuietly(String uploadId) {
@@ -215,21 +209,9 @@ public final class FilesService {
     }
 
     private Optional<FileInfo> findUploaded(String name, long size) {
-        FileListPage page = calls.call("list files", () -> client.files().list(FileListParams.builder()
-                .purpose(FINE_TUNE).limit(10_000L).build()));
-        while (true) {
-            for (FileObject f : page.data()) {
-                FileInfo info = info(f);
-                if (info.filename().equals(name) && info.bytes() == size && !info.isError()) {
-                    return Optional.of(info);
-                }
-            }
-            if (!page.hasNextPage()) {
-                return Optional.empty();
-            }
-            FileListPage current = page;
-            page = calls.call("list files", current::nextPage);
-        }
+        return calls.items("list files", () -> client.files().list(FileListParams.builder().purpose(FINE_TUNE)
+                        .limit(10_000L).build())).map(FilesService::info)
+                .filter(f -> f.filename().equals(name) && f.bytes() == size && !f.isError()).findFirst();
     }
 
     private static String sha256(Path file) throws IOException {
@@ -281,16 +263,8 @@ public final class FilesService {
 
     /** Every file of the organization (all purposes), newest first. */
     public List<FileInfo> list() {
-        List<FileInfo> all = new ArrayList<>();
-        FileListPage page = calls.call("list files", () -> client.files().list(FileListParams.builder().build()));
-        while (true) {
-            page.data().forEach(f -> all.add(info(f)));
-            if (!page.hasNextPage()) {
-                return all;
-            }
-            FileListPage current = page;
-            page = calls.call("list files", current::nextPage);
-        }
+        return calls.items("list files", () -> client.files().list(FileListParams.builder().build()))
+                .map(FilesService::info).toList();
     }
 
     /** Deletes a file; true when the API says it is gone. */

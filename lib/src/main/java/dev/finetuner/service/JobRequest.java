@@ -6,7 +6,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
-import java.util.UUID;
 
 /**
  * What to fine-tune: everything the create-job call takes, checked against the API's limits when built.
@@ -153,7 +152,7 @@ public record JobRequest(String model, String trainingFile, Optional<String> val
             return new JobRequest(model, trainingFile, Optional.ofNullable(validationFile), method, hyperparameters,
                     Optional.ofNullable(suffix), seed == null ? OptionalLong.empty() : OptionalLong.of(seed), metadata,
                     Optional.ofNullable(wandbProject),
-                    idempotencyKey != null ? idempotencyKey : "finetuner-" + UUID.randomUUID());
+                    idempotencyKey != null ? idempotencyKey : Calls.idempotencyKey());
         }
     }
 }

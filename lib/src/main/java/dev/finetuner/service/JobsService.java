@@ -7,11 +7,9 @@ import com.openai.models.finetuning.jobs.JobCancelParams;
 import com.openai.models.finetuning.jobs.JobCreateParams;
 import com.openai.models.finetuning.jobs.JobListEventsPage;
 import com.openai.models.finetuning.jobs.JobListEventsParams;
-import com.openai.models.finetuning.jobs.JobListPage;
 import com.openai.models.finetuning.jobs.JobListParams;
 import com.openai.models.finetuning.jobs.JobPauseParams;
 import com.openai.models.finetuning.jobs.JobResumeParams;
-import com.openai.models.finetuning.jobs.checkpoints.CheckpointListPage;
 import com.openai.models.finetuning.jobs.checkpoints.CheckpointListParams;
 import com.openai.models.finetuning.methods.DpoHyperparameters;
 import com.openai.models.finetuning.methods.DpoMethod;
@@ -21,15 +19,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
-import java.util.NoSuchElementException;
 import java.util.Objects;
-import java.util.Spliterator;
-import java.util.Spliterators;
+import java.util.Optional;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
-import java.util.stream.StreamSupport;
 
 /**
  * Fine-tuning jobs: create (with an idempotency key, so a retried create never makes two jobs),
@@ -113,43 +107,20 @@ public final class JobsService {
 
     /** Every job of the organization, newest first, fetched page by page as the stream is consumed. */
     public Stream<Job> list() {
-        Iterator<Job> it = new Iterator<>() {
-            private JobListPage page; // fetched when the stream is first read
-            private int index;
+        return calls.items("list fine-tuning jobs",
+                () -> client.fineTuning().jobs().list(JobListParams.builder().limit(100).build())).map(Sdk::job);
+    }
 
-            @Override
-            public boolean hasNext() {
-                if (page == null) {
-                    page = calls.call("list fine-tuning jobs",
-                            () -> client.fineTuning().jobs().list(JobListParams.builder().limit(100).build()));
-                }
-                while (index >= page.data().size()) {
-                    if (!page.hasNextPage()) {
-                        return false;
-                    }
-                    JobListPage current = page;
-                    page = calls.call("list fine-tuning jobs", current::nextPage);
-                    index = 0;
-                }
-                return true;
-            }
-
-            @Override
-            public Job next() {
-                if (!hasNext()) {
-                    throw new NoSuchElementException();
-                }
-                return Sdk.job(page.data().get(index++));
-            }
-        };
-        return StreamSupport.stream(Spliterators.spliteratorUnknownSize(it, Spliterator.ORDERED | Spliterator.NONNULL),
-                false);
+    /** The job that trained {@code modelId}, searched among the organization's jobs, newest first. */
+    public Optional<Job> findByModel(String modelId) {
+        Objects.requireNonNull(modelId, "modelId");
+        return list().filter(j -> j.fineTunedModel().filter(modelId::equals).isPresent()).findFirst();
     }
 
     /** Asks the API to cancel the job; returns it as the API answered. */
     public Job cancel(String jobId) {
         requireId(jobId);
-        String key = idempotencyKey();
+        String key = Calls.idempotencyKey();
         Job job = calls.call("cancel " + jobId, () -> Sdk.job(client.fineTuning().jobs().cancel(JobCancelParams.builder().fineTuningJobId(jobId)
                 .putAdditionalHeader("Idempotency-Key", key).build())));
         LOG.info("cancel requested for fine-tuning job {}: now {}", jobId, job.status());
@@ -159,7 +130,7 @@ public final class JobsService {
     /** Pauses a running job (status {@code paused}); {@link #resume(String)} continues it. */
     public Job pause(String jobId) {
         requireId(jobId);
-        String key = idempotencyKey();
+        String key = Calls.idempotencyKey();
         return calls.call("pause " + jobId, () -> Sdk.job(client.fineTuning().jobs().pause(JobPauseParams.builder().fineTuningJobId(jobId)
                 .putAdditionalHeader("Idempotency-Key", key).build())));
     }
@@ -167,7 +138,7 @@ public final class JobsService {
     /** Resumes a paused job. */
     public Job resume(String jobId) {
         requireId(jobId);
-        String key = idempotencyKey();
+        String key = Calls.idempotencyKey();
         return calls.call("resume " + jobId, () -> Sdk.job(client.fineTuning().jobs().resume(JobResumeParams.builder().fineTuningJobId(jobId)
                 .putAdditionalHeader("Idempotency-Key", key).build())));
     }
@@ -175,17 +146,8 @@ public final class JobsService {
     /** The job's checkpoints, newest first (all pages). */
     public List<Checkpoint> checkpoints(String jobId) {
         requireId(jobId);
-        List<Checkpoint> all = new ArrayList<>();
-        CheckpointListPage page = calls.call("list checkpoints of " + jobId, () -> client.fineTuning().jobs()
-                .checkpoints().list(jobId, CheckpointListParams.builder().limit(100).build()));
-        while (true) {
-            page.data().forEach(c -> all.add(Sdk.checkpoint(c)));
-            if (!page.hasNextPage()) {
-                return all;
-            }
-            CheckpointListPage current = page;
-            page = calls.call("list checkpoints of " + jobId, current::nextPage);
-        }
+        return calls.items("list checkpoints of " + jobId, () -> client.fineTuning().jobs().checkpoints()
+                .list(jobId, CheckpointListParams.builder().limit(100).build())).map(Sdk::checkpoint).toList();
     }
 
     /**
@@ -239,11 +201,6 @@ public final class JobsService {
         public EventPage {
             events = List.copyOf(events);
         }
-    }
-
-    /** A key for one POST, made outside the retry so every attempt sends the same one. */
-    private static String idempotencyKey() {
-        return "finetuner-" + java.util.UUID.randomUUID();
     }
 
     private static void requireId(String id) {

@@ -125,14 +125,7 @@ class ServiceOnLocalOpenAiTest {
             });
             // then: exactly the events the backend holds, oldest first, each once
             assertThat(done.status()).isEqualTo(JobStatus.SUCCEEDED);
-            List<String> all = new ArrayList<>();
-            String after = null;
-            JobsService.EventPage page;
-            do {
-                page = api.jobs().events(job.id(), after, 100);
-                page.events().forEach(e -> all.add(0, e.id()));
-                after = page.events().isEmpty() ? null : page.events().get(page.events().size() - 1).id();
-            } while (page.hasMore());
+            List<String> all = api.jobs().allEvents(job.id()).stream().map(JobEvent::id).toList();
             assertThat(seen).containsExactlyElementsOf(all);
             assertThat(new HashSet<>(seen)).hasSameSizeAs(seen);
             assertThat(retries).isNotEmpty();

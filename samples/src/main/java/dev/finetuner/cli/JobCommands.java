@@ -329,8 +329,8 @@ final class JobCommands {
 
         @Override
         int run(OpenAiConnection c) {
-            PromptFormat format = c.jobs().list().filter(j -> j.fineTunedModel().filter(model::equals).isPresent())
-                    .findFirst().map(j -> PromptFormat.fromMetadata(j.metadata())).orElse(PromptFormat.none());
+            PromptFormat format = c.jobs().findByModel(model).map(j -> PromptFormat.fromMetadata(j.metadata()))
+                    .orElse(PromptFormat.none());
             CompletionOptions options;
             try {
                 options = CompletionOptions.defaults().withMaxTokens(maxTokens).withTemperature(temperature);

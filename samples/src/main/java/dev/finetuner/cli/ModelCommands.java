@@ -72,8 +72,8 @@ final class ModelCommands {
 
         @Override
         int run(OpenAiConnection c) {
-            PromptFormat format = c.jobs().list().filter(j -> j.fineTunedModel().filter(model::equals).isPresent())
-                    .findFirst().map(j -> PromptFormat.fromMetadata(j.metadata())).orElse(PromptFormat.none());
+            PromptFormat format = c.jobs().findByModel(model).map(j -> PromptFormat.fromMetadata(j.metadata()))
+                    .orElse(PromptFormat.none());
             EvaluationReport r = Evaluator.standard().evaluate(Dataset.read(file),
                     CompletionClient.of(c, model, format).asPredictionSource());
             out().println(json ? r.toJson() : r.toText());
