@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.finetuner.validation.TaskType;
+import dev.finetuner.model.TaskType;
 
 import java.io.UncheckedIOException;
 import java.util.ArrayList;

@@ -4,7 +4,7 @@ import dev.finetuner.FineTunerException;
 import dev.finetuner.dataset.Dataset;
 import dev.finetuner.dataset.Example;
 import dev.finetuner.dataset.Message;
-import dev.finetuner.validation.TaskType;
+import dev.finetuner.model.TaskType;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -47,7 +47,8 @@ import java.util.stream.Stream;
  * A prediction that throws is counted as an error and the evaluation goes on; when every prediction
  * throws, {@link #evaluate} throws a {@link FineTunerException} whose cause is the first error.
  *
- * <p>Defaults: the task is inferred as {@code prepare_data} does (classification when there are at least
+ * <p>Defaults: the task is inferred by {@link TaskType#infer} from the reference answers, as {@code prepare}
+ * infers it (classification when there are at least
  * two and fewer than {@code n/3} distinct reference answers); the positive class of two is the more
  * frequent (on a tie, the first in sort order); concurrency {@value #DEFAULT_CONCURRENCY}; every example.
  * The evaluated examples (after the limit) are held in memory, one model call each. Instances are
@@ -60,7 +61,6 @@ public final class Evaluator {
     public static final String OTHER = "(other)";
 
     private static final Logger LOG = LoggerFactory.getLogger(Evaluator.class);
-    private static final int CLASSIFICATION_THRESHOLD = 3;
     private static final int MAX_MESSAGE = 300;
 
     private final Optional<TaskType> task;
@@ -166,10 +166,7 @@ public final class Evaluator {
     }
 
     private static TaskType inferTask(List<String> references) {
-        long distinct = references.stream().distinct().count();
-        return distinct > 1 && distinct < (double) references.size() / CLASSIFICATION_THRESHOLD
-                ? TaskType.CLASSIFICATION
-                : TaskType.CONDITIONAL_GENERATION;
+        return TaskType.infer(references.size(), references.stream().distinct().count(), false);
     }
 
     private Outcome[] predictAll(List<Example> examples, PredictionSource source) {

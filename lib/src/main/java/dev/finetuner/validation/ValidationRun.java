@@ -1,5 +1,6 @@
 package dev.finetuner.validation;
 
+import dev.finetuner.model.TaskType;
 import dev.finetuner.dataset.Dataset;
 import dev.finetuner.dataset.DatasetFormat;
 import dev.finetuner.dataset.Example;
@@ -39,7 +40,6 @@ final class ValidationRun {
     /** prepare_data's candidate stop sequences, in its order of preference. */
     static final List<String> STOPS = List.of("\n", ".", " END", "***", "+++", "&&&", "$$$", "@@@", "%%%");
     static final String FALLBACK_STOP = " [END]";
-    static final int CLASSIFICATION_THRESHOLD = 3;
     static final int MAX_PROMPT_PREFIX = 12;
     static final int MIN_COMPLETION_PREFIX = 5;
     static final int LONG_XFIX = 10;
@@ -612,13 +612,8 @@ final class ValidationRun {
 
     private void inferTask() {
         long n = classes.values().stream().mapToLong(Long::longValue).sum();
-        if (majorityType == 0 && pcValid > 0 && promptChars == 0) {
-            task = TaskType.OPEN_ENDED_GENERATION;
-        } else if (!classesOverflow && classes.size() > 1 && classes.size() < (double) n / CLASSIFICATION_THRESHOLD) {
-            task = TaskType.CLASSIFICATION;
-        } else {
-            task = TaskType.CONDITIONAL_GENERATION;
-        }
+        // an overflowing class table has too many answers to be classification
+        task = TaskType.infer(n, classesOverflow ? n : classes.size(), majorityType == 0 && pcValid > 0 && promptChars == 0);
         if (!v.enabled("task_type") || examples == 0) {
             return;
         }

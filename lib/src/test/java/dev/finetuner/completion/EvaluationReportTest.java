@@ -9,7 +9,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.finetuner.validation.TaskType;
+import dev.finetuner.model.TaskType;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;

@@ -10,7 +10,7 @@ import static org.assertj.core.api.Assertions.within;
 
 import dev.finetuner.completion.EvaluationReport.ClassMetrics;
 import dev.finetuner.dataset.Dataset;
-import dev.finetuner.validation.TaskType;
+import dev.finetuner.model.TaskType;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;

@@ -12,7 +12,7 @@ import dev.finetuner.FineTunerException;
 import dev.finetuner.dataset.Dataset;
 import dev.finetuner.dataset.Example;
 import dev.finetuner.dataset.Message;
-import dev.finetuner.validation.TaskType;
+import dev.finetuner.model.TaskType;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;

@@ -1,5 +1,6 @@
 package dev.finetuner.validation;
 
+import dev.finetuner.model.TaskType;
 import dev.finetuner.dataset.Dataset;
 import dev.finetuner.dataset.Example;
 import dev.finetuner.dataset.Example.PromptCompletion;

@@ -1,5 +1,6 @@
 package dev.finetuner.validation;
 
+import dev.finetuner.model.TaskType;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.finetuner.dataset.Dataset;

@@ -2,7 +2,7 @@ package dev.finetuner.samples;
 
 import dev.finetuner.completion.EvaluationReport;
 import dev.finetuner.service.JobStatus;
-import dev.finetuner.validation.TaskType;
+import dev.finetuner.model.TaskType;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
