@@ -2,6 +2,7 @@ package dev.finetuner;
 
 import com.openai.client.OpenAIClient;
 import dev.finetuner.completion.PromptFormat;
+import dev.finetuner.internal.Cleaners;
 import dev.finetuner.dataset.Dataset;
 import dev.finetuner.service.FollowOptions;
 import dev.finetuner.service.Job;
@@ -27,8 +28,6 @@ import java.util.Optional;
  * configures everything else. Immutable and thread-safe; close it to release the connection.
  */
 public final class FineTuner implements AutoCloseable {
-    private static volatile FineTuner fromEnv;
-
     private final OpenAiConnection api;
     private final java.util.concurrent.Executor executor;
 
@@ -42,26 +41,25 @@ public final class FineTuner implements AutoCloseable {
         return executor;
     }
 
-    /** Prepares a file with the defaults, on a connection from the environment. */
+    /**
+     * Prepares a file with the defaults, on a new connection from the environment. That connection
+     * belongs to what this returns (the preparation, its jobs and models): it is released when they are
+     * all garbage collected, so the one-liner needs no {@code close()}. A service that trains often
+     * should build one {@link FineTuner} and close it instead.
+     */
     public static Preparation prepare(Path file) {
-        return defaultInstance().prepare(file, PrepareOptions.defaults());
+        return fromEnvironment().prepare(file, PrepareOptions.defaults());
     }
 
-    /** Prepares a dataset with the defaults, on a connection from the environment. */
+    /** Prepares a dataset with the defaults, on a new connection from the environment (see {@link #prepare(Path)}). */
     public static Preparation prepare(Dataset dataset) {
-        return defaultInstance().prepare(dataset, PrepareOptions.defaults());
+        return fromEnvironment().prepare(dataset, PrepareOptions.defaults());
     }
 
-    private static FineTuner defaultInstance() {
-        FineTuner f = fromEnv;
-        if (f == null) {
-            synchronized (FineTuner.class) {
-                if (fromEnv == null) {
-                    fromEnv = builder().build();
-                }
-                f = fromEnv;
-            }
-        }
+    private static FineTuner fromEnvironment() {
+        FineTuner f = builder().build();
+        // the action holds the connection, not the fine-tuner, so the fine-tuner can still be collected
+        Cleaners.register(f, f.api::close);
         return f;
     }
 

@@ -22,37 +22,53 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.lang.ref.Cleaner;
+import dev.finetuner.internal.Cleaners;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.BitSet;
+import java.util.Comparator;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.function.Consumer;
+import java.util.stream.Stream;
 
 /**
  * A dataset on its way to a fine-tune: validated and repaired for a model, split, written as JSONL, and
  * then trained on. Validation runs when first needed, once per model (the model decides the token
- * encoding, the context limit and the example format). Thread-safe.
+ * encoding, the context limit and the example format). Methods without a model use the model the data
+ * suits best ({@code davinci-002} for prompt/completion, {@code gpt-4o-mini} for chat). Thread-safe.
+ *
+ * <p>The prepared files live in temporary directories until {@link #close()} (or, if it is never
+ * closed, until the preparation is garbage collected). Jobs and models it started keep working after
+ * it is closed.
  *
  * <pre>{@code
- * Preparation p = ft.prepare(Path.of("tickets.xlsx"), PrepareOptions.builder().validationFraction(0.2).build());
- * log.info(p.report().toText());
- * CostEstimate cost = p.estimate("davinci-002");
- * TrainedModel model = p.train("davinci-002", TrainOptions.builder().epochs(4).build());
+ * try (Preparation p = ft.prepare(Path.of("tickets.xlsx"), PrepareOptions.builder().validationFraction(0.2).build())) {
+ *     log.info(p.report().toText());
+ *     CostEstimate cost = p.estimate("davinci-002");
+ *     TrainedModel model = p.train("davinci-002", TrainOptions.builder().epochs(4).build());
+ *     EvaluationReport eval = model.evaluate(p.validation("davinci-002"));
+ * }
  * }</pre>
  */
-public final class Preparation {
+public final class Preparation implements AutoCloseable {
+
     private static final Logger LOG = LoggerFactory.getLogger(Preparation.class);
 
     private final FineTuner fineTuner;
     private final Dataset dataset;
     private final PrepareOptions options;
     private final Map<String, Prepared> byModel = new HashMap<>();
-    private String lastModel;
+    private final TempFiles temp = new TempFiles();
+    private final Cleaner.Cleanable cleanable;
+    private boolean closed;
 
     /** The prepared files and report for one model. */
     private record Prepared(ValidationReport report, Path training, Optional<Path> validation) {
@@ -62,6 +78,8 @@ public final class Preparation {
         this.fineTuner = fineTuner;
         this.dataset = dataset;
         this.options = options;
+        // the action holds the files, not this preparation, so an unclosed preparation is still collected
+        this.cleanable = Cleaners.register(this, temp);
     }
 
     /** The report for the model the data suits best (davinci-002 for prompt/completion, gpt-4o-mini for chat). */
@@ -92,14 +110,31 @@ public final class Preparation {
         return validator(null).prepare(dataset, dir);
     }
 
-    /** The prepared training examples, for the model last reported on or started (else the data's default). */
+    /** The prepared training examples for the model the data suits best. */
     public Dataset training() {
-        return Dataset.read(prepared(lastModel).training());
+        return Dataset.read(prepared(null).training());
     }
 
-    /** The prepared validation examples (as {@link #training()}); empty when no validation fraction was set. */
+    /** The prepared training examples for {@code model} (its format, context limit and repairs). */
+    public Dataset training(String model) {
+        return Dataset.read(prepared(target(model)).training());
+    }
+
+    /** The held-out examples for the model the data suits best; empty when no validation fraction was set. */
     public Dataset validation() {
-        return prepared(lastModel).validation().map(Dataset::read).orElseGet(Dataset::of);
+        return prepared(null).validation().map(Dataset::read).orElseGet(Dataset::of);
+    }
+
+    /**
+     * The held-out examples as prepared for {@code model}, e.g. to evaluate the model trained on
+     * {@link #training(String)}; empty when no validation fraction was set.
+     */
+    public Dataset validation(String model) {
+        return prepared(target(model)).validation().map(Dataset::read).orElseGet(Dataset::of);
+    }
+
+    private static String target(String model) {
+        return BaseModel.resolve(Objects.requireNonNull(model, "model")).model().name();
     }
 
     /** Uploads the prepared files and starts a job with the defaults. */
@@ -177,8 +212,8 @@ public final class Preparation {
     }
 
     private synchronized Prepared prepared(String model) {
-        if (model != null) {
-            lastModel = model;
+        if (closed) {
+            throw new IllegalStateException("this preparation is closed: its prepared files are deleted");
         }
         String key = model == null ? "" : model;
         Prepared p = byModel.get(key);
@@ -188,8 +223,7 @@ public final class Preparation {
         }
         if (p == null) {
             try {
-                Path dir = Files.createTempDirectory("finetuner-prepared");
-                dir.toFile().deleteOnExit();
+                Path dir = temp.add(Files.createTempDirectory("finetuner-prepared"));
                 Dataset data = dataset;
                 Check conversions = null;
                 if (model != null && options.convertFormat()) {
@@ -198,8 +232,6 @@ public final class Preparation {
                     conversions = c;
                 }
                 ValidationReport r = validator(model, conversions).prepare(data, dir);
-                r.trainingFile().ifPresent(f -> f.toFile().deleteOnExit());
-                r.validationFile().ifPresent(f -> f.toFile().deleteOnExit());
                 p = new Prepared(r, r.trainingFile().orElseThrow(), r.validationFile());
                 LOG.info("prepared {} for {}: {} kept, {} dropped, {} repaired", dataset, r.model().name(),
                         r.counts().kept(), r.counts().dropped(), r.counts().repaired());
@@ -249,6 +281,41 @@ public final class Preparation {
                         + " converted to the " + (target == ExampleFormat.CHAT ? "chat" : "prompt/completion")
                         + " format the model trains on", null));
             }
+        }
+    }
+
+    /**
+     * Deletes the prepared files. Reports already returned stay valid; asking for anything that needs the
+     * files afterwards throws {@link IllegalStateException}. Idempotent.
+     */
+    @Override
+    public void close() {
+        synchronized (this) {
+            closed = true;
+            byModel.clear();
+        }
+        cleanable.clean();
+    }
+
+    /** The temporary directories of a preparation, deleted with their contents once. */
+    private static final class TempFiles implements Runnable {
+        private final List<Path> dirs = new ArrayList<>();
+
+        synchronized Path add(Path dir) {
+            dirs.add(dir);
+            return dir;
+        }
+
+        @Override
+        public synchronized void run() {
+            for (Path dir : dirs) {
+                try (Stream<Path> files = Files.walk(dir)) {
+                    files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+                } catch (IOException | UncheckedIOException e) {
+                    LOG.warn("could not delete the prepared files in {}: {}", dir, e.toString());
+                }
+            }
+            dirs.clear();
         }
     }
 

@@ -123,7 +123,7 @@ public final class Sweep {
             FineTuneJob job = preparation.start(model, options);
             LOG.info("sweep run {} started as {}", name, job.id());
             TrainedModel trained = job.await(options.await());
-            EvaluationReport eval = trained.evaluate(preparation.validation(), evaluator);
+            EvaluationReport eval = trained.evaluate(preparation.validation(model), evaluator);
             TrainingMetrics metrics = trained.metrics();
             return new SweepReport.Run(name, options, cost, Optional.of(job.id()), Optional.of(trained.id()),
                     JobStatus.SUCCEEDED, metrics, Optional.of(eval), Optional.empty());

@@ -3,7 +3,6 @@ package dev.finetuner.completion;
 import dev.finetuner.FineTunerException;
 import dev.finetuner.dataset.Dataset;
 import dev.finetuner.dataset.Example;
-import dev.finetuner.dataset.Message;
 import dev.finetuner.model.TaskType;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -101,14 +100,7 @@ public final class Evaluator {
      * message of a preference example's preferred output; empty when there is none.
      */
     public static String reference(Example example) {
-        Objects.requireNonNull(example, "example");
-        if (example instanceof Example.PromptCompletion pc) {
-            return pc.completion().strip();
-        }
-        if (example instanceof Example.Chat c) {
-            return lastAssistant(c.messages());
-        }
-        return lastAssistant(((Example.Preference) example).preferred());
+        return Objects.requireNonNull(example, "example").answer().strip();
     }
 
     /**
@@ -223,15 +215,6 @@ public final class Evaluator {
     private static String describe(Exception e) {
         String m = e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage());
         return m.length() <= MAX_MESSAGE ? m : m.substring(0, MAX_MESSAGE - 3) + "...";
-    }
-
-    private static String lastAssistant(List<Message> messages) {
-        for (int i = messages.size() - 1; i >= 0; i--) {
-            if (messages.get(i).role().equals("assistant")) {
-                return messages.get(i).text().strip();
-            }
-        }
-        return "";
     }
 
     /**

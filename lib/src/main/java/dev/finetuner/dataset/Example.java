@@ -19,6 +19,14 @@ public sealed interface Example permits Example.PromptCompletion, Example.Chat, 
     Example atLine(long line);
 
     /**
+     * The answer this example teaches, as given (not trimmed): the completion of a prompt/completion
+     * example, the last assistant message of a chat example, the last assistant message of a preference
+     * example's preferred output; empty when there is none. Splitting, evaluating and prompting a model
+     * all read the answer here, so they agree on what it is.
+     */
+    String answer();
+
+    /**
      * A legacy completion-model example: {@code {"prompt": ..., "completion": ...}}.
      *
      * @param line source line, 0 if made in memory
@@ -50,6 +58,12 @@ public sealed interface Example permits Example.PromptCompletion, Example.Chat, 
         @Override
         public PromptCompletion atLine(long newLine) {
             return new PromptCompletion(newLine, prompt, completion, extras);
+        }
+
+        /** The completion. */
+        @Override
+        public String answer() {
+            return completion;
         }
 
         @Override
@@ -95,6 +109,22 @@ public sealed interface Example permits Example.PromptCompletion, Example.Chat, 
             return new Chat(newLine, messages, tools, extras);
         }
 
+        /** The last assistant message's text; empty when there is none. */
+        @Override
+        public String answer() {
+            int i = lastAssistant(messages);
+            return i < 0 ? "" : messages.get(i).text();
+        }
+
+        /**
+         * The conversation before the answer: every message before the last assistant message (all of
+         * them when there is none). This is what a model is asked to answer.
+         */
+        public List<Message> beforeAnswer() {
+            int i = lastAssistant(messages);
+            return i < 0 ? messages : messages.subList(0, i);
+        }
+
         @Override
         public String toString() {
             return "Chat[line=" + line + ", messages=" + messages + (tools.isPresent() ? ", tools=" + Examples.excerpt(tools.get()) : "")
@@ -137,10 +167,26 @@ public sealed interface Example permits Example.PromptCompletion, Example.Chat, 
             return new Preference(newLine, input.atLine(newLine), preferred, nonPreferred, extras);
         }
 
+        /** The last assistant message of the preferred output; empty when there is none. */
+        @Override
+        public String answer() {
+            int i = lastAssistant(preferred);
+            return i < 0 ? "" : preferred.get(i).text();
+        }
+
         @Override
         public String toString() {
             return "Preference[line=" + line + ", input=" + input.messages() + ", preferred=" + preferred
                     + ", nonPreferred=" + nonPreferred + (extras.isEmpty() ? "" : ", extras=" + extras.keySet()) + "]";
         }
+    }
+
+    private static int lastAssistant(List<Message> messages) {
+        for (int i = messages.size() - 1; i >= 0; i--) {
+            if (messages.get(i).role().equals("assistant")) {
+                return i;
+            }
+        }
+        return -1;
     }
 }

@@ -69,19 +69,7 @@ public record Split(double fraction, long seed) {
 
     /** The stratum of an example for classification: its trimmed completion or final assistant answer. */
     public static String completionClass(Example e) {
-        if (e instanceof Example.PromptCompletion pc) {
-            return pc.completion().strip();
-        }
-        if (e instanceof Example.Chat c) {
-            for (int i = c.messages().size() - 1; i >= 0; i--) {
-                if (c.messages().get(i).role().equals("assistant")) {
-                    return c.messages().get(i).text().strip();
-                }
-            }
-            return "";
-        }
-        Example.Preference p = (Example.Preference) e;
-        return p.preferred().isEmpty() ? "" : p.preferred().get(0).text().strip();
+        return e.answer().strip();
     }
 
     /** Chooses, example by example, which go to validation. Not thread-safe. */

@@ -117,7 +117,7 @@ public final class Classification {
             out.println("  classifier " + model.id() + " is ready");
 
             Samples.step(out, "3. Evaluate on the " + report.counts().validation() + " held-out reviews");
-            EvaluationReport evaluation = model.evaluate(preparation.validation());
+            EvaluationReport evaluation = model.evaluate(preparation.validation(MODEL));
             out.println(evaluation.toText());
             out.println(summary(evaluation));
             writeHtml(evaluation, htmlReport);

@@ -114,7 +114,7 @@ public final class Helpdesk {
             out.println("  model " + model.id() + " is ready");
 
             Samples.step(out, "4. Evaluate on the " + report.counts().validation() + " held-out tickets");
-            EvaluationReport evaluation = model.evaluate(preparation.validation());
+            EvaluationReport evaluation = model.evaluate(preparation.validation(MODEL));
             out.println(evaluation.toText());
 
             Samples.step(out, "5. Answer new tickets");
