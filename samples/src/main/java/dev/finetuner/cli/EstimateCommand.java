@@ -1,6 +1,5 @@
 package dev.finetuner.cli;
 
-import dev.finetuner.DatasetException;
 import dev.finetuner.dataset.Dataset;
 import dev.finetuner.validation.CostEstimate;
 import dev.finetuner.validation.Repair;
@@ -44,13 +43,7 @@ final class EstimateCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
-        ValidationReport r;
-        try {
-            r = b.build().validate(Dataset.read(file));
-        } catch (DatasetException e) {
-            spec.commandLine().getErr().println("error: " + e.getMessage());
-            return 2;
-        }
+        ValidationReport r = b.build().validate(Dataset.read(file));
         if (r.estimate().isEmpty()) {
             spec.commandLine().getErr().println("error: nothing to train on; run `finetuner prepare " + file + "`");
             return 1;

@@ -3,11 +3,9 @@ package dev.finetuner.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.finetuner.ApiException;
+import dev.finetuner.FineTuner;
 import dev.finetuner.FineTunerException;
-import dev.finetuner.completion.CompletionClient;
 import dev.finetuner.completion.CompletionOptions;
-import dev.finetuner.completion.PromptFormat;
 import dev.finetuner.service.FileInfo;
 import dev.finetuner.service.FollowListener;
 import dev.finetuner.service.Hyperparameters;
@@ -56,13 +54,12 @@ final class JobCommands {
         public Integer call() {
             try (OpenAiConnection connection = api.connect(spec.commandLine())) {
                 return run(connection);
-            } catch (ApiException | dev.finetuner.DatasetException e) {
-                err().println("error: " + e.getMessage());
-                return 1;
-            } catch (FineTunerException e) {
-                err().println("error: " + e.getMessage());
-                return 1;
             }
+        }
+
+        /** The facade on this command's connection: models called as trained, metrics, evaluation. */
+        static FineTuner fineTuner(OpenAiConnection c) {
+            return FineTuner.builder().client(c.client()).retry(c.retryPolicy()).follow(c.follower().options()).build();
         }
 
         abstract int run(OpenAiConnection connection);
@@ -244,10 +241,9 @@ final class JobCommands {
                 out.println("Job ended: " + done.status() + done.error().map(e -> " (" + e.code() + ": " + e.message() + ")")
                         .orElse(""));
                 return 1;
-            } catch (RuntimeException e) {
-                err.println("error: " + e.getMessage());
-                err.println("Resume with: finetuner follow " + jobId + (last.get() == null ? "" : " --after " + last.get()));
-                return 1;
+            } catch (FineTunerException e) {
+                throw new Failures.WithHint(e, "Resume with: finetuner follow " + jobId
+                        + (last.get() == null ? "" : " --after " + last.get()));
             } finally {
                 try {
                     Runtime.getRuntime().removeShutdownHook(hint);
@@ -329,15 +325,15 @@ final class JobCommands {
 
         @Override
         int run(OpenAiConnection c) {
-            PromptFormat format = c.jobs().findByModel(model).map(j -> PromptFormat.fromMetadata(j.metadata()))
-                    .orElse(PromptFormat.none());
             CompletionOptions options;
             try {
                 options = CompletionOptions.defaults().withMaxTokens(maxTokens).withTemperature(temperature);
             } catch (IllegalArgumentException e) {
                 throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
             }
-            out().println(CompletionClient.of(c, model, format).complete(prompt, options).text());
+            try (FineTuner ft = fineTuner(c)) {
+                out().println(ft.model(model).complete(prompt, options).text());
+            }
             return 0;
         }
     }

@@ -23,7 +23,8 @@ public final class Main implements Runnable {
 
     /** The configured command line, for tests: {@code commandLine().execute("prepare", "x.csv")}. */
     public static CommandLine commandLine() {
-        return new CommandLine(new Main());
+        // set on the root, picocli hands the handler to every subcommand
+        return new CommandLine(new Main()).setExecutionExceptionHandler(new Failures());
     }
 
     @Override

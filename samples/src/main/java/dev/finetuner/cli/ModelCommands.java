@@ -1,12 +1,9 @@
 package dev.finetuner.cli;
 
-import dev.finetuner.completion.CompletionClient;
+import dev.finetuner.FineTuner;
 import dev.finetuner.completion.EvaluationReport;
-import dev.finetuner.completion.Evaluator;
-import dev.finetuner.completion.PromptFormat;
 import dev.finetuner.dataset.Dataset;
 import dev.finetuner.metrics.TrainingMetrics;
-import dev.finetuner.service.Job;
 import dev.finetuner.service.OpenAiConnection;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -33,10 +30,10 @@ final class ModelCommands {
 
         @Override
         int run(OpenAiConnection c) {
-            Job job = c.jobs().retrieve(jobId);
-            TrainingMetrics m = job.resultFiles().isEmpty()
-                    ? TrainingMetrics.fromEvents(c.jobs().allEvents(jobId))
-                    : TrainingMetrics.fromResultFile(c.files().download(job.resultFiles().get(0)));
+            TrainingMetrics m;
+            try (FineTuner ft = fineTuner(c)) {
+                m = ft.job(jobId).metrics();
+            }
             out().println("step,train_loss,train_accuracy,valid_loss,valid_accuracy");
             for (TrainingMetrics.Step s : m.steps()) {
                 out().println(s.step() + "," + v(s.trainLoss()) + "," + v(s.trainAccuracy()) + "," + v(s.validLoss())
@@ -72,10 +69,10 @@ final class ModelCommands {
 
         @Override
         int run(OpenAiConnection c) {
-            PromptFormat format = c.jobs().findByModel(model).map(j -> PromptFormat.fromMetadata(j.metadata()))
-                    .orElse(PromptFormat.none());
-            EvaluationReport r = Evaluator.standard().evaluate(Dataset.read(file),
-                    CompletionClient.of(c, model, format).asPredictionSource());
+            EvaluationReport r;
+            try (FineTuner ft = fineTuner(c)) {
+                r = ft.model(model).evaluate(Dataset.read(file));
+            }
             out().println(json ? r.toJson() : r.toText());
             if (html != null) {
                 try {

@@ -1,6 +1,5 @@
 package dev.finetuner.cli;
 
-import dev.finetuner.DatasetException;
 import dev.finetuner.dataset.Dataset;
 import dev.finetuner.dataset.DatasetOptions;
 import dev.finetuner.validation.Repair;
@@ -80,15 +79,9 @@ final class PrepareCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
         Validator validator = b.build();
-        ValidationReport report;
-        try {
-            Dataset dataset = Dataset.read(file, DatasetOptions.builder()
-                    .promptColumn(promptColumn).completionColumn(completionColumn).build());
-            report = out != null ? validator.prepare(dataset, out) : validator.validate(dataset);
-        } catch (DatasetException e) {
-            spec.commandLine().getErr().println("error: " + e.getMessage());
-            return 2;
-        }
+        Dataset dataset = Dataset.read(file, DatasetOptions.builder()
+                .promptColumn(promptColumn).completionColumn(completionColumn).build());
+        ValidationReport report = out != null ? validator.prepare(dataset, out) : validator.validate(dataset);
         stdout.print(json ? report.toJson() + System.lineSeparator() : report.toText());
         stdout.flush();
         return report.isReady() ? 0 : 1;

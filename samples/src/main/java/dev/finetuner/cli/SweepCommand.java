@@ -49,7 +49,7 @@ final class SweepCommand extends JobCommands.ApiCommand {
 
     @Override
     int run(OpenAiConnection c) {
-        FineTuner ft = FineTuner.builder().client(c.client()).retry(c.retryPolicy()).follow(c.follower().options()).build();
+        FineTuner ft = fineTuner(c);
         Sweep sweep;
         Preparation p;
         try {

@@ -14,6 +14,7 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -160,16 +161,13 @@ class JobCommandsTest {
         String jobId = jobId(out.toString());
         ExecutorService thread = Executors.newSingleThreadExecutor();
         try {
-            StringWriter followOut = new StringWriter();
+            WatchedWriter followOut = new WatchedWriter();
             StringWriter followErr = new StringWriter();
             CommandLine follow = Main.commandLine();
             follow.setOut(new PrintWriter(followOut, true));
             follow.setErr(new PrintWriter(followErr, true));
             Future<Integer> code = thread.submit(() -> follow.execute(concat(new String[] {"follow", jobId}, common)));
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-            while (!followOut.toString().contains("] ") && System.nanoTime() < deadline) {
-                Thread.onSpinWait(); // until the first event has been printed
-            }
+            followOut.await("] ", Duration.ofSeconds(10)); // the first event has been printed
             // when: the backend goes away mid-follow
             doomed.close();
             // then
@@ -189,25 +187,32 @@ class JobCommandsTest {
             assertThat(run(concat(new String[] {"create", "-t", trainingFile().toString(), "-m", "babbage-002",
                     "--no-follow"}, common))).isZero();
             String jobId = jobId(out.toString());
-            Path output = dir.resolve("follow.txt");
             java.util.List<String> command = new java.util.ArrayList<>(java.util.List.of(
                     Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                     "-cp", System.getProperty("java.class.path"), Main.class.getName(), "follow", jobId));
             command.addAll(java.util.List.of(common));
-            Process follow = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(output.toFile()).start();
-            try {
-                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-                while (!Files.readString(output).contains("] ") && System.nanoTime() < deadline) {
-                    Thread.onSpinWait(); // until the first event has been printed
+            Process follow = new ProcessBuilder(command).redirectErrorStream(true).start();
+            WatchedWriter printed = new WatchedWriter();
+            Thread reader = new Thread(() -> {
+                try (var in = new java.io.InputStreamReader(follow.getInputStream(), java.nio.charset.StandardCharsets.UTF_8)) {
+                    in.transferTo(printed);
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
                 }
-                // when: stopped the way Ctrl-C or a deploy stops it
-                follow.destroy();
+            });
+            reader.start();
+            try {
+                printed.await("] ", Duration.ofSeconds(30)); // the first event has been printed
+                // when: stopped the way Ctrl-C or a deploy stops it (SIGTERM; through the handle, because
+                // Process.destroy also closes our end of the pipe and the hook's last lines would be lost)
+                follow.toHandle().destroy();
                 assertThat(follow.waitFor(30, TimeUnit.SECONDS)).isTrue();
+                reader.join(TimeUnit.SECONDS.toMillis(30));
             } finally {
                 follow.destroyForcibly();
             }
             // then
-            assertThat(Files.readString(output))
+            assertThat(printed.toString())
                     .containsPattern("Stream interrupted\\. Resume with: finetuner follow " + jobId + " --after ftevent-\\w+");
         }
     }
@@ -230,6 +235,32 @@ class JobCommandsTest {
         assertThat(err.toString()).contains("n_epochs must be 1..50");
         assertThat(run("follow")).isEqualTo(2);
         assertThat(err.toString()).contains("Missing required parameter: 'JOB_ID'");
+    }
+
+    @Test
+    void a_missing_input_file_is_the_same_usage_error_whichever_command_reads_it() {
+        // given
+        String missing = dir.resolve("nope.jsonl").toString();
+        // when / then: one handler maps the failure, so every command answers alike
+        for (String[] command : new String[][] {{"upload", missing}, {"prepare", missing}, {"estimate", missing, "-m", "babbage-002"},
+                {"evaluate", "-m", "ft:babbage-002:acme::x", missing}}) {
+            String[] rest = java.util.Arrays.copyOfRange(command, 1, command.length);
+            boolean callsTheApi = !command[0].equals("prepare") && !command[0].equals("estimate");
+            assertThat(callsTheApi ? api(command[0], rest) : run(command))
+                    .as("exit code of %s", String.join(" ", command)).isEqualTo(2);
+            assertThat(err.toString()).as("stderr of %s", command[0]).startsWith("error: ").contains("nope.jsonl");
+            assertThat(out.toString()).as("stdout of %s", command[0]).isEmpty();
+        }
+    }
+
+    @Test
+    void an_api_failure_is_exit_1_with_the_status_whichever_command_meets_it() {
+        for (String[] command : new String[][] {{"get", "ftjob-nope"}, {"cancel", "ftjob-nope"}, {"metrics", "ftjob-nope"},
+                {"follow", "ftjob-nope"}}) {
+            assertThat(api(command[0], command[1])).as("exit code of %s", String.join(" ", command)).isEqualTo(1);
+            assertThat(err.toString()).as("stderr of %s", command[0]).startsWith("error: 404");
+        }
+        assertThat(err.toString()).as("follow says how to resume").contains("Resume with: finetuner follow ftjob-nope");
     }
 
     @Test
@@ -256,15 +287,12 @@ class JobCommandsTest {
     void serve_runs_the_backend_until_stopped_and_other_commands_use_it() throws Exception {
         ExecutorService thread = Executors.newSingleThreadExecutor();
         ServeCommand.stop = new CountDownLatch(1);
-        StringWriter serveOut = new StringWriter();
+        WatchedWriter serveOut = new WatchedWriter();
         try {
             CommandLine serve = Main.commandLine();
             serve.setOut(new PrintWriter(serveOut, true));
             Future<Integer> code = thread.submit(() -> serve.execute("serve", "--port", "0", "--speed", "10000"));
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-            while (!serveOut.toString().contains("/v1") && System.nanoTime() < deadline) {
-                Thread.onSpinWait();
-            }
+            serveOut.await("/v1", Duration.ofSeconds(10));
             Matcher m = Pattern.compile("(http://127\\.0\\.0\\.1:\\d+/v1)").matcher(serveOut.toString());
             assertThat(m.find()).isTrue();
             assertThat(run("list", "--api-key", "test", "--base-url", m.group(1))).isZero();
