@@ -24,7 +24,8 @@ public final class Main implements Runnable {
     /** The configured command line, for tests: {@code commandLine().execute("prepare", "x.csv")}. */
     public static CommandLine commandLine() {
         // set on the root, picocli hands the handler to every subcommand
-        return new CommandLine(new Main()).setExecutionExceptionHandler(new Failures());
+        return new CommandLine(new Main()).setExecutionExceptionHandler(new Failures())
+                .setCaseInsensitiveEnumValuesAllowed(true);
     }
 
     @Override

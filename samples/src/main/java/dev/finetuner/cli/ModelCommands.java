@@ -2,8 +2,10 @@ package dev.finetuner.cli;
 
 import dev.finetuner.FineTuner;
 import dev.finetuner.completion.EvaluationReport;
+import dev.finetuner.completion.Evaluator;
 import dev.finetuner.dataset.Dataset;
 import dev.finetuner.metrics.TrainingMetrics;
+import dev.finetuner.model.TaskType;
 import dev.finetuner.service.OpenAiConnection;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -67,11 +69,16 @@ final class ModelCommands {
         @Option(names = "--html", paramLabel = "FILE", description = "also write the report as an HTML page")
         Path html;
 
+        @Option(names = "--task", paramLabel = "TASK", description = {"score as this task: ${COMPLETION-CANDIDATES}",
+                "(default: inferred from the reference answers, as prepare infers it)"})
+        TaskType task;
+
         @Override
         int run(OpenAiConnection c) {
             EvaluationReport r;
             try (FineTuner ft = fineTuner(c)) {
-                r = ft.model(model).evaluate(Dataset.read(file));
+                Evaluator evaluator = task == null ? Evaluator.standard() : Evaluator.builder().task(task).build();
+                r = ft.model(model).evaluate(Dataset.read(file), evaluator);
             }
             out().println(json ? r.toJson() : r.toText());
             if (html != null) {

@@ -129,7 +129,15 @@ class JobCommandsTest {
         assertThat(api("evaluate", "-m", model, heldOut.toString(), "--json")).isZero();
         JsonNode report = new ObjectMapper().readTree(out.toString());
         assertThat(report.get("examples").asInt()).isEqualTo(20);
+        assertThat(report.get("task").asText()).isEqualTo("classification");
         assertThat(report.get("accuracy").asDouble()).isGreaterThan(0.9);
+        // and scored as generation when asked
+        assertThat(api("evaluate", "-m", model, heldOut.toString(), "--json", "--task", "conditional_generation")).isZero();
+        JsonNode generation = new ObjectMapper().readTree(out.toString());
+        assertThat(generation.get("task").asText()).isEqualTo("conditional_generation");
+        assertThat(generation.has("exactMatch")).isTrue();
+        assertThat(api("evaluate", "-m", model, heldOut.toString(), "--task", "poetry")).isEqualTo(2);
+        assertThat(err.toString()).contains("CLASSIFICATION");
     }
 
     @Test
