@@ -34,7 +34,14 @@ final class CheckedUtf8Reader extends Reader {
     private boolean lastWasCr;
 
     CheckedUtf8Reader(InputStream in) {
+        this(in, 1);
+    }
+
+    /** A reader of a stream that starts at {@code firstLine} of its file (a byte-order mark only counts on line 1). */
+    CheckedUtf8Reader(InputStream in, long firstLine) {
         this.in = in;
+        this.line = firstLine;
+        this.first = firstLine == 1;
         bytes.flip();
         chars.flip();
     }

@@ -500,15 +500,31 @@ public final class DatasetReader {
         private static final CsvFactory CSV = CsvFactory.builder()
                 .streamReadConstraints(StreamReadConstraints.builder().maxStringLength(Integer.MAX_VALUE).build())
                 .build();
-        private final CheckedUtf8Reader decoder;
-        private final CsvParser parser;
+        /** Syntax errors read past before giving up on the rest of the file (each costs a scan from the start). */
+        static final int MAX_RECOVERIES = 100;
+        private final char separator;
+        private CheckedUtf8Reader decoder;
+        private CsvParser parser;
+        /** Lines of the file before the current parser's first line (the parser counts from 1). */
+        private long lineOffset;
+        private int recoveries;
         private boolean headerRead;
 
         CsvIterator(Path file, DatasetOptions options, Consumer<ReadIssue> issues, char separator) throws IOException {
             super(file, options, issues);
-            this.decoder = decoder(file);
-            this.parser = CSV.createParser(decoder);
+            this.separator = separator;
+            open(decoder(file), 0);
+        }
+
+        private void open(CheckedUtf8Reader reader, long offset) throws IOException {
+            decoder = reader;
+            lineOffset = offset;
+            parser = CSV.createParser(decoder);
             parser.setSchema(CsvSchema.emptySchema().withColumnSeparator(separator));
+        }
+
+        private long lineNr(com.fasterxml.jackson.core.JsonLocation at) {
+            return at.getLineNr() + lineOffset;
         }
 
         @Override
@@ -516,7 +532,7 @@ public final class DatasetReader {
             while (true) {
                 List<String> cells = new ArrayList<>();
                 long line = -1;
-                long recordStart = parser.currentLocation().getLineNr(); // where the next record begins
+                long recordStart = lineNr(parser.currentLocation()); // where the next record begins
                 try {
                     JsonToken t = parser.nextToken();
                     if (t == null) {
@@ -528,20 +544,38 @@ public final class DatasetReader {
                     }
                     while ((t = parser.nextToken()) == JsonToken.VALUE_STRING) {
                         if (line < 0) {
-                            line = parser.currentTokenLocation().getLineNr();
+                            line = lineNr(parser.currentTokenLocation());
                         }
                         cells.add(parser.getText());
                     }
                     // the record ended on the line before the parser's position
-                    decoder.release(parser.currentLocation().getLineNr() - 1L, issues);
+                    decoder.release(lineNr(parser.currentLocation()) - 1L, issues);
                 } catch (JsonProcessingException e) {
                     // name the record where it started: an unclosed quote is only noticed at the end of the file
                     long at = line >= 0 ? line : recordStart;
-                    long noticed = e.getLocation() == null ? at : e.getLocation().getLineNr();
+                    long noticed = e.getLocation() == null ? at : lineNr(e.getLocation());
                     decoder.release(at, issues);
+                    if (!headerRead || recoveries >= MAX_RECOVERIES) {
+                        issues.accept(ReadIssue.dropped("invalid_csv", at, null, "not valid CSV: " + e.getOriginalMessage()
+                                + (noticed > at ? " (noticed on line " + noticed + ")" : "")
+                                + (headerRead ? "; " + MAX_RECOVERIES + " records were already skipped" : "")
+                                + restOfFile(file, at)));
+                        return null;
+                    }
+                    // as pandas does, drop the one record and read on from the next line: a stray quote must
+                    // not cost every row after it. A quote left open to the end of the file is noticed there,
+                    // so then only the record's first line is skipped.
+                    boolean openToTheEnd = noticed > at && (e.getOriginalMessage().contains("closing quote")
+                            || e.getOriginalMessage().contains("EOF"));
+                    long last = openToTheEnd ? at : Math.max(at, noticed);
+                    recoveries++;
                     issues.accept(ReadIssue.dropped("invalid_csv", at, null, "not valid CSV: " + e.getOriginalMessage()
-                            + (noticed > at ? " (noticed on line " + noticed + ")" : "") + restOfFile(file, at)));
-                    return null;
+                            + (last > at ? "; lines " + at + " to " + last + " are this one record, dropped"
+                            : "; this record is dropped") + " and reading goes on at line " + (last + 1)
+                            + ". Check the quotes in it (a quote inside a cell is doubled: \"\")"));
+                    parser.close();
+                    open(skipLines(file, last), last);
+                    continue;
                 }
                 if (cells.size() == 1 && cells.get(0).isEmpty()) {
                     issues.accept(ReadIssue.note("empty_line", line, null, "empty line skipped"));
@@ -559,6 +593,30 @@ public final class DatasetReader {
                     return ex;
                 }
             }
+        }
+
+        /** A reader of {@code file} from the start of line {@code lines + 1}, counting lines as the parser does. */
+        private static CheckedUtf8Reader skipLines(Path file, long lines) throws IOException {
+            BufferedInputStream in = new BufferedInputStream(Files.newInputStream(file), 1 << 16);
+            try {
+                long seen = 0;
+                int b;
+                while (seen < lines && (b = in.read()) >= 0) {
+                    if (b == '\n') {
+                        seen++;
+                    } else if (b == '\r') {
+                        seen++;
+                        in.mark(1);
+                        if (in.read() != '\n') {
+                            in.reset();
+                        }
+                    }
+                }
+            } catch (IOException e) {
+                in.close();
+                throw e;
+            }
+            return new CheckedUtf8Reader(in, lines + 1);
         }
 
         @Override

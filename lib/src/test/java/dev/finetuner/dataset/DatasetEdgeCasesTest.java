@@ -71,17 +71,84 @@ class DatasetEdgeCasesTest {
     }
 
     @Test
-    void a_fatal_csv_error_says_which_lines_were_not_read() throws IOException {
-        // given: an unclosed quote on line 3 swallows the rest of the file (5 lines)
+    void an_unclosed_quote_costs_its_own_record_only_and_reading_goes_on_at_the_next_line() throws IOException {
+        // given: an unclosed quote on line 3 that would swallow the rest of the file
         Path file = Files.writeString(dir.resolve("t.csv"), "prompt,completion\na,b\n\"c,d\ne,f\ng,h\n");
         // when
         Read read = read(file);
         // then
-        assertThat(read.examples()).hasSize(1);
+        assertThat(read.examples()).extracting(Example::line).containsExactly(2L, 4L, 5L);
         assertThat(read.issues()).singleElement().satisfies(i -> {
             assertThat(i.code()).isEqualTo("invalid_csv");
+            assertThat(i.line()).isEqualTo(3);
             assertThat(i.error()).isTrue();
-            assertThat(i.message()).contains("are not among the examples");
+            assertThat(i.message()).contains("reading goes on at line 4");
+        });
+    }
+
+    @Test
+    void a_stray_quote_in_one_cell_drops_that_row_and_every_other_row_is_read() throws IOException {
+        // given: 30 rows; row 12 (line 13) starts a cell with a quoted word followed by more text
+        StringBuilder csv = new StringBuilder("prompt,completion\r\n");
+        for (int i = 1; i <= 30; i++) {
+            csv.append(i == 12 ? "\"Printer\" is offline ->, restart it" : "ticket " + i + " ->, answer " + i).append("\r\n");
+        }
+        Path file = Files.writeString(dir.resolve("t.csv"), csv);
+        // when
+        Read read = read(file);
+        // then: 29 rows, each at its own line, and the one record reported
+        assertThat(read.examples()).hasSize(29);
+        assertThat(read.examples()).extracting(Example::line).doesNotContain(13L).contains(2L, 12L, 14L, 31L);
+        assertThat(read.examples().get(11)).isEqualTo(new Example.PromptCompletion(14, "ticket 13 ->", " answer 13", java.util.Map.of()));
+        assertThat(read.issues()).extracting(ReadIssue::code, ReadIssue::line).containsExactly(tuple("invalid_csv", 13L));
+    }
+
+    @Test
+    void a_quoted_cell_spanning_lines_with_text_after_its_closing_quote_is_one_record_dropped() throws IOException {
+        // given: the record of lines 3 and 4 is broken; lines 5 and 6 are fine
+        Path file = Files.writeString(dir.resolve("t.csv"), "prompt,completion\na,b\n\"c\nstill c\" oops,d\ne,f\ng,h\n");
+        // when
+        Read read = read(file);
+        // then
+        assertThat(read.examples()).extracting(Example::line).containsExactly(2L, 5L, 6L);
+        assertThat(read.issues()).singleElement().satisfies(i -> {
+            assertThat(i.line()).isEqualTo(3);
+            assertThat(i.message()).contains("lines 3 to 4 are this one record").contains("reading goes on at line 5");
+        });
+    }
+
+    @Test
+    void after_a_hundred_broken_records_the_rest_of_the_file_is_reported_unread_rather_than_rescanned() throws IOException {
+        // given: 150 rows, every one broken by a stray quote, then 5 good rows
+        StringBuilder csv = new StringBuilder("prompt,completion\n");
+        for (int i = 0; i < 150; i++) {
+            csv.append("\"p\" ").append(i).append(",c\n");
+        }
+        for (int i = 0; i < 5; i++) {
+            csv.append("good ").append(i).append(",c\n");
+        }
+        Path file = Files.writeString(dir.resolve("t.csv"), csv);
+        // when
+        Read read = read(file);
+        // then: 100 records dropped one by one, then one finding that accounts for every line left
+        assertThat(read.examples()).isEmpty();
+        assertThat(read.issues()).hasSize(101).allSatisfy(i -> assertThat(i.code()).isEqualTo("invalid_csv"));
+        assertThat(read.issues().get(100).line()).isEqualTo(102);
+        assertThat(read.issues().get(100).message()).contains("100 records were already skipped")
+                .contains("lines 102 to 156 (55 lines) are not among the examples");
+    }
+
+    @Test
+    void a_broken_header_is_still_fatal_and_says_which_lines_were_not_read() throws IOException {
+        // given: the header itself cannot be read, so no row can be mapped to columns
+        Path file = Files.writeString(dir.resolve("t.csv"), "\"prompt\" x,completion\na,b\nc,d\n");
+        // when
+        Read read = read(file);
+        // then
+        assertThat(read.examples()).isEmpty();
+        assertThat(read.issues()).singleElement().satisfies(i -> {
+            assertThat(i.code()).isEqualTo("invalid_csv");
+            assertThat(i.message()).contains("lines 1 to 3 (3 lines) are not among the examples");
         });
     }
 
