@@ -17,6 +17,7 @@ import dev.finetuner.DatasetException;
 import org.dhatim.fastexcel.reader.Cell;
 import org.dhatim.fastexcel.reader.CellType;
 import org.dhatim.fastexcel.reader.ReadableWorkbook;
+import org.dhatim.fastexcel.reader.ReadingOptions;
 import org.dhatim.fastexcel.reader.Row;
 import org.dhatim.fastexcel.reader.Sheet;
 
@@ -633,7 +634,8 @@ public final class DatasetReader {
 
         XlsxIterator(Path file, DatasetOptions options, Consumer<ReadIssue> issues) throws IOException {
             super(file, options, issues);
-            this.workbook = new ReadableWorkbook(file.toFile());
+            // with cell formats, so that a date is read as the date the sheet shows, not its serial number
+            this.workbook = new ReadableWorkbook(file.toFile(), new ReadingOptions(true, false));
             try {
                 Sheet sheet = pickSheet(options.sheet());
                 rowStream = sheet == null ? Stream.empty() : sheet.openStream();
@@ -728,7 +730,15 @@ public final class DatasetReader {
                 }
                 issues.accept(ReadIssue.note("formula_cell", line, column, "cell " + column + " holds the formula ="
                         + cell.getFormula() + "; its saved result was used"));
-                return cell.getText();
+                return SpreadsheetValues.text(cell.getRawValue(), cell.getDataFormatId(), cell.getDataFormatString(),
+                        workbook.isDate1904());
+            }
+            if (cell.getType() == CellType.NUMBER) {
+                return SpreadsheetValues.text(cell.getRawValue(), cell.getDataFormatId(), cell.getDataFormatString(),
+                        workbook.isDate1904());
+            }
+            if (cell.getType() == CellType.BOOLEAN) {
+                return Boolean.TRUE.equals(cell.asBoolean()) ? "TRUE" : "FALSE";
             }
             if (cell.getType() == CellType.ERROR) {
                 String column = cell.getAddress().toString();

@@ -393,6 +393,35 @@ class DatasetReadBadInputTest {
     }
 
     @Test
+    void xlsx_dates_times_and_booleans_are_read_as_the_sheet_shows_them_not_as_serial_numbers() throws IOException {
+        // given: the prompt column holds a date, a date-time, a time, a boolean, a plain and a formatted number
+        Path file = workbook(dir.resolve("train.xlsx"), wb -> {
+            Worksheet ws = wb.newWorksheet("Data");
+            ws.value(0, 0, "prompt");
+            ws.value(0, 1, "completion");
+            ws.value(1, 0, java.time.LocalDate.of(2024, 3, 15));
+            ws.style(1, 0).format("dd/mm/yyyy").set(); // shown the European way, read as ISO text
+            ws.value(2, 0, java.time.LocalDateTime.of(2024, 3, 15, 9, 30, 5));
+            ws.style(2, 0).format("yyyy-mm-dd hh:mm:ss").set();
+            ws.value(3, 0, 0.75);
+            ws.style(3, 0).format("h:mm").set();
+            ws.value(4, 0, true);
+            ws.value(5, 0, 45366);
+            ws.value(6, 0, 0.125);
+            ws.style(6, 0).format("0.00%").set();
+            for (int r = 1; r <= 6; r++) {
+                ws.value(r, 1, "ok");
+            }
+        });
+        // when
+        Read read = readLeniently(file);
+        // then
+        assertThat(read.examples()).extracting(e -> ((Example.PromptCompletion) e).prompt())
+                .containsExactly("2024-03-15", "2024-03-15 09:30:05", "18:00", "TRUE", "45366", "0.125");
+        assertThat(read.issues()).isEmpty();
+    }
+
+    @Test
     void an_xlsx_with_an_empty_first_sheet_is_read_from_the_next_sheet_with_excel_row_numbers() throws IOException {
         // given: sheet "Notes" is empty; sheet "Data" has its header on row 1, data on rows 2 and 4
         Path file = workbook(dir.resolve("train.xlsx"), wb -> {
