@@ -36,6 +36,57 @@ public record PromptFormat(String separator, Optional<String> stop, boolean lead
         return new PromptFormat(separator, stop, false);
     }
 
+    /**
+     * The format a prompt/completion training set was written in, for a job started from a file with no
+     * report beside it: the separator is the common ending of every prompt, the stop sequence the common
+     * ending of every completion, each cut to its trailing punctuation and whitespace ({@code " ->"},
+     * {@code "\n\n###\n\n"}, {@code "\n"}; and {@code " END"}, {@code prepare_data}'s other stop), so that a
+     * shared word is never taken for a separator. {@link #none()} for chat or preference data, or when
+     * nothing is common. Reads the examples once, holding only the two running suffixes.
+     */
+    public static PromptFormat infer(dev.finetuner.dataset.Dataset training) {
+        Objects.requireNonNull(training, "training");
+        String prompts = null;
+        String completions = null;
+        boolean space = true;
+        try (java.util.stream.Stream<dev.finetuner.dataset.Example> examples = training.stream(issue -> { })) {
+            for (java.util.Iterator<dev.finetuner.dataset.Example> it = examples.iterator(); it.hasNext(); ) {
+                if (!(it.next() instanceof dev.finetuner.dataset.Example.PromptCompletion pc)) {
+                    return none();
+                }
+                prompts = prompts == null ? pc.prompt() : commonSuffix(prompts, pc.prompt());
+                completions = completions == null ? pc.completion() : commonSuffix(completions, pc.completion());
+                space &= pc.completion().startsWith(" ");
+            }
+        }
+        if (prompts == null) {
+            return none();
+        }
+        String stop = marker(completions);
+        return new PromptFormat(marker(prompts), stop.isEmpty() ? Optional.empty() : Optional.of(stop), space);
+    }
+
+    private static String commonSuffix(String a, String b) {
+        int n = 0;
+        int max = Math.min(a.length(), b.length());
+        while (n < max && a.charAt(a.length() - 1 - n) == b.charAt(b.length() - 1 - n)) {
+            n++;
+        }
+        return a.substring(a.length() - n);
+    }
+
+    /** The ending of a common suffix that can be a marker: its trailing non-alphanumeric run, or " END". */
+    private static String marker(String suffix) {
+        if (suffix.endsWith(" END")) {
+            return " END";
+        }
+        int i = suffix.length();
+        while (i > 0 && !Character.isLetterOrDigit(suffix.codePointBefore(i))) {
+            i -= Character.charCount(suffix.codePointBefore(i));
+        }
+        return suffix.substring(i);
+    }
+
     /** No separator, no stop: the prompt is sent as given. */
     public static PromptFormat none() {
         return new PromptFormat("", Optional.empty(), false);

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.finetuner.FineTuner;
 import dev.finetuner.FineTunerException;
 import dev.finetuner.completion.CompletionOptions;
+import dev.finetuner.completion.PromptFormat;
 import dev.finetuner.service.FileInfo;
 import dev.finetuner.service.FollowListener;
 import dev.finetuner.service.Hyperparameters;
@@ -167,6 +168,12 @@ final class JobCommands {
                 }
                 if (seed != null) {
                     b.seed(seed);
+                }
+                if (Files.isRegularFile(Path.of(training))) {
+                    // kept with the job, so that `complete` and `evaluate` call the model as it was trained
+                    PromptFormat format = PromptFormat.infer(dev.finetuner.dataset.Dataset.read(Path.of(training)));
+                    b.putMetadata(PromptFormat.SEPARATOR_KEY, format.separator());
+                    format.stop().ifPresent(stop -> b.putMetadata(PromptFormat.STOP_KEY, stop));
                 }
                 request = b.build();
             } catch (IllegalArgumentException e) {
