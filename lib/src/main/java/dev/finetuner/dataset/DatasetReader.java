@@ -118,10 +118,18 @@ public final class DatasetReader {
         if (Files.isDirectory(file)) {
             throw new DatasetException("not_a_file", file, 0, null, "is a directory; give the path of a dataset file");
         }
+        if (Files.exists(file) && !Files.isRegularFile(file)) {
+            // a pipe would block for ever and a device such as /dev/zero never ends: neither is a dataset
+            throw new DatasetException("not_a_file", file, 0, null,
+                    "is not a regular file (a pipe, device or socket); save the data to a file and give its path");
+        }
         DatasetFormat ext = DatasetFormat.fromExtension(file.getFileName().toString());
         byte[] head;
         try (InputStream in = new BufferedInputStream(Files.newInputStream(file), 1 << 16)) {
             // skip a BOM and leading blank lines (of any length), then look at up to 64 KB of content
+            in.mark(4);
+            unicodeBom(file, in.readNBytes(4));
+            in.reset();
             in.mark(3);
             byte[] bom = in.readNBytes(3);
             if (!(bom.length == 3 && (bom[0] & 0xff) == 0xEF && (bom[1] & 0xff) == 0xBB && (bom[2] & 0xff) == 0xBF)) {
@@ -163,6 +171,29 @@ public final class DatasetReader {
             commas += head[j] == ',' ? 1 : 0;
         }
         return new Sniff(tabs > commas ? DatasetFormat.TSV : DatasetFormat.CSV, false);
+    }
+
+    /** Refuses UTF-16 and UTF-32 files by their byte-order mark, saying what they are (they are not UTF-8). */
+    private static void unicodeBom(Path file, byte[] head) {
+        int b0 = head.length > 0 ? head[0] & 0xff : -1;
+        int b1 = head.length > 1 ? head[1] & 0xff : -1;
+        int b2 = head.length > 2 ? head[2] & 0xff : -1;
+        int b3 = head.length > 3 ? head[3] & 0xff : -1;
+        String encoding = null;
+        if (b0 == 0xFF && b1 == 0xFE && b2 == 0 && b3 == 0) {
+            encoding = "UTF-32 little-endian";
+        } else if (b0 == 0 && b1 == 0 && b2 == 0xFE && b3 == 0xFF) {
+            encoding = "UTF-32 big-endian";
+        } else if (b0 == 0xFF && b1 == 0xFE) {
+            encoding = "UTF-16 little-endian";
+        } else if (b0 == 0xFE && b1 == 0xFF) {
+            encoding = "UTF-16 big-endian";
+        }
+        if (encoding != null) {
+            throw new DatasetException("unsupported_encoding", file, 0, null, "is " + encoding
+                    + " text (it starts with that byte-order mark); save it as UTF-8 (in Excel: \"CSV UTF-8\")"
+                    + " and read it again");
+        }
     }
 
     /** One value per line (JSONL), or one JSON document (an array, an object of columns, one example). */
@@ -589,11 +620,28 @@ public final class DatasetReader {
                     }
                     continue;
                 }
+                int nul = nulCell(cells);
+                if (nul >= 0) {
+                    // as a JSONL line with a raw NUL is invalid JSON: such bytes are never training text
+                    issues.accept(ReadIssue.dropped("invalid_csv", line, nul < header.size() ? header.get(nul) : null,
+                            "the cell in column " + (nul + 1) + " holds a NUL byte (\\0), which is never text;"
+                                    + " the record is dropped. The file may be binary or UTF-16: save it as UTF-8 text"));
+                    continue;
+                }
                 Example ex = row(cells, line);
                 if (ex != null) {
                     return ex;
                 }
             }
+        }
+
+        private static int nulCell(List<String> cells) {
+            for (int i = 0; i < cells.size(); i++) {
+                if (cells.get(i).indexOf('\0') >= 0) {
+                    return i;
+                }
+            }
+            return -1;
         }
 
         /** A reader of {@code file} from the start of line {@code lines + 1}, counting lines as the parser does. */

@@ -139,6 +139,41 @@ class DatasetEdgeCasesTest {
     }
 
     @Test
+    void a_nul_byte_in_a_csv_cell_drops_its_record_with_the_column_as_invalid_json_does_in_jsonl() throws IOException {
+        // given: line 3 has a NUL inside its completion
+        Path file = Files.writeString(dir.resolve("t.csv"), "prompt,completion\na,b\nc,d\u0000e\nf,g\n");
+        // when
+        Read read = read(file);
+        // then
+        assertThat(read.examples()).extracting(Example::line).containsExactly(2L, 4L);
+        assertThat(read.issues()).singleElement().satisfies(i -> {
+            assertThat(i.code()).isEqualTo("invalid_csv");
+            assertThat(i.error()).isTrue();
+            assertThat(i.line()).isEqualTo(3);
+            assertThat(i.field()).contains("completion");
+            assertThat(i.message()).contains("NUL byte");
+        });
+    }
+
+    @Test
+    void utf16_and_utf32_files_are_refused_naming_their_encoding() throws IOException {
+        byte[][] boms = {{(byte) 0xFF, (byte) 0xFE}, {(byte) 0xFE, (byte) 0xFF}, {(byte) 0xFF, (byte) 0xFE, 0, 0}, {0, 0, (byte) 0xFE, (byte) 0xFF}};
+        String[] names = {"UTF-16 little-endian", "UTF-16 big-endian", "UTF-32 little-endian", "UTF-32 big-endian"};
+        for (int k = 0; k < boms.length; k++) {
+            Path file = Files.write(dir.resolve("t" + k + ".csv"), concat(boms[k], "x".getBytes(StandardCharsets.US_ASCII)));
+            String expected = names[k];
+            assertThatThrownBy(() -> read(file)).isInstanceOf(dev.finetuner.DatasetException.class)
+                    .hasMessageContaining(expected).hasMessageContaining("t" + k + ".csv");
+        }
+    }
+
+    private static byte[] concat(byte[] a, byte[] b) {
+        byte[] all = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, all, a.length, b.length);
+        return all;
+    }
+
+    @Test
     void a_broken_header_is_still_fatal_and_says_which_lines_were_not_read() throws IOException {
         // given: the header itself cannot be read, so no row can be mapped to columns
         Path file = Files.writeString(dir.resolve("t.csv"), "\"prompt\" x,completion\na,b\nc,d\n");

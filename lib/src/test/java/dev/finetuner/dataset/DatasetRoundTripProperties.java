@@ -125,7 +125,9 @@ class DatasetRoundTripProperties {
 
     @Provide
     Arbitrary<List<Example.PromptCompletion>> csvRows() {
-        return promptCompletions().list().ofMinSize(1).ofMaxSize(20);
+        // a NUL is never text: a CSV record holding one is dropped and reported (DatasetEdgeCasesTest)
+        return promptCompletions().filter(pc -> pc.prompt().indexOf('\0') < 0 && pc.completion().indexOf('\0') < 0)
+                .list().ofMinSize(1).ofMaxSize(20);
     }
 
     /** Any text: quotes, commas, tabs, line breaks (also U+0085, U+2028), control characters, BOMs, accents, CJK, emoji. */

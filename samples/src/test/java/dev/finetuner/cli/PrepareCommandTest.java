@@ -125,6 +125,40 @@ class PrepareCommandTest {
     }
 
     @Test
+    void a_negative_or_nan_split_is_a_usage_error_not_silently_no_split() throws IOException {
+        Path file = csv("tickets.csv", helpdeskRows(20));
+        for (String split : new String[] {"-1", "NaN", "-0.2"}) {
+            assertThat(run("prepare", file.toString(), "--split", split)).as("--split %s", split).isEqualTo(2);
+            assertThat(err.toString()).contains("validation fraction must be in [0, 1)");
+            assertThat(out.toString()).isEmpty();
+        }
+    }
+
+    @Test
+    void a_named_pipe_is_refused_at_once_instead_of_waiting_for_a_writer() throws Exception {
+        // given: a FIFO nobody writes to (reading it would block for ever)
+        Path fifo = dir.resolve("tickets.csv");
+        assertThat(new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor()).isZero();
+        // when
+        int code = run("prepare", fifo.toString());
+        // then
+        assertThat(code).isEqualTo(2);
+        assertThat(err.toString()).contains("tickets.csv").contains("not a regular file");
+    }
+
+    @Test
+    void a_utf16_file_is_named_as_such_and_refused() throws IOException {
+        // given: what Excel's "Unicode Text" export writes
+        Path file = dir.resolve("tickets.csv");
+        Files.write(file, ("\uFEFFprompt,completion\n" + String.join("\n", helpdeskRows(20))).getBytes(java.nio.charset.StandardCharsets.UTF_16LE));
+        // when
+        int code = run("prepare", file.toString());
+        // then
+        assertThat(code).isEqualTo(2);
+        assertThat(err.toString()).contains("UTF-16 little-endian").contains("save it as UTF-8");
+    }
+
+    @Test
     void an_unknown_option_is_a_usage_error_with_exit_2() {
         assertThat(run("prepare", "x.csv", "--frobnicate")).isEqualTo(2);
         assertThat(err.toString()).contains("Unknown option: '--frobnicate'");
