@@ -70,7 +70,7 @@ public final class OpenAiConnection implements AutoCloseable {
             this.ownsClient = true;
             this.baseUrl = url;
         }
-        this.calls = new Calls(retry);
+        this.calls = new Calls(retry, timing);
         this.files = new FilesService(client, calls, timing);
         this.jobs = new JobsService(client, calls, b.follow, timing);
         this.follower = new JobFollower(jobs, b.follow, timing);
