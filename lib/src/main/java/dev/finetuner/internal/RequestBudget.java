@@ -15,6 +15,7 @@ public final class RequestBudget {
     private final Timing timing;
     private final ArrayDeque<Long> sent = new ArrayDeque<>();
 
+    /** A budget of {@code maxPerMinute} requests in any minute of {@code timing}'s time. */
     public RequestBudget(int maxPerMinute, Timing timing) {
         if (maxPerMinute < 1) {
             throw new IllegalArgumentException("maxPerMinute must be >= 1, was " + maxPerMinute);
