@@ -85,6 +85,7 @@ public final class FineTuneJob {
      * timeout ends. A timeout is an outcome, not an exception: the job goes on, and can be awaited again.
      *
      * @throws ApiException when polling failed beyond the retry policy
+     * @throws FineTunerException when the thread was interrupted (its flag stays set; the job goes on)
      */
     public JobOutcome awaitOutcome(Duration timeout) {
         Objects.requireNonNull(timeout, "timeout");

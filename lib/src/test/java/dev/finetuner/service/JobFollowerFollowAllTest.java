@@ -22,6 +22,7 @@ import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * Many jobs followed at once: on two real threads against the embedded backend, each job's events once
@@ -107,6 +108,25 @@ class JobFollowerFollowAllTest {
             assertThat(futures.get("ftjob-a").join().status()).isEqualTo(JobStatus.SUCCEEDED);
             assertThat(futures.get("ftjob-b").join().status()).isEqualTo(JobStatus.SUCCEEDED);
             assertThat(fake.retrieves()).isEqualTo(4);
+            assertThat(scheduler.pending()).isZero();
+        }
+    }
+
+    @Test
+    void a_listener_that_throws_ends_its_jobs_follow_with_that_exception() throws Exception {
+        try (FakeJobsApi fake = new FakeJobsApi(); OpenAiConnection api = onManualClock(fake)) {
+            // given
+            fake.addEvent("Created fine-tuning job");
+            // when
+            Map<String, CompletableFuture<Job>> futures = api.follower().followAll(List.of("ftjob-a"),
+                    id -> FollowListener.of(e -> {
+                        throw new IllegalStateException("listener broke");
+                    }), scheduler);
+            scheduler.runFor(Duration.ofSeconds(1));
+            // then: the first poll ended it, and nothing more was scheduled
+            assertThatThrownBy(futures.get("ftjob-a")::join).hasRootCauseInstanceOf(IllegalStateException.class)
+                    .hasRootCauseMessage("listener broke");
+            assertThat(fake.requests("ftjob-a")).isEqualTo(1);
             assertThat(scheduler.pending()).isZero();
         }
     }
