@@ -3,19 +3,16 @@ package dev.finetuner;
 import dev.finetuner.completion.PromptFormat;
 import dev.finetuner.metrics.TrainingMetrics;
 import dev.finetuner.service.FollowListener;
+import dev.finetuner.service.FollowResult;
 import dev.finetuner.service.Job;
 import dev.finetuner.service.JobEvent;
 import dev.finetuner.service.JobStatus;
 
 import java.time.Duration;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 /**
  * A running (or finished) fine-tuning job: follow its events, wait for its model, cancel, pause or
@@ -64,61 +61,63 @@ public final class FineTuneJob {
         return last;
     }
 
-    private FollowListener tracking(FollowListener listener) {
-        return new FollowListener() {
+    /**
+     * {@code listener}, then this object's own bookkeeping (the last event delivered, the job as last
+     * seen), through {@link FollowListener#all}, which forwards every callback: none can be dropped here.
+     */
+    FollowListener tracking(FollowListener listener) {
+        return FollowListener.all(listener, new FollowListener() {
             @Override
             public void onEvent(JobEvent event) {
-                listener.onEvent(event);
                 lastEventId = event.id();
             }
 
             @Override
             public void onStatus(JobStatus from, JobStatus to, Job job) {
                 last = job;
-                listener.onStatus(from, to, job);
             }
-
-            @Override
-            public void onMetrics(JobEvent.Metrics metrics, JobEvent event) {
-                listener.onMetrics(metrics, event);
-            }
-
-            @Override
-            public void onRetry(dev.finetuner.service.RetryEvent retry) {
-                listener.onRetry(retry);
-            }
-        };
+        });
     }
 
     /**
-     * Waits for the job to end, following it quietly.
+     * Waits, on the calling thread, for the job to end or for {@code timeout} to pass, following it
+     * quietly (from after the last event this object delivered). The job is polled once more when the
+     * timeout ends. A timeout is an outcome, not an exception: the job goes on, and can be awaited again.
+     *
+     * @throws ApiException when polling failed beyond the retry policy
+     * @throws FineTunerException when the thread was interrupted (its flag stays set; the job goes on)
+     */
+    public JobOutcome awaitOutcome(Duration timeout) {
+        Objects.requireNonNull(timeout, "timeout");
+        FollowResult r = fineTuner.connection().follower().follow(id, lastEventId, tracking(FollowListener.NONE), timeout);
+        Job job = r.job();
+        last = job;
+        if (!r.ended()) {
+            return new JobOutcome.TimedOut(job, r.polls(), r.elapsed());
+        }
+        if (job.status().equals(JobStatus.CANCELLED)) {
+            return new JobOutcome.Cancelled(job, r.polls(), r.elapsed());
+        }
+        return modelOf(job).<JobOutcome>map(m -> new JobOutcome.Succeeded(m, job, r.polls(), r.elapsed()))
+                .orElseGet(() -> new JobOutcome.Failed(job.error(), job, r.polls(), r.elapsed()));
+    }
+
+    /**
+     * Waits, on the calling thread, for the job's model: {@link #awaitOutcome} with the outcomes other
+     * than success as exceptions.
      *
      * @throws JobFailedException when it failed or was cancelled
      * @throws AwaitTimeoutException when it has not ended within {@code timeout} (it goes on)
      */
     public TrainedModel await(Duration timeout) {
-        Objects.requireNonNull(timeout, "timeout");
-        ExecutorService thread = Executors.newSingleThreadExecutor(r -> {
-            Thread t = new Thread(r, "finetuner-await-" + id);
-            t.setDaemon(true);
-            return t;
-        });
-        CompletableFuture<Job> future = fineTuner.connection().follower()
-                .followAsync(id, lastEventId, tracking(FollowListener.NONE), thread);
-        try {
-            return modelOf(future.get(timeout.toNanos(), TimeUnit.NANOSECONDS));
-        } catch (TimeoutException e) {
-            future.cancel(true);
-            throw new AwaitTimeoutException(id, timeout, last.status().asString());
-        } catch (InterruptedException e) {
-            future.cancel(true);
-            Thread.currentThread().interrupt();
-            throw new FineTunerException("waiting for job " + id + " was interrupted", e);
-        } catch (ExecutionException e) {
-            throw e.getCause() instanceof RuntimeException re ? re : new FineTunerException(e.getCause().toString(), e);
-        } finally {
-            thread.shutdownNow();
+        JobOutcome outcome = awaitOutcome(timeout);
+        if (outcome instanceof JobOutcome.Succeeded s) {
+            return s.model();
         }
+        if (outcome instanceof JobOutcome.TimedOut t) {
+            throw new AwaitTimeoutException(id, timeout, t.lastStatus().asString());
+        }
+        throw failure(outcome.job());
     }
 
     /** Waits on the fine-tuner's executor; the future completes with the model or fails as {@link #await} does. */
@@ -126,21 +125,31 @@ public final class FineTuneJob {
         return awaitAsync(fineTuner.executor());
     }
 
-    /** Waits on {@code executor}; the future completes with the model or fails as {@link #await} does. */
+    /**
+     * Waits on {@code executor}; the future completes with the model or fails as {@link #await} does.
+     * Cancelling it stops the polling.
+     */
     public CompletableFuture<TrainedModel> awaitAsync(Executor executor) {
         return fineTuner.connection().follower().followAsync(id, lastEventId, tracking(FollowListener.NONE), executor)
-                .thenApply(this::modelOf);
+                .thenApply(job -> {
+                    last = job;
+                    return modelOf(job).orElseThrow(() -> failure(job));
+                });
     }
 
-    private TrainedModel modelOf(Job job) {
-        last = job;
-        if (job.status().equals(JobStatus.SUCCEEDED) && job.fineTunedModel().isPresent()) {
-            return new TrainedModel(fineTuner, job.fineTunedModel().get(), format, java.util.Optional.of(job));
-        }
+    /** The model of a job that succeeded with one. */
+    private Optional<TrainedModel> modelOf(Job job) {
+        return job.status().equals(JobStatus.SUCCEEDED)
+                ? job.fineTunedModel().map(m -> new TrainedModel(fineTuner, m, format, Optional.of(job)))
+                : Optional.empty();
+    }
+
+    /** Why an ended job has no model. */
+    private JobFailedException failure(Job job) {
         if (job.status().equals(JobStatus.CANCELLED)) {
-            throw new JobFailedException(id, "cancelled", "the job was cancelled", null);
+            return new JobFailedException(id, "cancelled", "the job was cancelled", null);
         }
-        throw job.error().map(e -> new JobFailedException(id, e.code(), e.message(), e.param().orElse(null)))
+        return job.error().map(e -> new JobFailedException(id, e.code(), e.message(), e.param().orElse(null)))
                 .orElseGet(() -> new JobFailedException(id, null, "the job ended as " + job.status()
                         + " without a model", null));
     }

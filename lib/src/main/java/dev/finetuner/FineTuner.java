@@ -4,6 +4,7 @@ import com.openai.client.OpenAIClient;
 import dev.finetuner.completion.PromptFormat;
 import dev.finetuner.internal.Cleaners;
 import dev.finetuner.dataset.Dataset;
+import dev.finetuner.internal.Timing;
 import dev.finetuner.service.FollowOptions;
 import dev.finetuner.service.Job;
 import dev.finetuner.service.OpenAiConnection;
@@ -174,6 +175,12 @@ public final class FineTuner implements AutoCloseable {
         /** Where {@link FineTuneJob#awaitAsync()} waits (default: the common fork-join pool). */
         public Builder executor(java.util.concurrent.Executor executor) {
             this.executor = Objects.requireNonNull(executor, "executor");
+            return this;
+        }
+
+        /** The clock and sleeper every wait runs on; only tests set it, with a manual one. */
+        Builder timing(Timing timing) {
+            connection.timing(timing);
             return this;
         }
 

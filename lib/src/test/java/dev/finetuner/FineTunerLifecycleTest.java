@@ -1,5 +1,6 @@
 package dev.finetuner;
 
+import dev.finetuner.internal.ManualClock;
 import dev.finetuner.local.FaultPlan;
 import dev.finetuner.local.LocalOpenAi;
 import dev.finetuner.service.FollowOptions;
@@ -135,11 +136,18 @@ class FineTunerLifecycleTest {
 
     @Test
     void waiting_less_than_the_job_takes_times_out_and_the_job_goes_on() throws IOException {
-        try (LocalOpenAi local = LocalOpenAi.builder().speed(1).build(); FineTuner ft = fineTuner(local)) {
-            // given: a real-time clock, so the job takes minutes
+        // given: a real-time backend, where the job takes minutes, and a manual clock, where waiting takes no time
+        ManualClock clock = new ManualClock();
+        try (LocalOpenAi local = LocalOpenAi.builder().speed(1).build();
+             FineTuner ft = FineTuner.builder().apiKey("test").baseUrl(local.baseUrl()).timing(clock).build()) {
             FineTuneJob job = ft.prepare(reviewsCsv(60), PrepareOptions.defaults()).start("babbage-002");
-            // when / then
-            assertThatThrownBy(() -> job.await(Duration.ofMillis(300)))
+            // when
+            JobOutcome outcome = job.awaitOutcome(Duration.ofMinutes(1));
+            // then
+            assertThat(outcome).isInstanceOf(JobOutcome.TimedOut.class);
+            assertThat(outcome.jobId()).isEqualTo(job.id());
+            assertThat(outcome.elapsed()).isEqualTo(Duration.ofMinutes(1));
+            assertThatThrownBy(() -> job.await(Duration.ofMinutes(1)))
                     .isInstanceOfSatisfying(AwaitTimeoutException.class, e -> assertThat(e.id()).isEqualTo(job.id()));
             assertThat(job.status().isTerminal()).isFalse();
             assertThat(job.cancel().status()).isIn(JobStatus.CANCELLED, JobStatus.of("cancelling"));

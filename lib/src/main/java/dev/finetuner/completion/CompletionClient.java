@@ -8,6 +8,10 @@ import com.openai.models.completions.CompletionCreateParams;
 import dev.finetuner.ApiException;
 import dev.finetuner.FineTunerException;
 import dev.finetuner.dataset.Message;
+import dev.finetuner.internal.Backoff;
+import dev.finetuner.internal.WaitResult;
+import dev.finetuner.internal.Waiter;
+import dev.finetuner.internal.WaiterAcceptor;
 import dev.finetuner.model.BaseModel;
 import dev.finetuner.model.ExampleFormat;
 import dev.finetuner.service.OpenAiConnection;
@@ -21,7 +25,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.locks.LockSupport;
 
 /**
  * Calls a fine-tuned model as it was trained: appends the separator its training prompts ended with,
@@ -40,6 +43,8 @@ public final class CompletionClient {
     /** How long a fresh model's 404 is waited out. */
     public static final Duration DEFAULT_NOT_READY_WAIT = Duration.ofMinutes(3);
     private static final Logger LOG = LoggerFactory.getLogger(CompletionClient.class);
+    /** A fresh model is tried again after 500 ms, then ever less often, at least every 10 s. */
+    private static final Backoff NOT_READY_BACKOFF = Backoff.exponential(Duration.ofMillis(500), 2, Duration.ofSeconds(10));
 
     private final OpenAiConnection api;
     private final String model;
@@ -155,25 +160,27 @@ public final class CompletionClient {
 
     /** Runs the call, waiting out a fresh model's {@code model_not_found} for a while. */
     private <T> T whenReady(java.util.function.Supplier<T> call) {
-        long deadline = System.nanoTime() + notReadyWait.toNanos();
-        long pause = 500_000_000L;
-        while (true) {
-            try {
-                return api.call("complete with " + model, call);
-            } catch (ApiException e) {
-                boolean notReady = e.statusCode().orElse(0) == 404 && e.code().filter("model_not_found"::equals).isPresent();
-                if (!notReady || System.nanoTime() + pause > deadline) {
-                    throw e;
-                }
-                LOG.info("{} is not served yet (404 model_not_found); trying again in {} ms", model, pause / 1_000_000);
-                LockSupport.parkNanos(pause);
-                if (Thread.interrupted()) {
-                    Thread.currentThread().interrupt();
-                    throw new FineTunerException("waiting for " + model + " to be served was interrupted", e);
-                }
-                pause = Math.min(pause * 2, 10_000_000_000L);
-            }
-        }
+        WaitResult<T> r = Waiter.<T>builder(api.timing()).name(model + " to be served")
+                .acceptor(WaiterAcceptor.successOn(answer -> true))
+                .acceptor(WaiterAcceptor.retryOnException(CompletionClient::notServedYet))
+                .delays((attempts, last) -> {
+                    Duration pause = NOT_READY_BACKOFF.delay(attempts);
+                    LOG.info("{} is not served yet (404 model_not_found); trying again in {} ms", model, pause.toMillis());
+                    return pause;
+                })
+                .timeout(notReadyWait)
+                .build()
+                .run(() -> api.call("complete with " + model, call));
+        return switch (r.outcome()) {
+            case SUCCESS, FAILURE, TIMED_OUT -> r.last().orElseThrow().orThrow(); // timed out: the last 404
+            case STOPPED, INTERRUPTED -> throw new FineTunerException("waiting for " + model
+                    + " to be served was interrupted", r.exception().orElse(null));
+        };
+    }
+
+    private static boolean notServedYet(RuntimeException e) {
+        return e instanceof ApiException a && a.statusCode().orElse(0) == 404
+                && a.code().filter("model_not_found"::equals).isPresent();
     }
 
     /**

@@ -7,6 +7,7 @@ import com.openai.errors.OpenAIServiceException;
 import dev.finetuner.ApiException;
 import dev.finetuner.FineTunerException;
 import dev.finetuner.QuotaException;
+import dev.finetuner.internal.Timing;
 import io.github.resilience4j.core.functions.Either;
 import io.github.resilience4j.retry.Retry;
 import io.github.resilience4j.retry.RetryConfig;
@@ -32,16 +33,20 @@ import java.util.stream.StreamSupport;
 
 /**
  * Every API call goes through here: translated into our exceptions once, retried by one resilience4j
- * {@link Retry} built from the {@link RetryPolicy} (the SDK's own retries are off), and logged.
+ * {@link Retry} built from the {@link RetryPolicy} (the SDK's own retries are off), and logged. The
+ * pauses between attempts and the {@link RetryPolicy#maxElapsed()} deadline are taken on the
+ * connection's {@link Timing}, so a test on a manual clock sees exact pauses and never waits.
  */
 final class Calls {
     private static final Logger LOG = LoggerFactory.getLogger(Calls.class);
 
     private final RetryPolicy policy;
+    private final Timing timing;
     private final java.util.concurrent.atomic.AtomicLong attemptsMade = new java.util.concurrent.atomic.AtomicLong();
 
-    Calls(RetryPolicy policy) {
+    Calls(RetryPolicy policy, Timing timing) {
         this.policy = policy;
+        this.timing = timing;
     }
 
     /** Requests sent so far, retries included. */
@@ -55,17 +60,17 @@ final class Calls {
 
     /** Runs {@code call}, retrying what is worth retrying; {@code onRetry} hears of each retry. */
     <T> T call(String operation, Supplier<T> call, Consumer<RetryEvent> onRetry) {
-        long deadline = System.nanoTime() + policy.maxElapsed().toNanos();
+        long deadline = timing.nanoTime() + policy.maxElapsed().toNanos();
         int[] attempts = {0};
         RetryConfig config = RetryConfig.<T>custom()
                 .maxAttempts(policy.maxAttempts())
                 .retryOnException(t -> t instanceof ApiException a && a.isRetryable()
-                        && System.nanoTime() < deadline)
+                        && timing.nanoTime() < deadline)
                 .intervalBiFunction((Integer attempt, Either<Throwable, T> outcome) -> {
                     ApiException cause = (ApiException) outcome.getLeft();
                     Duration wait = policy.backoff(attempt, cause.retryAfter().orElse(null),
                             ThreadLocalRandom.current().nextDouble());
-                    long left = deadline - System.nanoTime();
+                    long left = deadline - timing.nanoTime();
                     if (wait.toNanos() > left) {
                         wait = Duration.ofNanos(Math.max(0, left)); // the last try happens before the deadline
                     }
@@ -74,7 +79,15 @@ final class Calls {
                     if (onRetry != null) {
                         onRetry.accept(new RetryEvent(operation, attempt, wait, cause));
                     }
-                    return wait.toMillis();
+                    // resilience4j sleeps with Thread.sleep and has no hook for another sleeper: the pause
+                    // is taken here, on our Timing, and resilience4j is told to wait no longer
+                    try {
+                        timing.sleep(wait);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        throw cause; // ends the retries with what failed last
+                    }
+                    return 0L;
                 })
                 .build();
         Retry retry = Retry.of(operation, config);

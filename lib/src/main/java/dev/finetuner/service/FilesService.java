@@ -15,6 +15,11 @@ import com.openai.models.uploads.parts.UploadPart;
 import dev.finetuner.AwaitTimeoutException;
 import dev.finetuner.DatasetException;
 import dev.finetuner.FineTunerException;
+import dev.finetuner.internal.Backoff;
+import dev.finetuner.internal.Timing;
+import dev.finetuner.internal.WaitResult;
+import dev.finetuner.internal.Waiter;
+import dev.finetuner.internal.WaiterAcceptor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -58,12 +63,17 @@ public final class FilesService {
     private static final Logger LOG = LoggerFactory.getLogger(FilesService.class);
     private static final String FINE_TUNE = "fine-tune";
 
+    /** Processing is checked after 200 ms, then ever less often, at least every 5 s. */
+    private static final Backoff PROCESSING_BACKOFF = Backoff.exponential(Duration.ofMillis(200), 2, Duration.ofSeconds(5));
+
     private final OpenAIClient client;
     private final Calls calls;
+    private final Timing timing;
 
-    FilesService(OpenAIClient client, Calls calls) {
+    FilesService(OpenAIClient client, Calls calls, Timing timing) {
         this.client = client;
         this.calls = calls;
+        this.timing = timing;
     }
 
     /** Uploads a JSONL training or validation file with the defaults. */
@@ -228,31 +238,32 @@ public final class FilesService {
         }
     }
 
-    /** Waits until the API has processed the file; fails with its status details when it could not. */
+    /**
+     * Waits until the API has processed the file; fails with its status details when it could not.
+     *
+     * @throws AwaitTimeoutException when it is still not processed after {@code timeout} (checked once more then)
+     */
     public FileInfo awaitProcessed(String fileId, Duration timeout) {
         requireId(fileId);
-        long deadline = System.nanoTime() + timeout.toNanos();
-        long pause = 200_000_000L;
-        while (true) {
-            FileInfo info = retrieve(fileId);
-            if (info.isProcessed()) {
-                return info;
-            }
-            if (info.isError()) {
+        Objects.requireNonNull(timeout, "timeout");
+        WaitResult<FileInfo> r = Waiter.<FileInfo>builder(timing).name("processing of " + fileId)
+                .acceptor(WaiterAcceptor.successOn(FileInfo::isProcessed))
+                .acceptor(WaiterAcceptor.failureOn(FileInfo::isError))
+                .backoff(PROCESSING_BACKOFF)
+                .timeout(timeout)
+                .build()
+                .run(() -> retrieve(fileId));
+        return switch (r.outcome()) {
+            case SUCCESS -> r.response().orElseThrow();
+            case FAILURE -> {
+                FileInfo info = r.last().orElseThrow().orThrow(); // rethrows what retrieve threw
                 throw new FineTunerException("file " + fileId + " (" + info.filename() + ") could not be processed: "
                         + info.statusDetails().orElse("no details given"));
             }
-            if (System.nanoTime() + pause > deadline) {
-                throw new AwaitTimeoutException("file", fileId, timeout, info.status(),
-                        "wait again, or check the file with retrieve(\"" + fileId + "\")");
-            }
-            LockSupport.parkNanos(pause);
-            if (Thread.interrupted()) {
-                Thread.currentThread().interrupt();
-                throw new FineTunerException("waiting for file " + fileId + " was interrupted");
-            }
-            pause = Math.min(pause * 2, 5_000_000_000L);
-        }
+            case TIMED_OUT -> throw new AwaitTimeoutException("file", fileId, timeout, r.response().orElseThrow().status(),
+                    "wait again, or check the file with retrieve(\"" + fileId + "\")");
+            case STOPPED, INTERRUPTED -> throw new FineTunerException("waiting for file " + fileId + " was interrupted");
+        };
     }
 
     /** A file's metadata. */

@@ -1,5 +1,6 @@
 package dev.finetuner.service;
 
+import java.util.List;
 import java.util.Objects;
 import java.util.function.Consumer;
 
@@ -29,6 +30,16 @@ public abstract class FollowListener {
     public void onRetry(RetryEvent retry) {
     }
 
+    /**
+     * A listener that hands every callback to each of {@code listeners}, in order (when one throws, the
+     * later ones do not hear that callback). Every callback of this class is forwarded here, next to
+     * where it is declared, and a test checks each by reflection: wrapping a listener in this cannot
+     * drop a callback added later.
+     */
+    public static FollowListener all(FollowListener... listeners) {
+        return new All(List.of(listeners));
+    }
+
     /** A listener that hands each event to {@code onEvent}: {@code follow(id, FollowListener.of(log::info))}. */
     public static FollowListener of(Consumer<JobEvent> onEvent) {
         Objects.requireNonNull(onEvent, "onEvent");
@@ -38,5 +49,41 @@ public abstract class FollowListener {
                 onEvent.accept(event);
             }
         };
+    }
+
+    private static final class All extends FollowListener {
+        private final List<FollowListener> listeners;
+
+        All(List<FollowListener> listeners) {
+            this.listeners = listeners;
+        }
+
+        @Override
+        public void onEvent(JobEvent event) {
+            for (FollowListener l : listeners) {
+                l.onEvent(event);
+            }
+        }
+
+        @Override
+        public void onStatus(JobStatus from, JobStatus to, Job job) {
+            for (FollowListener l : listeners) {
+                l.onStatus(from, to, job);
+            }
+        }
+
+        @Override
+        public void onMetrics(JobEvent.Metrics metrics, JobEvent event) {
+            for (FollowListener l : listeners) {
+                l.onMetrics(metrics, event);
+            }
+        }
+
+        @Override
+        public void onRetry(RetryEvent retry) {
+            for (FollowListener l : listeners) {
+                l.onRetry(retry);
+            }
+        }
     }
 }

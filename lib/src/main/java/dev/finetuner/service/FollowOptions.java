@@ -41,7 +41,7 @@ public record FollowOptions(Duration runningInterval, Duration waitingInterval, 
                 DEFAULT_MAX_REQUESTS_PER_MINUTE);
     }
 
-    /** These options with both intervals set to {@code interval} (tests use milliseconds). */
+    /** These options with both intervals set to {@code interval} (a sped-up test backend may need milliseconds). */
     public FollowOptions withInterval(Duration interval) {
         return new FollowOptions(interval, interval, pageSize, maxRequestsPerMinute);
     }

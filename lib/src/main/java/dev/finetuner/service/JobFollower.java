@@ -1,24 +1,33 @@
 package dev.finetuner.service;
 
 import dev.finetuner.FineTunerException;
+import dev.finetuner.internal.RequestBudget;
+import dev.finetuner.internal.Timing;
+import dev.finetuner.internal.WaitResult;
+import dev.finetuner.internal.Waiter;
+import dev.finetuner.internal.WaiterAcceptor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
 import java.util.ArrayDeque;
-import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
-import java.util.List;
+import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Spliterator;
 import java.util.Spliterators;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
-import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.function.BooleanSupplier;
+import java.util.function.Function;
+import java.util.function.Predicate;
 import java.util.stream.Stream;
 import java.util.stream.StreamSupport;
 
@@ -41,18 +50,22 @@ public final class JobFollower {
     private static final Logger LOG = LoggerFactory.getLogger(JobFollower.class);
     /** Event ids remembered to deduplicate; older ones are guarded by the paging cursor. */
     private static final int REMEMBERED_IDS = 10_000;
+    /** The requests of one poll without paging: the newest events page and the job. */
+    private static final int REQUESTS_PER_POLL = 2;
 
     private final JobsService jobs;
     private final FollowOptions options;
+    private final Timing timing;
 
-    JobFollower(JobsService jobs, FollowOptions options) {
+    JobFollower(JobsService jobs, FollowOptions options, Timing timing) {
         this.jobs = Objects.requireNonNull(jobs, "jobs");
         this.options = Objects.requireNonNull(options, "options");
+        this.timing = Objects.requireNonNull(timing, "timing");
     }
 
     /** A follower with other options, sharing the connection. */
     public JobFollower withOptions(FollowOptions newOptions) {
-        return new JobFollower(jobs, newOptions);
+        return new JobFollower(jobs, newOptions, timing);
     }
 
     /** The options this follower polls with. */
@@ -70,13 +83,27 @@ public final class JobFollower {
      * returns the final job. Blocks.
      */
     public Job follow(String jobId, String afterEventId, FollowListener listener) {
-        Objects.requireNonNull(listener, "listener");
-        try (EventStream events = new EventStream(jobId, afterEventId, listener, () -> false)) {
-            while (events.hasNext()) {
-                events.next(); // delivered to the listener by the stream
-            }
-            return events.finalJob().orElseThrow();
-        }
+        return followFor(jobId, afterEventId, listener, null).job();
+    }
+
+    /**
+     * Follows as {@link #follow(String, String, FollowListener)} does, for at most {@code timeout}: the job
+     * is polled once more when it ends. Blocks, on the calling thread only.
+     *
+     * @return the job as it ended, or as last seen when the timeout came first ({@link FollowResult#ended()})
+     */
+    public FollowResult follow(String jobId, String afterEventId, FollowListener listener, Duration timeout) {
+        return followFor(jobId, afterEventId, listener, Objects.requireNonNull(timeout, "timeout"));
+    }
+
+    private FollowResult followFor(String jobId, String afterEventId, FollowListener listener, Duration timeout) {
+        Poller poller = new Poller(jobId, afterEventId, Objects.requireNonNull(listener, "listener"), null, () -> false);
+        WaitResult<Job> r = poller.waiter(timeout, JobFollower::ended, Duration.ZERO).run(poller::poll);
+        return switch (r.outcome()) {
+            case SUCCESS, TIMED_OUT -> new FollowResult(r.response().orElseThrow(), r.attempts(), r.elapsed());
+            case FAILURE -> throw r.exception().orElseThrow();
+            case STOPPED, INTERRUPTED -> throw poller.interrupted();
+        };
     }
 
     /**
@@ -88,12 +115,10 @@ public final class JobFollower {
         Objects.requireNonNull(listener, "listener");
         Objects.requireNonNull(executor, "executor");
         CompletableFuture<Job> future = new CompletableFuture<>();
+        Poller poller = new Poller(jobId, afterEventId, listener, null, future::isDone);
         executor.execute(() -> {
-            try (EventStream events = new EventStream(jobId, afterEventId, listener, future::isDone)) {
-                while (events.hasNext()) {
-                    events.next();
-                }
-                events.finalJob().ifPresent(future::complete);
+            try {
+                complete(future, poller, poller.waiter(null, JobFollower::ended, Duration.ZERO).run(poller::poll));
             } catch (Throwable t) {
                 future.completeExceptionally(t);
             }
@@ -110,37 +135,34 @@ public final class JobFollower {
      *
      * @return a future per job id, completing with the final job or with what ended the following
      */
-    public java.util.Map<String, CompletableFuture<Job>> followAll(java.util.Collection<String> jobIds,
-            java.util.function.Function<String, FollowListener> listeners,
-            java.util.concurrent.ScheduledExecutorService scheduler) {
+    public Map<String, CompletableFuture<Job>> followAll(Collection<String> jobIds,
+            Function<String, FollowListener> listeners, ScheduledExecutorService scheduler) {
         Objects.requireNonNull(listeners, "listeners");
         Objects.requireNonNull(scheduler, "scheduler");
-        java.util.Map<String, CompletableFuture<Job>> futures = new java.util.LinkedHashMap<>();
+        Map<String, CompletableFuture<Job>> futures = new LinkedHashMap<>();
         for (String jobId : jobIds) {
             CompletableFuture<Job> future = new CompletableFuture<>();
-            EventStream stream = new EventStream(jobId, null, Objects.requireNonNull(listeners.apply(jobId), "listener"),
+            Poller poller = new Poller(jobId, null, Objects.requireNonNull(listeners.apply(jobId), "listener"), null,
                     future::isDone);
-            stream.blocking = false;
+            poller.blocking = false; // a shared scheduler thread must never sleep
             futures.put(jobId, future);
-            scheduler.execute(() -> step(stream, future, scheduler));
+            poller.waiter(null, JobFollower::ended, Duration.ZERO)
+                    .runScheduled(poller::poll, scheduler, r -> complete(future, poller, r));
         }
         return futures;
     }
 
-    private static void step(EventStream stream, CompletableFuture<Job> future,
-                             java.util.concurrent.ScheduledExecutorService scheduler) {
-        if (future.isDone()) {
-            return;
-        }
-        try {
-            long next = stream.pollScheduled();
-            if (next < 0) {
-                future.complete(stream.finalJob().orElseThrow());
-            } else {
-                scheduler.schedule(() -> step(stream, future, scheduler), next, java.util.concurrent.TimeUnit.NANOSECONDS);
-            }
-        } catch (RuntimeException e) {
-            future.completeExceptionally(e);
+    private static boolean ended(Job job) {
+        return job.status().isTerminal();
+    }
+
+    private static void complete(CompletableFuture<Job> future, Poller poller, WaitResult<Job> r) {
+        switch (r.outcome()) {
+            case SUCCESS -> future.complete(r.response().orElseThrow());
+            case FAILURE -> future.completeExceptionally(r.exception().orElseThrow());
+            case STOPPED -> future.cancel(false); // already done (cancelled) unless the scheduler stopped it
+            case INTERRUPTED -> future.completeExceptionally(poller.interrupted());
+            case TIMED_OUT -> throw new IllegalStateException("no timeout was set");
         }
     }
 
@@ -149,54 +171,38 @@ public final class JobFollower {
      * early. {@code afterEventId} may be null.
      */
     public EventStream events(String jobId, String afterEventId) {
-        return new EventStream(jobId, afterEventId, FollowListener.NONE, () -> false);
+        return new EventStream(jobId, afterEventId);
     }
 
     /**
      * A job's events, pulled one poll at a time as they are consumed. Not thread-safe; close it to stop.
      */
     public final class EventStream implements Iterator<JobEvent>, AutoCloseable {
-        private final String jobId;
-        private final FollowListener listener;
-        private final BooleanSupplier stopRequested;
         private final ArrayDeque<JobEvent> ready = new ArrayDeque<>();
-        private final LinkedHashSet<String> delivered = new LinkedHashSet<>();
-        private final ArrayDeque<Long> requestTimes = new ArrayDeque<>();
-        private String lastId;
-        private JobStatus status;
-        private Job finalJob;
-        private boolean finished;
+        private final Poller poller;
         private boolean closed;
-        private boolean polledOnce;
-        private boolean cursorLost;
-        /** False for the scheduled form, which must never sleep on a shared thread. */
-        private boolean blocking = true;
 
-        EventStream(String jobId, String afterEventId, FollowListener listener, BooleanSupplier stopRequested) {
-            Objects.requireNonNull(jobId, "jobId");
-            this.jobId = jobId;
-            this.lastId = afterEventId;
-            this.listener = listener;
-            this.stopRequested = stopRequested;
+        EventStream(String jobId, String afterEventId) {
+            this.poller = new Poller(jobId, afterEventId, FollowListener.NONE, ready::add, () -> closed);
         }
 
         /** Whether another event will come; blocks, polling, until one does or the job ends. */
         @Override
         public boolean hasNext() {
-            while (ready.isEmpty() && !finished && !closed) {
-                if (stopRequested.getAsBoolean()) {
-                    closed = true;
-                    break;
-                }
-                if (polledOnce) {
-                    pause(options.intervalFor(status == null ? JobStatus.RUNNING : status));
-                    if (closed || stopRequested.getAsBoolean()) {
+            if (ready.isEmpty() && poller.finalJob == null && !closed) {
+                Duration first = poller.polls == 0 ? Duration.ZERO : poller.nextDelay();
+                WaitResult<Job> r = poller.waiter(null, job -> !ready.isEmpty() || job.status().isTerminal(), first)
+                        .run(poller::poll);
+                switch (r.outcome()) {
+                    case SUCCESS -> { }
+                    case FAILURE -> throw r.exception().orElseThrow();
+                    case STOPPED -> closed = true;
+                    case INTERRUPTED -> {
                         closed = true;
-                        break;
+                        throw poller.interrupted();
                     }
+                    case TIMED_OUT -> throw new IllegalStateException("no timeout was set");
                 }
-                poll();
-                polledOnce = true;
             }
             return !ready.isEmpty();
         }
@@ -211,12 +217,12 @@ public final class JobFollower {
 
         /** The job as it ended; empty until it has (or when the stream was closed early). */
         public Optional<Job> finalJob() {
-            return Optional.ofNullable(finalJob);
+            return Optional.ofNullable(poller.finalJob);
         }
 
         /** The id of the last event handed over: what to resume after. */
         public Optional<String> lastEventId() {
-            return Optional.ofNullable(lastId);
+            return Optional.ofNullable(poller.lastId);
         }
 
         /** The events as a stream; closing the stream closes this. */
@@ -229,10 +235,57 @@ public final class JobFollower {
         public void close() {
             closed = true;
         }
+    }
 
-        private void poll() {
+    /** One job's polling: what was delivered, where to resume, the status, the request budget. Not thread-safe. */
+    private final class Poller {
+        private final String jobId;
+        private final FollowListener listener;
+        private final java.util.function.Consumer<JobEvent> sink;
+        private final BooleanSupplier stop;
+        private final LinkedHashSet<String> delivered = new LinkedHashSet<>();
+        private final RequestBudget budget;
+        private String lastId;
+        private JobStatus status;
+        private Job finalJob;
+        private int polls;
+        private boolean cursorLost;
+        /** False for the scheduled form, which must never sleep on a shared thread. */
+        private boolean blocking = true;
+
+        Poller(String jobId, String afterEventId, FollowListener listener, java.util.function.Consumer<JobEvent> sink,
+               BooleanSupplier stop) {
+            this.jobId = Objects.requireNonNull(jobId, "jobId");
+            this.lastId = afterEventId;
+            this.listener = listener;
+            this.sink = sink;
+            this.stop = stop;
+            this.budget = new RequestBudget(options.maxRequestsPerMinute(), timing);
+        }
+
+        /** A waiter that polls until {@code done}, pausing by the status and the budget. */
+        Waiter<Job> waiter(Duration timeout, Predicate<Job> done, Duration initialDelay) {
+            return Waiter.<Job>builder(timing).name("fine-tuning job " + jobId)
+                    .acceptor(WaiterAcceptor.successOn(done))
+                    .delays((attempts, last) -> nextDelay())
+                    .timeout(timeout)
+                    .initialDelay(initialDelay)
+                    .stopWhen(stop)
+                    .build();
+        }
+
+        /** The pause before the next poll: the status's interval, longer when the budget needs it. */
+        Duration nextDelay() {
+            Duration interval = options.intervalFor(status == null ? JobStatus.RUNNING : status);
+            Duration budgetWait = budget.delayFor(REQUESTS_PER_POLL);
+            return budgetWait.compareTo(interval) > 0 ? budgetWait : interval;
+        }
+
+        /** One poll: new events to the listener, then the job; the last events again once it has ended. */
+        Job poll() {
+            polls++;
             fetchNewEvents();
-            budget();
+            spend();
             Job job = jobs.retrieve(jobId, listener::onRetry);
             if (!job.status().equals(status)) {
                 LOG.info("fine-tuning job {}: {}", jobId, status == null ? job.status() : status + " -> " + job.status());
@@ -242,112 +295,53 @@ public final class JobFollower {
             if (job.status().isTerminal()) {
                 fetchNewEvents(); // the last events may land after the status did
                 finalJob = job;
-                finished = true;
                 LOG.info("fine-tuning job {} {}{}", jobId, job.status(),
                         job.fineTunedModel().map(m -> ": " + m).orElse(""));
             }
+            return job;
         }
 
-        /** Pages back from the newest event to the last one delivered, then delivers oldest first. */
         private void fetchNewEvents() {
-            List<JobEvent> newestFirst = new ArrayList<>();
-            String after = null;
-            boolean found = false;
-            while (true) {
-                budget();
-                JobsService.EventPage page = jobs.events(jobId, after, options.pageSize(), listener::onRetry);
-                for (JobEvent e : page.events()) {
-                    if (e.id().equals(lastId)) {
-                        found = true;
-                        break;
-                    }
-                    newestFirst.add(e);
-                }
-                if (found || !page.hasMore() || page.events().isEmpty()) {
-                    break;
-                }
-                after = page.events().get(page.events().size() - 1).id();
-            }
-            if (lastId != null && !found && !cursorLost) {
+            JobsService.NewEvents news = jobs.eventsSince(jobId, lastId, options.pageSize(), listener::onRetry,
+                    this::spend);
+            if (lastId != null && !news.cursorFound() && !cursorLost) {
                 cursorLost = true;
                 LOG.warn("fine-tuning job {}: event {} was not found; delivering every event not yet delivered",
                         jobId, lastId);
             }
-            for (int i = newestFirst.size() - 1; i >= 0; i--) {
-                JobEvent e = newestFirst.get(i);
+            for (JobEvent e : news.oldestFirst()) {
                 if (delivered.add(e.id())) {
                     if (delivered.size() > REMEMBERED_IDS) {
                         delivered.remove(delivered.iterator().next());
                     }
                     listener.onEvent(e);
                     e.metrics().ifPresent(m -> listener.onMetrics(m, e));
-                    ready.add(e);
+                    if (sink != null) {
+                        sink.accept(e);
+                    }
                     lastId = e.id();
                 }
             }
         }
 
-        /** Waits, if needed, so that no more than the allowed requests go out in any minute. */
-        private void budget() {
-            long now = System.nanoTime();
-            long minute = Duration.ofMinutes(1).toNanos();
-            while (!requestTimes.isEmpty() && now - requestTimes.peek() >= minute) {
-                requestTimes.poll();
+        /** Counts a request against the budget, waiting first when it is spent (scheduled form: never). */
+        private void spend() {
+            if (!blocking) {
+                budget.record();
+                return;
             }
-            if (requestTimes.size() >= options.maxRequestsPerMinute() && blocking) {
-                long wait = minute - (now - requestTimes.peek());
-                LOG.debug("fine-tuning job {}: request budget spent, waiting {} ms", jobId, wait / 1_000_000);
-                pause(Duration.ofNanos(wait));
-                requestTimes.poll();
-            }
-            requestTimes.add(System.nanoTime());
-        }
-
-        /** In scheduled mode: how long until the budget allows a poll of about {@code requests} requests. */
-        private long budgetDelayNanos(int requests) {
-            long now = System.nanoTime();
-            long minute = Duration.ofMinutes(1).toNanos();
-            while (!requestTimes.isEmpty() && now - requestTimes.peek() >= minute) {
-                requestTimes.poll();
-            }
-            int over = requestTimes.size() + requests - options.maxRequestsPerMinute();
-            if (over <= 0) {
-                return 0;
-            }
-            return minute - (now - requestTimes.stream().skip(Math.min(over, requestTimes.size()) - 1L).findFirst()
-                    .orElse(now));
-        }
-
-        /**
-         * One poll, for the scheduled form: fetch new events, retrieve the job, and say how long to wait
-         * before the next (negative when the job has ended).
-         */
-        long pollScheduled() {
-            poll();
-            polledOnce = true;
-            if (finished) {
-                return -1;
-            }
-            long interval = options.intervalFor(status == null ? JobStatus.RUNNING : status).toNanos();
-            return Math.max(interval, budgetDelayNanos(2));
-        }
-
-        /** Sleeps in short slices, so that a cancel or close is noticed quickly. */
-        private void pause(Duration d) {
-            long end = System.nanoTime() + d.toNanos();
-            while (!closed && !stopRequested.getAsBoolean()) {
-                long left = end - System.nanoTime();
-                if (left <= 0) {
-                    return;
+            try {
+                if (!budget.acquire(stop)) {
+                    throw new CancellationException("following " + jobId + " was stopped");
                 }
-                LockSupport.parkNanos(Math.min(left, 50_000_000L));
-                if (Thread.interrupted()) {
-                    closed = true;
-                    Thread.currentThread().interrupt();
-                    throw new FineTunerException("following " + jobId + " was interrupted; resume after event "
-                            + lastId);
-                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw interrupted();
             }
+        }
+
+        FineTunerException interrupted() {
+            return new FineTunerException("following " + jobId + " was interrupted; resume after event " + lastId);
         }
     }
 }

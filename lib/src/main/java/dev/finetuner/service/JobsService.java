@@ -15,6 +15,7 @@ import com.openai.models.finetuning.methods.DpoHyperparameters;
 import com.openai.models.finetuning.methods.DpoMethod;
 import com.openai.models.finetuning.methods.SupervisedHyperparameters;
 import com.openai.models.finetuning.methods.SupervisedMethod;
+import dev.finetuner.internal.Timing;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -36,11 +37,13 @@ public final class JobsService {
     private final OpenAIClient client;
     private final Calls calls;
     private final FollowOptions followOptions;
+    private final Timing timing;
 
-    JobsService(OpenAIClient client, Calls calls, FollowOptions followOptions) {
+    JobsService(OpenAIClient client, Calls calls, FollowOptions followOptions, Timing timing) {
         this.client = client;
         this.calls = calls;
         this.followOptions = followOptions;
+        this.timing = timing;
     }
 
     /**
@@ -48,7 +51,7 @@ public final class JobsService {
      * returns the final job. Blocks. See {@link JobFollower} for the async and iterator forms.
      */
     public Job follow(String jobId, String afterEventId, FollowListener listener) {
-        return new JobFollower(this, followOptions).follow(jobId, afterEventId, listener);
+        return new JobFollower(this, followOptions, timing).follow(jobId, afterEventId, listener);
     }
 
     /** Creates a job. The request's idempotency key is sent with every attempt. */
@@ -179,16 +182,44 @@ public final class JobsService {
 
     /** Every event of the job, oldest first (all pages, read now). */
     public List<JobEvent> allEvents(String jobId) {
+        return eventsSince(jobId, null, 100, null, () -> { }).oldestFirst();
+    }
+
+    /**
+     * The one way to page: the events newer than {@code lastId} (every event when null), oldest first,
+     * read by paging back from the newest page until {@code lastId} is met or the pages end.
+     *
+     * @param beforeEachRequest runs before each page request (the follower's request budget)
+     */
+    NewEvents eventsSince(String jobId, String lastId, int pageSize, Consumer<RetryEvent> onRetry,
+                          Runnable beforeEachRequest) {
         List<JobEvent> newestFirst = new ArrayList<>();
         String after = null;
-        EventPage page;
-        do {
-            page = events(jobId, after, 100);
-            newestFirst.addAll(page.events());
-            after = page.events().isEmpty() ? null : page.events().get(page.events().size() - 1).id();
-        } while (page.hasMore() && after != null);
-        java.util.Collections.reverse(newestFirst);
-        return newestFirst;
+        while (true) {
+            beforeEachRequest.run();
+            EventPage page = events(jobId, after, pageSize, onRetry);
+            for (JobEvent e : page.events()) {
+                if (e.id().equals(lastId)) {
+                    java.util.Collections.reverse(newestFirst);
+                    return new NewEvents(newestFirst, true);
+                }
+                newestFirst.add(e);
+            }
+            if (!page.hasMore() || page.events().isEmpty()) {
+                java.util.Collections.reverse(newestFirst);
+                return new NewEvents(newestFirst, false);
+            }
+            after = page.events().get(page.events().size() - 1).id();
+        }
+    }
+
+    /**
+     * Events read by {@link #eventsSince}.
+     *
+     * @param oldestFirst the events newer than the cursor
+     * @param cursorFound whether the cursor event was met (when not, the list holds every event)
+     */
+    record NewEvents(List<JobEvent> oldestFirst, boolean cursorFound) {
     }
 
     /**

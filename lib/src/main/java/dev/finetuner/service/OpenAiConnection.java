@@ -2,6 +2,7 @@ package dev.finetuner.service;
 
 import com.openai.client.OpenAIClient;
 import com.openai.client.okhttp.OpenAIOkHttpClient;
+import dev.finetuner.internal.Timing;
 
 import java.time.Duration;
 import java.util.Map;
@@ -36,9 +37,11 @@ public final class OpenAiConnection implements AutoCloseable {
     private final JobsService jobs;
     private final JobFollower follower;
     private final Calls calls;
+    private final Timing timing;
 
     private OpenAiConnection(Builder b) {
         this.retry = b.retry;
+        this.timing = b.timing;
         if (b.client != null) {
             this.client = b.client;
             this.ownsClient = false;
@@ -67,10 +70,10 @@ public final class OpenAiConnection implements AutoCloseable {
             this.ownsClient = true;
             this.baseUrl = url;
         }
-        this.calls = new Calls(retry);
-        this.files = new FilesService(client, calls);
-        this.jobs = new JobsService(client, calls, b.follow);
-        this.follower = new JobFollower(jobs, b.follow);
+        this.calls = new Calls(retry, timing);
+        this.files = new FilesService(client, calls, timing);
+        this.jobs = new JobsService(client, calls, b.follow, timing);
+        this.follower = new JobFollower(jobs, b.follow, timing);
     }
 
     private static String env(String name) {
@@ -122,6 +125,14 @@ public final class OpenAiConnection implements AutoCloseable {
         return calls.attemptsMade();
     }
 
+    /**
+     * The clock and sleeper every wait of this connection runs on (following, processing, a fresh model's
+     * 404). Internal: its type may change in any release.
+     */
+    public Timing timing() {
+        return timing;
+    }
+
     /** The retry policy every call uses. */
     public RetryPolicy retryPolicy() {
         return retry;
@@ -150,6 +161,7 @@ public final class OpenAiConnection implements AutoCloseable {
         private OpenAIClient client;
         private RetryPolicy retry = RetryPolicy.defaults();
         private FollowOptions follow = FollowOptions.defaults();
+        private Timing timing = Timing.SYSTEM;
         private final Map<String, String> headers = new java.util.LinkedHashMap<>();
         private final Map<String, String> queryParams = new java.util.LinkedHashMap<>();
 
@@ -216,6 +228,15 @@ public final class OpenAiConnection implements AutoCloseable {
 
         public Builder follow(FollowOptions options) {
             this.follow = Objects.requireNonNull(options, "follow");
+            return this;
+        }
+
+        /**
+         * The clock and sleeper the connection's waits run on (default: the system's). For tests, which
+         * pass a manual one so that waiting is exact and instant; its type is internal and may change.
+         */
+        public Builder timing(Timing timing) {
+            this.timing = Objects.requireNonNull(timing, "timing");
             return this;
         }
 

@@ -3,6 +3,7 @@ package dev.finetuner.completion;
 import com.github.tomakehurst.wiremock.junit5.WireMockExtension;
 import com.github.tomakehurst.wiremock.stubbing.Scenario;
 import dev.finetuner.ApiException;
+import dev.finetuner.internal.ManualClock;
 import dev.finetuner.service.OpenAiConnection;
 import dev.finetuner.service.RetryPolicy;
 import org.junit.jupiter.api.AfterEach;
@@ -36,13 +37,14 @@ class CompletionClientTest {
             {"error":{"message":"The model `%s` does not exist","type":"invalid_request_error","param":"model",
              "code":"model_not_found"}}""";
 
+    private final ManualClock clock = new ManualClock();
     private OpenAiConnection api;
 
     @BeforeEach
     void connect() {
         api = OpenAiConnection.builder().apiKey("test").baseUrl(wm.baseUrl() + "/v1")
                 .retry(RetryPolicy.builder().maxAttempts(2).initialBackoff(Duration.ofMillis(1))
-                        .maxBackoff(Duration.ofMillis(5)).build()).build();
+                        .maxBackoff(Duration.ofMillis(5)).build()).timing(clock).build();
     }
 
     @AfterEach
@@ -97,9 +99,37 @@ class CompletionClientTest {
                 .withNotReadyWait(Duration.ofSeconds(10));
         // when
         String answer = client.complete("VPN");
-        // then
+        // then: tried again after 500 ms and 1 s
         assertThat(answer).isEqualTo("Restart the VPN client.");
         wm.verify(3, postRequestedFor(urlEqualTo("/v1/completions")));
+        assertThat(clock.sleeps()).containsExactly(Duration.ofMillis(500), Duration.ofSeconds(1));
+    }
+
+    @Test
+    void a_model_still_not_served_when_the_wait_ends_fails_with_the_last_404() {
+        // given: model_not_found on every call, 20 s to wait
+        wm.stubFor(post(urlEqualTo("/v1/completions")).willReturn(aResponse().withStatus(404)
+                .withHeader("Content-Type", "application/json").withBody(NOT_FOUND.formatted(FT))));
+        CompletionClient client = CompletionClient.of(api, FT, PromptFormat.none()).withNotReadyWait(Duration.ofSeconds(20));
+        // when / then: tries at 0, 0.5, 1.5, 3.5, 7.5, 15.5 and 20 s
+        assertThatThrownBy(() -> client.complete("VPN")).isInstanceOfSatisfying(ApiException.class, e -> {
+            assertThat(e.statusCode()).hasValue(404);
+            assertThat(e.code()).hasValue("model_not_found");
+        });
+        wm.verify(7, postRequestedFor(urlEqualTo("/v1/completions")));
+        assertThat(clock.elapsed()).isEqualTo(Duration.ofSeconds(20));
+    }
+
+    @Test
+    void a_zero_wait_does_not_wait_out_a_fresh_model() {
+        // given
+        wm.stubFor(post(urlEqualTo("/v1/completions")).willReturn(aResponse().withStatus(404)
+                .withHeader("Content-Type", "application/json").withBody(NOT_FOUND.formatted(FT))));
+        CompletionClient client = CompletionClient.of(api, FT, PromptFormat.none()).withNotReadyWait(Duration.ZERO);
+        // when / then
+        assertThatThrownBy(() -> client.complete("VPN")).isInstanceOf(ApiException.class).hasMessageContaining("404");
+        wm.verify(1, postRequestedFor(urlEqualTo("/v1/completions")));
+        assertThat(clock.sleeps()).isEmpty();
     }
 
     @Test

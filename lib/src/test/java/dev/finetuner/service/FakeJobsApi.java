@@ -20,6 +20,9 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.IntConsumer;
+import java.util.function.LongSupplier;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * A loopback stand-in for the jobs and events endpoints whose job moves on as it is polled: each
@@ -45,6 +48,9 @@ final class FakeJobsApi implements AutoCloseable {
     private final Map<String, Integer> eventPageRequests = new HashMap<>();
     private volatile String status = "validating_files";
     private volatile IntConsumer script = poll -> { };
+    private volatile LongSupplier clock = System::nanoTime;
+    private final List<Long> requestTimes = new CopyOnWriteArrayList<>();
+    private final Map<String, AtomicInteger> requestsPerJob = new ConcurrentHashMap<>();
     private int nextEvent = 1;
 
     FakeJobsApi() throws IOException {
@@ -91,12 +97,31 @@ final class FakeJobsApi implements AutoCloseable {
         return requests.get();
     }
 
+    /** Requests about one job (its retrieves and event pages). */
+    int requests(String jobId) {
+        AtomicInteger n = requestsPerJob.get(jobId);
+        return n == null ? 0 : n.get();
+    }
+
+    /** Reads the time of each request from {@code clock} (a test's manual clock). */
+    void clock(LongSupplier clock) {
+        this.clock = clock;
+    }
+
+    /** When each request came, on the clock. */
+    List<Long> requestTimes() {
+        return List.copyOf(requestTimes);
+    }
+
     int retrieves() {
         return retrieves.get();
     }
 
     private void handle(HttpExchange ex) throws IOException {
         requests.incrementAndGet();
+        requestTimes.add(clock.getAsLong());
+        requestsPerJob.computeIfAbsent(ex.getRequestURI().getPath().split("/")[4], k -> new AtomicInteger())
+                .incrementAndGet();
         try (ex) {
             if (dropNext.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
                 ex.getResponseBody().close(); // nothing sent: the client sees the connection end

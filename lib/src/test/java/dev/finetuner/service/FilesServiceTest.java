@@ -3,6 +3,7 @@ package dev.finetuner.service;
 import com.github.tomakehurst.wiremock.junit5.WireMockExtension;
 import dev.finetuner.ApiException;
 import dev.finetuner.AwaitTimeoutException;
+import dev.finetuner.internal.ManualClock;
 import dev.finetuner.DatasetException;
 import dev.finetuner.FineTunerException;
 import org.junit.jupiter.api.AfterEach;
@@ -68,6 +69,7 @@ class FilesServiceTest {
     @TempDir
     Path dir;
 
+    private final ManualClock clock = new ManualClock();
     private OpenAiConnection api;
     private FilesService files;
 
@@ -76,6 +78,7 @@ class FilesServiceTest {
         api = OpenAiConnection.builder().apiKey("fake-test-0123456789abcdefghij").baseUrl(wm.baseUrl() + "/v1")
                 .retry(RetryPolicy.builder().maxAttempts(3).initialBackoff(Duration.ofMillis(5))
                         .maxBackoff(Duration.ofMillis(20)).maxRetryAfter(Duration.ofMillis(50)).build())
+                .timing(clock)
                 .build();
         files = api.files();
         // by default nothing has been uploaded yet
@@ -253,10 +256,11 @@ class FilesServiceTest {
                 .willReturn(okJson(file("file-abc", "train.jsonl", 120, "processed", null))));
         // when
         FileInfo info = files.awaitProcessed("file-abc", Duration.ofSeconds(5));
-        // then
+        // then: looked at again after 200 ms
         assertThat(info.isProcessed()).isTrue();
         assertThat(info.status()).isEqualTo("processed");
         wm.verify(2, getRequestedFor(urlEqualTo(FILES + "/file-abc")));
+        assertThat(clock.sleeps()).containsExactly(Duration.ofMillis(200));
     }
 
     @Test
@@ -277,15 +281,18 @@ class FilesServiceTest {
         // given: a file that stays uploaded
         wm.stubFor(get(urlEqualTo(FILES + "/file-abc")).willReturn(okJson(file("file-abc", "train.jsonl", 120, "uploaded",
                 null))));
-        long start = System.nanoTime();
         // when
         AwaitTimeoutException e = catchThrowableOfType(AwaitTimeoutException.class,
-                () -> files.awaitProcessed("file-abc", Duration.ofMillis(100)));
-        // then
+                () -> files.awaitProcessed("file-abc", Duration.ofSeconds(30)));
+        // then: pauses double from 200 ms to 5 s, and the last look is at the deadline
         assertThat(e).isNotNull();
         assertThat(e.lastStatus()).isEqualTo("uploaded");
-        assertThat(e.waited()).isEqualTo(Duration.ofMillis(100));
-        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(2));
+        assertThat(e.waited()).isEqualTo(Duration.ofSeconds(30));
+        assertThat(clock.sleeps()).containsExactly(Duration.ofMillis(200), Duration.ofMillis(400),
+                Duration.ofMillis(800), Duration.ofMillis(1600), Duration.ofMillis(3200), Duration.ofSeconds(5),
+                Duration.ofSeconds(5), Duration.ofSeconds(5), Duration.ofSeconds(5), Duration.ofMillis(3800));
+        assertThat(clock.elapsed()).isEqualTo(Duration.ofSeconds(30));
+        wm.verify(11, getRequestedFor(urlEqualTo(FILES + "/file-abc")));
     }
 
     @Test

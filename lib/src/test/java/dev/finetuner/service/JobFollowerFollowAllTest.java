@@ -1,5 +1,7 @@
 package dev.finetuner.service;
 
+import dev.finetuner.internal.ManualClock;
+import dev.finetuner.internal.ManualScheduler;
 import dev.finetuner.local.LocalOpenAi;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -20,11 +22,18 @@ import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-/** Many jobs followed at once on two threads: each job's events once and in order, no thread per job. */
+/**
+ * Many jobs followed at once: on two real threads against the embedded backend, each job's events once
+ * and in order; on a manual scheduler and clock, exact polls per job.
+ */
 class JobFollowerFollowAllTest {
     @TempDir
     Path dir;
+
+    private final ManualClock clock = new ManualClock();
+    private final ManualScheduler scheduler = new ManualScheduler(clock);
 
     @Test
     void a_hundred_jobs_on_two_threads_each_get_their_events_once_in_order() throws IOException, Exception {
@@ -61,32 +70,69 @@ class JobFollowerFollowAllTest {
 
     @Test
     void cancelling_one_future_stops_that_job_only() throws Exception {
-        ScheduledExecutorService scheduler = Executors.newScheduledThreadPool(1);
-        try (LocalOpenAi local = LocalOpenAi.builder().speed(1).build();
-             OpenAiConnection api = OpenAiConnection.builder().apiKey("test").baseUrl(local.baseUrl())
-                     .follow(FollowOptions.defaults().withInterval(Duration.ofMillis(10)).withMaxRequestsPerMinute(100_000))
-                     .build()) {
-            // given: two slow jobs
-            Path train = Files.writeString(dir.resolve("t.jsonl"), IntStream.range(0, 20)
-                    .mapToObj(i -> "{\"prompt\":\"q " + i + " ->\",\"completion\":\" a" + i + "\\n\"}").collect(Collectors.joining("\n", "", "\n")));
-            FileInfo file = api.files().upload(train);
-            String a = api.jobs().create(JobRequest.builder("babbage-002", file.id()).build()).id();
-            String b = api.jobs().create(JobRequest.builder("babbage-002", file.id()).build()).id();
-            Map<String, CompletableFuture<Job>> futures = api.follower().followAll(List.of(a, b),
+        try (FakeJobsApi fake = new FakeJobsApi(); OpenAiConnection api = onManualClock(fake)) {
+            // given: two jobs that run on, polled every 5 s
+            fake.status("running");
+            Map<String, CompletableFuture<Job>> futures = api.follower().followAll(List.of("ftjob-a", "ftjob-b"),
                     id -> FollowListener.NONE, scheduler);
+            scheduler.runFor(Duration.ofSeconds(12)); // polls at 0, 5 and 10 s, two requests each
+            assertThat(fake.requests("ftjob-a")).isEqualTo(6);
+            assertThat(fake.requests("ftjob-b")).isEqualTo(6);
             // when
-            futures.get(a).cancel(true);
-            long before = api.requestsSent();
-            long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(300);
-            while (System.nanoTime() < deadline) {
-                Thread.onSpinWait();
-            }
+            futures.get("ftjob-a").cancel(true);
+            scheduler.runFor(Duration.ofSeconds(10)); // b's polls at 15 and 20 s
             // then: b is still being followed, a is not
-            assertThat(futures.get(a)).isCancelled();
-            assertThat(futures.get(b)).isNotDone();
-            assertThat(api.requestsSent()).isGreaterThan(before);
-        } finally {
-            scheduler.shutdownNow();
+            assertThat(futures.get("ftjob-a")).isCancelled();
+            assertThat(futures.get("ftjob-b")).isNotDone();
+            assertThat(fake.requests("ftjob-a")).isEqualTo(6);
+            assertThat(fake.requests("ftjob-b")).isEqualTo(10);
+            assertThat(scheduler.pending()).as("only b's next poll").isEqualTo(1);
+            assertThat(clock.sleeps()).as("no scheduler thread slept").isEmpty();
         }
+    }
+
+    @Test
+    void each_future_completes_with_its_final_job_and_nothing_is_left_scheduled() throws Exception {
+        try (FakeJobsApi fake = new FakeJobsApi(); OpenAiConnection api = onManualClock(fake)) {
+            // given: the jobs succeed at the third retrieve (the fake's status is shared)
+            fake.script(retrieve -> {
+                if (retrieve == 3) {
+                    fake.status("succeeded");
+                }
+            });
+            // when
+            Map<String, CompletableFuture<Job>> futures = api.follower().followAll(List.of("ftjob-a", "ftjob-b"),
+                    id -> FollowListener.NONE, scheduler);
+            scheduler.runFor(Duration.ofMinutes(1));
+            // then: a saw it on its second poll (20 s, validating before), and so did b
+            assertThat(futures.get("ftjob-a").join().status()).isEqualTo(JobStatus.SUCCEEDED);
+            assertThat(futures.get("ftjob-b").join().status()).isEqualTo(JobStatus.SUCCEEDED);
+            assertThat(fake.retrieves()).isEqualTo(4);
+            assertThat(scheduler.pending()).isZero();
+        }
+    }
+
+    @Test
+    void a_listener_that_throws_ends_its_jobs_follow_with_that_exception() throws Exception {
+        try (FakeJobsApi fake = new FakeJobsApi(); OpenAiConnection api = onManualClock(fake)) {
+            // given
+            fake.addEvent("Created fine-tuning job");
+            // when
+            Map<String, CompletableFuture<Job>> futures = api.follower().followAll(List.of("ftjob-a"),
+                    id -> FollowListener.of(e -> {
+                        throw new IllegalStateException("listener broke");
+                    }), scheduler);
+            scheduler.runFor(Duration.ofSeconds(1));
+            // then: the first poll ended it, and nothing more was scheduled
+            assertThatThrownBy(futures.get("ftjob-a")::join).hasRootCauseInstanceOf(IllegalStateException.class)
+                    .hasRootCauseMessage("listener broke");
+            assertThat(fake.requests("ftjob-a")).isEqualTo(1);
+            assertThat(scheduler.pending()).isZero();
+        }
+    }
+
+    private OpenAiConnection onManualClock(FakeJobsApi fake) {
+        fake.clock(clock::nanoTime);
+        return OpenAiConnection.builder().apiKey("test").baseUrl(fake.baseUrl()).timing(clock).build();
     }
 }

@@ -1,6 +1,7 @@
 package dev.finetuner.service;
 
 import dev.finetuner.ApiException;
+import dev.finetuner.internal.ManualClock;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -14,12 +15,18 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-/** Following a job: every event once, oldest first, to the job's end, through faults and restarts. */
+/**
+ * Following a job: every event once, oldest first, to the job's end, through faults and restarts. The
+ * follower runs on a manual clock with the default intervals (5 s running, 20 s waiting) and budget (30
+ * requests a minute): its pauses are exact and take no time.
+ */
 class JobFollowerTest {
+    private final ManualClock clock = new ManualClock();
     private FakeJobsApi api;
     private OpenAiConnection connection;
     private JobFollower follower;
@@ -27,10 +34,11 @@ class JobFollowerTest {
     @BeforeEach
     void start() throws Exception {
         api = new FakeJobsApi();
+        api.clock(clock::nanoTime);
         connection = OpenAiConnection.builder().apiKey("test").baseUrl(api.baseUrl())
                 .retry(RetryPolicy.builder().maxAttempts(6).initialBackoff(Duration.ofMillis(1))
                         .maxBackoff(Duration.ofMillis(5)).build())
-                .follow(FollowOptions.defaults().withInterval(Duration.ofMillis(1)).withMaxRequestsPerMinute(100_000))
+                .timing(clock)
                 .build();
         follower = connection.follower();
     }
@@ -278,67 +286,88 @@ class JobFollowerTest {
     }
 
     @Test
-    void cancelling_an_async_follow_stops_polling() throws Exception {
-        // given: a job that never ends, polled every 5 ms
-        api.status("running");
-        ExecutorService executor = Executors.newSingleThreadExecutor();
-        try {
-            CompletableFuture<Job> future = follower.followAsync("ftjob-1", null, FollowListener.NONE, executor);
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-            while (api.retrieves() < 3 && System.nanoTime() < deadline) {
-                Thread.onSpinWait();
-            }
-            // when
-            future.cancel(true);
-            int afterCancel = awaitQuiet();
-            // then
-            assertThat(future).isCancelled();
-            assertThatThrownBy(future::join).isInstanceOf(CancellationException.class);
-            assertThat(api.requests()).isEqualTo(afterCancel);
-        } finally {
-            executor.shutdownNow();
-            assertThat(executor.awaitTermination(5, TimeUnit.SECONDS)).isTrue();
-        }
+    void the_job_is_polled_every_20_seconds_while_it_waits_and_every_5_while_it_runs() {
+        // given: validating, queued, then running from the third poll to the 14th
+        scriptedRun();
+        // when
+        follower.follow("ftjob-1", FollowListener.NONE);
+        // then
+        List<Duration> expected = new ArrayList<>(List.of(Duration.ofSeconds(20), Duration.ofSeconds(20)));
+        expected.addAll(Collections.nCopies(11, Duration.ofSeconds(5)));
+        assertThat(clock.sleeps()).containsExactlyElementsOf(expected);
+        assertThat(api.retrieves()).isEqualTo(14);
+        assertThat(clock.elapsed()).isEqualTo(Duration.ofSeconds(95));
     }
 
     @Test
-    void polling_keeps_to_the_request_budget_however_short_the_interval() throws Exception {
+    void a_follow_with_a_timeout_returns_the_job_as_last_seen_when_the_timeout_comes_first() {
+        // given: a job that runs on
+        api.status("running");
+        // when
+        FollowResult r = follower.follow("ftjob-1", null, FollowListener.NONE, Duration.ofMinutes(1));
+        // then: polls at 0, 5, ... 60 s, the last one at the deadline
+        assertThat(r.ended()).isFalse();
+        assertThat(r.job().status()).isEqualTo(JobStatus.RUNNING);
+        assertThat(r.polls()).isEqualTo(13);
+        assertThat(r.elapsed()).isEqualTo(Duration.ofMinutes(1));
+        assertThat(api.retrieves()).isEqualTo(13);
+    }
+
+    @Test
+    void a_follow_with_a_timeout_returns_the_final_job_when_it_ends_in_time() {
+        // given
+        scriptedRun();
+        // when
+        FollowResult r = follower.follow("ftjob-1", null, FollowListener.NONE, Duration.ofHours(1));
+        // then
+        assertThat(r.ended()).isTrue();
+        assertThat(r.job().status()).isEqualTo(JobStatus.SUCCEEDED);
+        assertThat(r.polls()).isEqualTo(14);
+        assertThat(r.elapsed()).isEqualTo(Duration.ofSeconds(95));
+    }
+
+    @Test
+    void cancelling_an_async_follow_stops_polling() throws Exception {
+        // given: a job that never ends, and a cancel during its third retrieve
+        api.status("running");
+        ExecutorService executor = Executors.newSingleThreadExecutor();
+        AtomicReference<CompletableFuture<Job>> future = new AtomicReference<>();
+        CompletableFuture<Void> started = new CompletableFuture<>();
+        api.script(poll -> {
+            if (poll == 3) {
+                started.join(); // the future is set
+                future.get().cancel(true);
+            }
+        });
+        // when
+        future.set(follower.followAsync("ftjob-1", null, FollowListener.NONE, executor));
+        started.complete(null);
+        executor.shutdown();
+        assertThat(executor.awaitTermination(5, TimeUnit.SECONDS)).isTrue(); // the follow has returned
+        // then: three polls of two requests, none after the cancel
+        assertThat(future.get()).isCancelled();
+        assertThatThrownBy(future.get()::join).isInstanceOf(CancellationException.class);
+        assertThat(api.retrieves()).isEqualTo(3);
+        assertThat(api.requests()).isEqualTo(6);
+        assertThat(clock.sleeps()).containsExactly(Duration.ofSeconds(5), Duration.ofSeconds(5));
+    }
+
+    @Test
+    void polling_keeps_to_the_request_budget_however_short_the_interval() {
         // given: a job that never ends, no pause between polls, a budget of 10 requests a minute
         api.status("running");
         follower = follower.withOptions(follower.options().withInterval(Duration.ZERO).withMaxRequestsPerMinute(10));
-        ExecutorService executor = Executors.newSingleThreadExecutor();
-        try {
-            // when: followed for one second
-            CompletableFuture<Job> future = follower.followAsync("ftjob-1", null, FollowListener.NONE, executor);
-            long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
-            while (System.nanoTime() < end) {
-                Thread.onSpinWait();
-            }
-            future.cancel(true);
-            // then
-            assertThat(api.requests()).isBetween(2, 10);
-            assertThat(connection.requestsSent()).isEqualTo(api.requests());
-        } finally {
-            executor.shutdownNow();
-            assertThat(executor.awaitTermination(5, TimeUnit.SECONDS)).isTrue();
+        // when: followed for three minutes
+        FollowResult r = follower.follow("ftjob-1", null, FollowListener.NONE, Duration.ofMinutes(3));
+        // then: 5 polls of 2 requests at 0, 60, 120 s, and one more at the deadline
+        assertThat(r.polls()).isEqualTo(16);
+        assertThat(r.elapsed()).isEqualTo(Duration.ofMinutes(3));
+        assertThat(api.requests()).isEqualTo(32);
+        assertThat(connection.requestsSent()).isEqualTo(32);
+        List<Long> times = api.requestTimes();
+        for (long start : times) {
+            long inWindow = times.stream().filter(t -> t >= start && t - start < TimeUnit.MINUTES.toNanos(1)).count();
+            assertThat(inWindow).as("requests in the minute from %s", start).isLessThanOrEqualTo(10);
         }
-    }
-
-    /** The request count once it has stopped changing for 200 ms (bounded by 5 s). */
-    private int awaitQuiet() {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        int last = api.requests();
-        long stableSince = System.nanoTime();
-        while (System.nanoTime() < deadline) {
-            int now = api.requests();
-            if (now != last) {
-                last = now;
-                stableSince = System.nanoTime();
-            } else if (System.nanoTime() - stableSince > TimeUnit.MILLISECONDS.toNanos(200)) {
-                return now;
-            }
-            Thread.onSpinWait();
-        }
-        throw new AssertionError("requests did not stop: " + last);
     }
 }
