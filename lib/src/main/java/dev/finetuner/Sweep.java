@@ -49,6 +49,7 @@ public final class Sweep {
     private final BigDecimal budget;
     private final int concurrency;
     private final Evaluator evaluator;
+    private final boolean cancelAbandoned;
 
     private Sweep(Builder b) {
         this.preparation = b.preparation;
@@ -57,6 +58,7 @@ public final class Sweep {
         this.budget = b.budget;
         this.concurrency = b.concurrency;
         this.evaluator = b.evaluator;
+        this.cancelAbandoned = b.cancelAbandoned;
     }
 
     /** A sweep over a prepared dataset (with a validation split) on one base model. */
@@ -119,18 +121,66 @@ public final class Sweep {
 
     private SweepReport.Run runOne(TrainOptions options, CostEstimate cost) {
         String name = SweepReport.name(options.hyperparameters());
+        FineTuneJob job = null;
         try {
-            FineTuneJob job = preparation.start(model, options);
+            job = preparation.start(model, options);
             LOG.info("sweep run {} started as {}", name, job.id());
-            TrainedModel trained = job.await(options.await());
-            EvaluationReport eval = trained.evaluate(preparation.validation(model), evaluator);
-            TrainingMetrics metrics = trained.metrics();
-            return new SweepReport.Run(name, options, cost, Optional.of(job.id()), Optional.of(trained.id()),
-                    JobStatus.SUCCEEDED, metrics, Optional.of(eval), Optional.empty());
+            JobOutcome outcome = job.awaitOutcome(options.await());
+            Optional<String> jobId = Optional.of(job.id());
+            if (outcome instanceof JobOutcome.Succeeded s) {
+                TrainedModel trained = s.model();
+                EvaluationReport eval = trained.evaluate(preparation.validation(model), evaluator);
+                return new SweepReport.Run(name, options, cost, jobId, Optional.of(trained.id()), JobStatus.SUCCEEDED,
+                        trained.metrics(), Optional.of(eval), Optional.empty());
+            }
+            if (outcome instanceof JobOutcome.TimedOut t) {
+                return abandoned(name, options, cost, job, t);
+            }
+            String why = outcome instanceof JobOutcome.Failed f
+                    ? f.error().map(e -> e.code() + ": " + e.message()).orElse("the job failed")
+                    : "the job was cancelled";
+            LOG.warn("sweep run {} ({}) ended {}: {}", name, job.id(), outcome.job().status(), why);
+            return new SweepReport.Run(name, options, cost, jobId, Optional.empty(), outcome.job().status(),
+                    TrainingMetrics.empty(), Optional.empty(), Optional.of(why));
         } catch (FineTunerException e) {
+            // the job, when there is one, keeps its id and its own status: a failed evaluation is not a failed job
             LOG.warn("sweep run {} failed: {}", name, e.getMessage());
-            return new SweepReport.Run(name, options, cost, Optional.empty(), Optional.empty(), JobStatus.FAILED,
-                    TrainingMetrics.empty(), Optional.empty(), Optional.of(e.getMessage()));
+            Optional<String> jobId = job == null ? Optional.empty() : Optional.of(job.id());
+            JobStatus status = job == null ? JobStatus.FAILED : lastKnown(job);
+            return new SweepReport.Run(name, options, cost, jobId, Optional.empty(), status, TrainingMetrics.empty(),
+                    Optional.empty(), Optional.of(e.getMessage()));
+        }
+    }
+
+    /** A run that outlasted its wait: cancelled (so it stops billing) unless the sweep was told to leave it. */
+    private SweepReport.Run abandoned(String name, TrainOptions options, CostEstimate cost, FineTuneJob job,
+                                      JobOutcome.TimedOut t) {
+        String waited = "not finished after " + options.await().toString().substring(2).toLowerCase(java.util.Locale.ROOT);
+        if (!cancelAbandoned) {
+            LOG.warn("sweep run {} ({}) {}; left {} as asked", name, job.id(), waited, t.lastStatus());
+            return new SweepReport.Run(name, options, cost, Optional.of(job.id()), Optional.empty(), t.lastStatus(),
+                    TrainingMetrics.empty(), Optional.empty(), Optional.of(waited + "; left running: cancel it with"
+                    + " finetuner cancel " + job.id()));
+        }
+        JobStatus status;
+        String note;
+        try {
+            status = job.cancel().status();
+            note = waited + "; cancelled by the sweep";
+        } catch (FineTunerException e) {
+            status = t.lastStatus();
+            note = waited + "; cancelling it failed (" + e.getMessage() + "): cancel it with finetuner cancel " + job.id();
+        }
+        LOG.warn("sweep run {} ({}) {}", name, job.id(), note);
+        return new SweepReport.Run(name, options, cost, Optional.of(job.id()), Optional.empty(), status,
+                TrainingMetrics.empty(), Optional.empty(), Optional.of(note));
+    }
+
+    private static JobStatus lastKnown(FineTuneJob job) {
+        try {
+            return job.status();
+        } catch (FineTunerException e) {
+            return job.job().status();
         }
     }
 
@@ -142,6 +192,7 @@ public final class Sweep {
         private BigDecimal budget;
         private int concurrency = DEFAULT_CONCURRENCY;
         private Evaluator evaluator = Evaluator.standard();
+        private boolean cancelAbandoned = true;
 
         private Builder(Preparation preparation, String model) {
             this.preparation = Objects.requireNonNull(preparation, "preparation");
@@ -187,6 +238,15 @@ public final class Sweep {
                 throw new IllegalArgumentException("the budget must not be negative, was " + usd);
             }
             budget = usd;
+            return this;
+        }
+
+        /**
+         * Whether a run that outlasts its {@link TrainOptions#await()} is cancelled, so that it stops
+         * billing (default true). Either way the report keeps its job id and its status.
+         */
+        public Builder cancelAbandoned(boolean cancel) {
+            cancelAbandoned = cancel;
             return this;
         }
 

@@ -195,15 +195,7 @@ public final class CompletionClient {
             if (example instanceof dev.finetuner.dataset.Example.PromptCompletion pc) {
                 c = complete(pc.prompt(), options);
             } else if (example instanceof dev.finetuner.dataset.Example.Chat chatExample && chat) {
-                List<Message> messages = chatExample.messages();
-                int last = messages.size();
-                for (int i = messages.size() - 1; i >= 0; i--) {
-                    if (messages.get(i).role().equals("assistant")) {
-                        last = i;
-                        break;
-                    }
-                }
-                c = chat(messages.subList(0, last), options);
+                c = chat(chatExample.beforeAnswer(), options);
             } else {
                 throw new IllegalArgumentException("cannot ask " + model + " about a " + example.getClass().getSimpleName()
                         + " example (line " + example.line() + ")");
