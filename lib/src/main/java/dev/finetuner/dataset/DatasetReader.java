@@ -206,7 +206,7 @@ public final class DatasetReader {
             boolean more = p.nextToken() != null;
             if (!more) {
                 // one value: a document, unless a .jsonl file holds a single one-line example
-                return ext == DatasetFormat.JSONL && endLine == startLine && !array
+                return ext == DatasetFormat.JSONL && endLine == startLine
                         ? DatasetFormat.JSONL : DatasetFormat.JSON;
             }
             // several root values: JSONL when the first one sat on one line, as JSONL requires
