@@ -2,20 +2,12 @@ package dev.finetuner.local;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.finetuner.DatasetException;
-import dev.finetuner.dataset.Dataset;
-import dev.finetuner.dataset.DatasetFormat;
-import dev.finetuner.dataset.DatasetOptions;
-import dev.finetuner.dataset.Example;
-import dev.finetuner.validation.Finding;
-import dev.finetuner.validation.ValidationReport;
-import dev.finetuner.validation.Validator;
+import dev.finetuner.model.BaseModel;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -143,7 +135,7 @@ final class JobRunner {
 
     // ---- validating_files
 
-    /** The training data as the validator kept it, or why it cannot be trained on. */
+    /** The training data as the file check read it, or why it cannot be trained on. */
     private record Prepared(List<NeighbourModel.Pair> training, List<NeighbourModel.Pair> validation, long tokensPerEpoch,
                             ObjectNode error) {
     }
@@ -169,50 +161,20 @@ final class JobRunner {
     private record Checked(List<NeighbourModel.Pair> pairs, long tokens, ObjectNode error) {
     }
 
+    /** Checks a file with the backend's own rules ({@link FileCheck}), as the API does. */
     private Checked check(String fileId, String model, String param, String code, String what) {
         FileRecord file = store.file(fileId).orElse(null);
         if (file == null) {
             return new Checked(List.of(), 0, error(code, "The job failed due to an invalid " + what + " file: "
                     + fileId + " no longer exists.", param));
         }
-        List<NeighbourModel.Pair> pairs = new ArrayList<>();
-        ValidationReport report;
-        try {
-            Dataset dataset = Dataset.read(store.content(file), DatasetOptions.builder().format(DatasetFormat.JSONL).build());
-            Validator.Builder validator = Validator.builder().model(model);
-            if (param.equals("validation_file")) {
-                validator.disable("too_few_examples"); // the API's minimum of 10 examples is for training files
-            }
-            report = validator.build().validate(dataset, new Validator.Output() {
-                @Override
-                public void training(Example e) {
-                    add(e);
-                }
-
-                @Override
-                public void validation(Example e) {
-                    add(e);
-                }
-
-                private void add(Example e) {
-                    NeighbourModel.Pair p = Prompts.pair(e);
-                    if (p != null) {
-                        pairs.add(p);
-                    }
-                }
-            });
-        } catch (DatasetException e) {
-            return new Checked(List.of(), 0, error(code, "The job failed due to an invalid " + what + " file. "
-                    + e.getMessage(), param));
-        }
-        if (!report.isReady() || pairs.isEmpty()) {
-            String why = report.findings().stream().filter(Finding::blocking).findFirst()
-                    .map(f -> f.location() + ": " + f.message() + " (" + f.code() + ")")
-                    .orElse("it has no example to train on");
+        FileCheck.Result r = FileCheck.check(store.content(file), BaseModel.named(model),
+                param.equals("training_file")); // the API's minimum of 10 examples is for training files
+        if (r.problem() != null) {
             return new Checked(List.of(), 0, error(code, "The job failed due to an invalid " + what + " file "
-                    + fileId + ": " + why + ".", param));
+                    + fileId + ": " + r.problem().describe() + ".", param));
         }
-        return new Checked(pairs, report.tokens().training(), null);
+        return new Checked(r.pairs(), r.tokens(), null);
     }
 
     private void validate(Job job) {
@@ -254,7 +216,7 @@ final class JobRunner {
         ObjectNode asked = job.spec.hyperparameters();
         ObjectNode out = Json.object();
         JsonNode epochs = asked.get("n_epochs");
-        out.put("n_epochs", isAuto(epochs) ? dev.finetuner.validation.CostEstimate.autoEpochs(examples) : epochs.asInt());
+        out.put("n_epochs", isAuto(epochs) ? autoEpochs(examples) : epochs.asInt());
         JsonNode batch = asked.get("batch_size");
         int batchSize = isAuto(batch) ? (int) Math.max(1, Math.min(256, Math.round(examples * 0.002))) : batch.asInt();
         out.put("batch_size", batchSize);
@@ -265,6 +227,23 @@ final class JobRunner {
             out.put("beta", isAuto(beta) ? 0.1 : beta.asDouble());
         }
         return out;
+    }
+
+    /**
+     * The epochs the API's "auto" picks for {@code examples} training examples: 3, raised until the job
+     * sees at least 100 examples (at most 25 epochs), lowered until it sees at most 25,000 (at least 1).
+     */
+    static int autoEpochs(long examples) {
+        if (examples <= 0) {
+            return 3;
+        }
+        if (examples * 3 < 100) {
+            return (int) Math.min(25, 100 / examples);
+        }
+        if (examples * 3 > 25_000) {
+            return (int) Math.max(1, 25_000 / examples);
+        }
+        return 3;
     }
 
     private static boolean isAuto(JsonNode n) {

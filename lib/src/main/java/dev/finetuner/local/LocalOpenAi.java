@@ -35,8 +35,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * <p>Jobs really move through {@code validating_files}, {@code queued}, {@code running} and
  * {@code succeeded} on a clock {@link Builder#speed(double)} times faster than the wall clock.
- * Validation runs the project's {@link dev.finetuner.validation.Validator}: an invalid training file
- * fails the job with {@code invalid_training_file}. Training fits a small real model of the examples
+ * Validation checks the files with the backend's own rules, the API's, never with the library's
+ * validator (so that this backend stays an independent oracle for it): an invalid training file fails
+ * the job with {@code invalid_training_file} and names the first bad line and the rule it breaks. Training fits a small real model of the examples
  * (nearest-neighbour retrieval over the prompts plus a smoothed token model of the completions), batch
  * by batch, and the losses and accuracies it reports are that model's real ones; the fine-tuned model
  * answers completions from it. Faults can be injected with a {@link FaultPlan}.

@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import dev.finetuner.model.BaseModel;
 import dev.finetuner.model.ExampleFormat;
-import dev.finetuner.validation.TokenCounter;
 
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
@@ -259,7 +258,6 @@ final class ModelsApi {
             top = lp.asInt();
         }
         boolean echo = body.path("echo").asBoolean(false);
-        TokenCounter counter = TokenCounter.forModel(t.base());
         ObjectNode r = Json.object();
         r.put("id", Ids.next("cmpl-"));
         r.put("object", "text_completion");
@@ -271,7 +269,7 @@ final class ModelsApi {
         long completionTokens = 0;
         int index = 0;
         for (String prompt : prompts) {
-            promptTokens += counter.count(prompt);
+            promptTokens += Tokens.count(t.base(), prompt);
             for (int i = 0; i < s.n(); i++) {
                 Answer a = answer(t, prompt, s, Math.max(0, top));
                 completionTokens += a.tokens().size();
@@ -338,7 +336,6 @@ final class ModelsApi {
             }
             top = tl.asInt();
         }
-        TokenCounter counter = TokenCounter.forModel(t.base());
         ObjectNode r = Json.object();
         r.put("id", Ids.next("chatcmpl-"));
         r.put("object", "chat.completion");
@@ -373,8 +370,8 @@ final class ModelsApi {
             }
             c.put("finish_reason", a.finishReason());
         }
-        usage(r, counter.count(prompt) + (long) TokenCounter.TOKENS_PER_MESSAGE * lines.size()
-                + TokenCounter.REPLY_PRIMING_TOKENS, completionTokens);
+        usage(r, Tokens.count(t.base(), prompt) + (long) Tokens.PER_MESSAGE * lines.size() + Tokens.REPLY_PRIMING,
+                completionTokens);
         return Response.ok(r);
     }
 
