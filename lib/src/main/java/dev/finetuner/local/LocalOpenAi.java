@@ -13,7 +13,6 @@ import java.util.Objects;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -64,7 +63,7 @@ public final class LocalOpenAi implements AutoCloseable {
 
     private final HttpServer server;
     private final ExecutorService http;
-    private final ScheduledThreadPoolExecutor clock;
+    private final JobClock clock;
     private final JobRunner runner;
     private final Store store;
     private final String baseUrl;
@@ -81,16 +80,14 @@ public final class LocalOpenAi implements AutoCloseable {
     private LocalOpenAi(Builder b) {
         int instance = INSTANCES.incrementAndGet();
         this.store = new Store(b.storageDirectory);
-        this.clock = new ScheduledThreadPoolExecutor(Math.max(2, Math.min(4, Runtime.getRuntime().availableProcessors())),
-                threads("local-openai-" + instance + "-clock-"));
-        clock.setRemoveOnCancelPolicy(true);
+        this.clock = b.clock != null ? b.clock : new ScaledClock(b.speed, threads("local-openai-" + instance + "-clock-"));
         this.http = new ThreadPoolExecutor(64, 64, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
                 threads("local-openai-" + instance + "-http-"));
         ((ThreadPoolExecutor) http).allowCoreThreadTimeOut(true);
         Faults faults = new Faults(b.faults);
-        this.runner = new JobRunner(store, b.speed, clock);
-        Router router = new Router(b.apiKey, faults, new FilesApi(store), new JobsApi(store, runner, faults),
-                new ModelsApi(store, faults));
+        this.runner = new JobRunner(store, clock);
+        Router router = new Router(b.apiKey, faults, new FilesApi(store, clock), new JobsApi(store, runner, faults, clock),
+                new ModelsApi(store, faults, clock));
         try {
             this.server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), b.port), 128);
         } catch (IOException e) {
@@ -107,7 +104,7 @@ public final class LocalOpenAi implements AutoCloseable {
                 runner.submit(job);
             }
         }
-        log.info("local OpenAI backend listening on {} (speed {}x{})", baseUrl, b.speed,
+        log.info("local OpenAI backend listening on {} ({}{})", baseUrl, clock,
                 b.storageDirectory == null ? "" : ", storage " + b.storageDirectory);
     }
 
@@ -148,10 +145,10 @@ public final class LocalOpenAi implements AutoCloseable {
     }
 
     private void shutdownExecutors() {
-        clock.shutdownNow();
+        clock.close();
         http.shutdownNow();
         try {
-            if (!clock.awaitTermination(10, TimeUnit.SECONDS) || !http.awaitTermination(10, TimeUnit.SECONDS)) {
+            if (!http.awaitTermination(10, TimeUnit.SECONDS)) {
                 log.warn("some local OpenAI threads did not stop within 10 seconds");
             }
         } catch (InterruptedException e) {
@@ -222,6 +219,7 @@ public final class LocalOpenAi implements AutoCloseable {
         private double speed = DEFAULT_SPEED;
         private Path storageDirectory;
         private FaultPlan faults = FaultPlan.none();
+        private ManualClock clock;
 
         private Builder() {
         }
@@ -263,6 +261,17 @@ public final class LocalOpenAi implements AutoCloseable {
          */
         public Builder storageDirectory(Path dir) {
             this.storageDirectory = Objects.requireNonNull(dir, "dir");
+            return this;
+        }
+
+        /**
+         * Runs jobs on a clock that a test advances by hand instead of on the wall clock, which makes
+         * {@link #speed(double)} irrelevant: no job moves until {@link ManualClock#advance} is called,
+         * and then exactly as far as it says. For this package's tests; several backends may share one
+         * clock (a restart on the same storage goes on with it).
+         */
+        Builder clock(ManualClock clock) {
+            this.clock = Objects.requireNonNull(clock, "clock");
             return this;
         }
 

@@ -9,7 +9,6 @@ import dev.finetuner.model.ExampleFormat;
 
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -27,12 +26,14 @@ final class ModelsApi {
 
     private final Store store;
     private final Faults faults;
+    private final JobClock clock;
     private final Map<String, AtomicInteger> calls = new ConcurrentHashMap<>();
     private final SecureRandom seeds = new SecureRandom();
 
-    ModelsApi(Store store, Faults faults) {
+    ModelsApi(Store store, Faults faults, JobClock clock) {
         this.store = store;
         this.faults = faults;
+        this.clock = clock;
     }
 
     Response list() {
@@ -261,7 +262,7 @@ final class ModelsApi {
         ObjectNode r = Json.object();
         r.put("id", Ids.next("cmpl-"));
         r.put("object", "text_completion");
-        r.put("created", Instant.now().getEpochSecond());
+        r.put("created", clock.epochSecond());
         r.put("model", t.id());
         r.put("system_fingerprint", "fp_local");
         ArrayNode choices = r.putArray("choices");
@@ -339,7 +340,7 @@ final class ModelsApi {
         ObjectNode r = Json.object();
         r.put("id", Ids.next("chatcmpl-"));
         r.put("object", "chat.completion");
-        r.put("created", Instant.now().getEpochSecond());
+        r.put("created", clock.epochSecond());
         r.put("model", t.id());
         r.put("system_fingerprint", "fp_local");
         r.put("service_tier", "default");
