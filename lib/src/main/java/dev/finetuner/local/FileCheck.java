@@ -8,7 +8,6 @@ import com.fasterxml.jackson.databind.node.JsonNodeType;
 import dev.finetuner.model.BaseModel;
 import dev.finetuner.model.ExampleFormat;
 
-import java.io.BufferedInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -100,7 +99,7 @@ final class FileCheck {
      *     false for a validation file
      */
     static Result check(Path file, BaseModel model, boolean training) {
-        try (InputStream in = new BufferedInputStream(Files.newInputStream(file), 1 << 16)) {
+        try (InputStream in = Files.newInputStream(file)) {
             return new FileCheck(model, training).run(in);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read the stored file " + file, e);
@@ -108,21 +107,27 @@ final class FileCheck {
     }
 
     private Result run(InputStream in) throws IOException {
+        byte[] chunk = new byte[1 << 16];
         ByteArrayOutputStream raw = new ByteArrayOutputStream();
         long line = 0;
-        boolean more = true;
-        while (more) {
-            raw.reset();
-            int b;
-            while ((b = in.read()) >= 0 && b != '\n') {
-                raw.write(b);
+        int n;
+        while ((n = in.read(chunk)) != -1) {
+            int start = 0;
+            for (int i = 0; i < n; i++) {
+                if (chunk[i] == '\n') {
+                    raw.write(chunk, start, i - start);
+                    Problem p = line(++line, raw.toByteArray());
+                    if (p != null) {
+                        return failed(p);
+                    }
+                    raw.reset();
+                    start = i + 1;
+                }
             }
-            more = b >= 0;
-            if (!more && raw.size() == 0) {
-                break; // the file ends with a newline: no line after it
-            }
-            line++;
-            Problem p = line(line, raw.toByteArray());
+            raw.write(chunk, start, n - start);
+        }
+        if (raw.size() > 0) { // the last line has no newline
+            Problem p = line(++line, raw.toByteArray());
             if (p != null) {
                 return failed(p);
             }
