@@ -13,7 +13,6 @@ import java.nio.file.Path;
 import java.security.DigestOutputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.HexFormat;
@@ -29,9 +28,11 @@ final class FilesApi {
     static final long MAX_UPLOAD_BYTES = 8L << 30;
 
     private final Store store;
+    private final JobClock clock;
 
-    FilesApi(Store store) {
+    FilesApi(Store store, JobClock clock) {
         this.store = store;
+        this.clock = clock;
     }
 
     // ---- files
@@ -266,7 +267,7 @@ final class FilesApi {
         return store.upload(id).orElseThrow(() -> ApiError.notFound("No such Upload object: " + id, "upload_id", null));
     }
 
-    private static void requirePending(Upload u) {
+    private void requirePending(Upload u) {
         String status = u.status(now());
         if (!status.equals("pending")) {
             throw ApiError.badRequest("Upload " + u.id + " is " + status + "; only a pending upload can take parts, "
@@ -274,7 +275,7 @@ final class FilesApi {
         }
     }
 
-    private static long now() {
-        return Instant.now().getEpochSecond();
+    private long now() {
+        return clock.epochSecond();
     }
 }

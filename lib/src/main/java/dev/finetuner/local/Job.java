@@ -60,7 +60,10 @@ final class Job {
     ObjectNode resolved;
     double simElapsed;
     double nextDue;
-    long lastNanos;
+    /** The backend clock's reading when the job's clock last caught up. */
+    long lastTick;
+    /** True while the job's task is on the clock (not while it is paused). */
+    boolean scheduled;
     int stepsDone;
     int totalSteps;
     private final List<JobEvent> events = new ArrayList<>();

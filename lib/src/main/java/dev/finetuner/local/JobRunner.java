@@ -2,39 +2,30 @@ package dev.finetuner.local;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.finetuner.DatasetException;
-import dev.finetuner.dataset.Dataset;
-import dev.finetuner.dataset.DatasetFormat;
-import dev.finetuner.dataset.DatasetOptions;
-import dev.finetuner.dataset.Example;
-import dev.finetuner.validation.Finding;
-import dev.finetuner.validation.ValidationReport;
-import dev.finetuner.validation.Validator;
+import dev.finetuner.model.BaseModel;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.nio.charset.StandardCharsets;
-import java.time.Instant;
-import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Moves jobs through validating_files, queued, running and succeeded (or failed, or cancelled) on a
- * simulated clock that runs {@code speed} times faster than the wall clock. Each job is one task on the
- * scheduler at a time: it catches up with everything due on the job's clock, within a small time
- * budget, and schedules itself for the next thing due. A paused job's clock stands still.
+ * Moves jobs through validating_files, queued, running and succeeded (or failed, or cancelled) on the
+ * backend's {@link JobClock}: simulated time that runs {@code speed} times faster than the wall clock,
+ * or a {@link ManualClock} that a test advances. Each job is one task on the clock at a time: it
+ * catches up with everything due on the job's clock, within a small time budget, and schedules itself
+ * for the next thing due. A paused job's clock stands still and it schedules nothing until resumed.
  *
- * <p>Simulated durations: {@value #VALIDATE_SECONDS} s to validate, {@value #QUEUE_SECONDS} s in the
- * queue, {@value #STEP_SECONDS} s per step plus a second per {@value #TOKENS_PER_SECOND} batch tokens,
+ * <p>Simulated durations: {@value #QUEUE_SECONDS} s in the queue once the files are validated (at
+ * once), {@value #STEP_SECONDS} s per step plus a second per {@value #TOKENS_PER_SECOND} batch tokens,
  * {@value #FINISH_SECONDS} s to publish the model: a job of 300 examples and 3 epochs at batch size 1
- * takes about 8 simulated minutes.
+ * takes about 8 simulated minutes. ({@link #VALIDATE_SECONDS} is not waited for: jobs have always
+ * validated at once, and tests on slow clocks rely on it.)
  */
 final class JobRunner {
     private static final Logger log = LoggerFactory.getLogger(JobRunner.class);
@@ -47,19 +38,16 @@ final class JobRunner {
     static final int KEPT_CHECKPOINTS = 3;
     /** The API's base rate is scaled by this to give the model's learning rate. */
     static final double LR_SCALE = 10;
+    /** Wall-clock time one task may work before it lets other jobs have the scheduler. */
     private static final long BUDGET_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
-    private static final long MIN_DELAY_NANOS = TimeUnit.MICROSECONDS.toNanos(200);
-    private static final long MAX_DELAY_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
 
     private final Store store;
-    private final double speed;
-    private final ScheduledExecutorService scheduler;
+    private final JobClock clock;
     private volatile boolean closed;
 
-    JobRunner(Store store, double speed, ScheduledExecutorService scheduler) {
+    JobRunner(Store store, JobClock clock) {
         this.store = store;
-        this.speed = speed;
-        this.scheduler = scheduler;
+        this.clock = clock;
     }
 
     void close() {
@@ -69,22 +57,37 @@ final class JobRunner {
     /** Starts (or, after a restart, continues) a job's clock. */
     void submit(Job job) {
         synchronized (job) {
-            job.lastNanos = System.nanoTime();
+            job.lastTick = clock.read();
             if (job.nextDue < job.simElapsed) {
                 job.nextDue = job.simElapsed;
             }
+            job.scheduled = true;
         }
         schedule(job, 0);
     }
 
-    private void schedule(Job job, long delayNanos) {
-        if (closed) {
-            return;
+    /** Pauses a running job: its clock stops now. The caller holds the job's lock. */
+    void pause(Job job) {
+        advanceClock(job);
+        job.status = Job.PAUSED;
+    }
+
+    /**
+     * Resumes a paused job: its clock goes on from now, and its task is scheduled again unless it is still
+     * on the clock (paused and resumed before it noticed). The caller holds the job's lock.
+     */
+    void resume(Job job) {
+        job.status = Job.RUNNING;
+        job.lastTick = clock.read();
+        if (!job.scheduled) {
+            job.scheduled = true;
+            schedule(job, 0);
         }
-        try {
-            scheduler.schedule(() -> run(job), delayNanos, TimeUnit.NANOSECONDS);
-        } catch (RejectedExecutionException e) {
-            log.debug("not scheduling {}: the backend is closing", job.id);
+    }
+
+    private void schedule(Job job, double simSeconds) {
+        if (!closed) {
+            clock.schedule(() -> run(job), simSeconds);
         }
     }
 
@@ -121,29 +124,32 @@ final class JobRunner {
             fail(job, "server_error", "The job failed due to an internal error: " + e, null);
             return;
         }
-        long delay;
+        double remaining;
         synchronized (job) {
             if (job.terminal()) {
                 return;
             }
-            double remaining = job.nextDue - job.simElapsed;
-            delay = job.status.equals(Job.PAUSED) ? MAX_DELAY_NANOS / 2
-                    : (long) Math.max(MIN_DELAY_NANOS, Math.min(MAX_DELAY_NANOS, remaining / speed * 1e9));
+            if (job.status.equals(Job.PAUSED)) {
+                job.scheduled = false; // resume() schedules it again
+                return;
+            }
+            remaining = job.nextDue - job.simElapsed;
         }
-        schedule(job, delay);
+        schedule(job, remaining);
     }
 
+    /** Lets the job's clock catch up with the backend's; the caller holds the job's lock. */
     private void advanceClock(Job job) {
-        long now = System.nanoTime();
+        long now = clock.read();
         if (!job.status.equals(Job.PAUSED)) {
-            job.simElapsed += (now - job.lastNanos) / 1e9 * speed;
+            job.simElapsed += clock.secondsBetween(job.lastTick, now);
         }
-        job.lastNanos = now;
+        job.lastTick = now;
     }
 
     // ---- validating_files
 
-    /** The training data as the validator kept it, or why it cannot be trained on. */
+    /** The training data as the file check read it, or why it cannot be trained on. */
     private record Prepared(List<NeighbourModel.Pair> training, List<NeighbourModel.Pair> validation, long tokensPerEpoch,
                             ObjectNode error) {
     }
@@ -169,50 +175,20 @@ final class JobRunner {
     private record Checked(List<NeighbourModel.Pair> pairs, long tokens, ObjectNode error) {
     }
 
+    /** Checks a file with the backend's own rules ({@link FileCheck}), as the API does. */
     private Checked check(String fileId, String model, String param, String code, String what) {
         FileRecord file = store.file(fileId).orElse(null);
         if (file == null) {
             return new Checked(List.of(), 0, error(code, "The job failed due to an invalid " + what + " file: "
                     + fileId + " no longer exists.", param));
         }
-        List<NeighbourModel.Pair> pairs = new ArrayList<>();
-        ValidationReport report;
-        try {
-            Dataset dataset = Dataset.read(store.content(file), DatasetOptions.builder().format(DatasetFormat.JSONL).build());
-            Validator.Builder validator = Validator.builder().model(model);
-            if (param.equals("validation_file")) {
-                validator.disable("too_few_examples"); // the API's minimum of 10 examples is for training files
-            }
-            report = validator.build().validate(dataset, new Validator.Output() {
-                @Override
-                public void training(Example e) {
-                    add(e);
-                }
-
-                @Override
-                public void validation(Example e) {
-                    add(e);
-                }
-
-                private void add(Example e) {
-                    NeighbourModel.Pair p = Prompts.pair(e);
-                    if (p != null) {
-                        pairs.add(p);
-                    }
-                }
-            });
-        } catch (DatasetException e) {
-            return new Checked(List.of(), 0, error(code, "The job failed due to an invalid " + what + " file. "
-                    + e.getMessage(), param));
-        }
-        if (!report.isReady() || pairs.isEmpty()) {
-            String why = report.findings().stream().filter(Finding::blocking).findFirst()
-                    .map(f -> f.location() + ": " + f.message() + " (" + f.code() + ")")
-                    .orElse("it has no example to train on");
+        FileCheck.Result r = FileCheck.check(store.content(file), BaseModel.named(model),
+                param.equals("training_file")); // the API's minimum of 10 examples is for training files
+        if (r.problem() != null) {
             return new Checked(List.of(), 0, error(code, "The job failed due to an invalid " + what + " file "
-                    + fileId + ": " + why + ".", param));
+                    + fileId + ": " + r.problem().describe() + ".", param));
         }
-        return new Checked(pairs, report.tokens().training(), null);
+        return new Checked(r.pairs(), r.tokens(), null);
     }
 
     private void validate(Job job) {
@@ -254,7 +230,7 @@ final class JobRunner {
         ObjectNode asked = job.spec.hyperparameters();
         ObjectNode out = Json.object();
         JsonNode epochs = asked.get("n_epochs");
-        out.put("n_epochs", isAuto(epochs) ? dev.finetuner.validation.CostEstimate.autoEpochs(examples) : epochs.asInt());
+        out.put("n_epochs", isAuto(epochs) ? autoEpochs(examples) : epochs.asInt());
         JsonNode batch = asked.get("batch_size");
         int batchSize = isAuto(batch) ? (int) Math.max(1, Math.min(256, Math.round(examples * 0.002))) : batch.asInt();
         out.put("batch_size", batchSize);
@@ -265,6 +241,23 @@ final class JobRunner {
             out.put("beta", isAuto(beta) ? 0.1 : beta.asDouble());
         }
         return out;
+    }
+
+    /**
+     * The epochs the API's "auto" picks for {@code examples} training examples: 3, raised until the job
+     * sees at least 100 examples (at most 25 epochs), lowered until it sees at most 25,000 (at least 1).
+     */
+    static int autoEpochs(long examples) {
+        if (examples <= 0) {
+            return 3;
+        }
+        if (examples * 3 < 100) {
+            return (int) Math.min(25, 100 / examples);
+        }
+        if (examples * 3 > 25_000) {
+            return (int) Math.max(1, 25_000 / examples);
+        }
+        return 3;
     }
 
     private static boolean isAuto(JsonNode n) {
@@ -285,7 +278,7 @@ final class JobRunner {
             event(job, "info", "Fine-tuning job started", null);
             job.nextDue = job.simElapsed + stepSeconds(job.run.nextBatchTokens());
             double remaining = job.totalSteps * STEP_SECONDS + FINISH_SECONDS;
-            job.estimatedFinish = Instant.now().getEpochSecond() + (long) Math.ceil(remaining / speed);
+            job.estimatedFinish = clock.epochSecondAfter(remaining);
             store.saveJob(job);
         }
     }
@@ -503,7 +496,7 @@ final class JobRunner {
         store.appendEvent(job, e);
     }
 
-    private static long now() {
-        return Instant.now().getEpochSecond();
+    private long now() {
+        return clock.epochSecond();
     }
 }

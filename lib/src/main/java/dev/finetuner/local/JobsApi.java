@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import dev.finetuner.model.BaseModel;
 
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -18,11 +17,13 @@ final class JobsApi {
     private final Store store;
     private final JobRunner runner;
     private final Faults faults;
+    private final JobClock clock;
 
-    JobsApi(Store store, JobRunner runner, Faults faults) {
+    JobsApi(Store store, JobRunner runner, Faults faults, JobClock clock) {
         this.store = store;
         this.runner = runner;
         this.faults = faults;
+        this.clock = clock;
     }
 
     Response create(HttpExchange ex) {
@@ -271,7 +272,7 @@ final class JobsApi {
                 throw ApiError.badRequest("Job " + id + " is " + job.status + "; only a running job can be paused.",
                         null, "invalid_job_status");
             }
-            job.status = Job.PAUSED;
+            runner.pause(job);
             runner.event(job, "info", "Fine-tuning job paused", null);
             store.saveJob(job);
             return Response.ok(job.toJson());
@@ -285,9 +286,8 @@ final class JobsApi {
                 throw ApiError.badRequest("Job " + id + " is " + job.status + "; only a paused job can be resumed.",
                         null, "invalid_job_status");
             }
-            job.status = Job.RUNNING;
-            job.lastNanos = System.nanoTime();
             runner.event(job, "info", "Fine-tuning job resumed", null);
+            runner.resume(job);
             store.saveJob(job);
             return Response.ok(job.toJson());
         }
@@ -326,7 +326,7 @@ final class JobsApi {
                 "fine_tune_not_found"));
     }
 
-    private static long now() {
-        return Instant.now().getEpochSecond();
+    private long now() {
+        return clock.epochSecond();
     }
 }

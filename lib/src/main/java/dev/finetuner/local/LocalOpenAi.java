@@ -13,7 +13,6 @@ import java.util.Objects;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -35,8 +34,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * <p>Jobs really move through {@code validating_files}, {@code queued}, {@code running} and
  * {@code succeeded} on a clock {@link Builder#speed(double)} times faster than the wall clock.
- * Validation runs the project's {@link dev.finetuner.validation.Validator}: an invalid training file
- * fails the job with {@code invalid_training_file}. Training fits a small real model of the examples
+ * Validation checks the files with the backend's own rules, the API's, never with the library's
+ * validator (so that this backend stays an independent oracle for it): an invalid training file fails
+ * the job with {@code invalid_training_file} and names the first bad line and the rule it breaks. Training fits a small real model of the examples
  * (nearest-neighbour retrieval over the prompts plus a smoothed token model of the completions), batch
  * by batch, and the losses and accuracies it reports are that model's real ones; the fine-tuned model
  * answers completions from it. Faults can be injected with a {@link FaultPlan}.
@@ -63,7 +63,7 @@ public final class LocalOpenAi implements AutoCloseable {
 
     private final HttpServer server;
     private final ExecutorService http;
-    private final ScheduledThreadPoolExecutor clock;
+    private final JobClock clock;
     private final JobRunner runner;
     private final Store store;
     private final String baseUrl;
@@ -80,16 +80,14 @@ public final class LocalOpenAi implements AutoCloseable {
     private LocalOpenAi(Builder b) {
         int instance = INSTANCES.incrementAndGet();
         this.store = new Store(b.storageDirectory);
-        this.clock = new ScheduledThreadPoolExecutor(Math.max(2, Math.min(4, Runtime.getRuntime().availableProcessors())),
-                threads("local-openai-" + instance + "-clock-"));
-        clock.setRemoveOnCancelPolicy(true);
+        this.clock = b.clock != null ? b.clock : new ScaledClock(b.speed, threads("local-openai-" + instance + "-clock-"));
         this.http = new ThreadPoolExecutor(64, 64, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
                 threads("local-openai-" + instance + "-http-"));
         ((ThreadPoolExecutor) http).allowCoreThreadTimeOut(true);
         Faults faults = new Faults(b.faults);
-        this.runner = new JobRunner(store, b.speed, clock);
-        Router router = new Router(b.apiKey, faults, new FilesApi(store), new JobsApi(store, runner, faults),
-                new ModelsApi(store, faults));
+        this.runner = new JobRunner(store, clock);
+        Router router = new Router(b.apiKey, faults, new FilesApi(store, clock), new JobsApi(store, runner, faults, clock),
+                new ModelsApi(store, faults, clock));
         try {
             this.server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), b.port), 128);
         } catch (IOException e) {
@@ -106,7 +104,7 @@ public final class LocalOpenAi implements AutoCloseable {
                 runner.submit(job);
             }
         }
-        log.info("local OpenAI backend listening on {} (speed {}x{})", baseUrl, b.speed,
+        log.info("local OpenAI backend listening on {} ({}{})", baseUrl, clock,
                 b.storageDirectory == null ? "" : ", storage " + b.storageDirectory);
     }
 
@@ -147,10 +145,10 @@ public final class LocalOpenAi implements AutoCloseable {
     }
 
     private void shutdownExecutors() {
-        clock.shutdownNow();
+        clock.close();
         http.shutdownNow();
         try {
-            if (!clock.awaitTermination(10, TimeUnit.SECONDS) || !http.awaitTermination(10, TimeUnit.SECONDS)) {
+            if (!http.awaitTermination(10, TimeUnit.SECONDS)) {
                 log.warn("some local OpenAI threads did not stop within 10 seconds");
             }
         } catch (InterruptedException e) {
@@ -221,6 +219,7 @@ public final class LocalOpenAi implements AutoCloseable {
         private double speed = DEFAULT_SPEED;
         private Path storageDirectory;
         private FaultPlan faults = FaultPlan.none();
+        private ManualClock clock;
 
         private Builder() {
         }
@@ -262,6 +261,17 @@ public final class LocalOpenAi implements AutoCloseable {
          */
         public Builder storageDirectory(Path dir) {
             this.storageDirectory = Objects.requireNonNull(dir, "dir");
+            return this;
+        }
+
+        /**
+         * Runs jobs on a clock that a test advances by hand instead of on the wall clock, which makes
+         * {@link #speed(double)} irrelevant: no job moves until {@link ManualClock#advance} is called,
+         * and then exactly as far as it says. For this package's tests; several backends may share one
+         * clock (a restart on the same storage goes on with it).
+         */
+        Builder clock(ManualClock clock) {
+            this.clock = Objects.requireNonNull(clock, "clock");
             return this;
         }
 

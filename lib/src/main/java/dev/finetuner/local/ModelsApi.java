@@ -6,11 +6,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import dev.finetuner.model.BaseModel;
 import dev.finetuner.model.ExampleFormat;
-import dev.finetuner.validation.TokenCounter;
 
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -28,12 +26,14 @@ final class ModelsApi {
 
     private final Store store;
     private final Faults faults;
+    private final JobClock clock;
     private final Map<String, AtomicInteger> calls = new ConcurrentHashMap<>();
     private final SecureRandom seeds = new SecureRandom();
 
-    ModelsApi(Store store, Faults faults) {
+    ModelsApi(Store store, Faults faults, JobClock clock) {
         this.store = store;
         this.faults = faults;
+        this.clock = clock;
     }
 
     Response list() {
@@ -259,11 +259,10 @@ final class ModelsApi {
             top = lp.asInt();
         }
         boolean echo = body.path("echo").asBoolean(false);
-        TokenCounter counter = TokenCounter.forModel(t.base());
         ObjectNode r = Json.object();
         r.put("id", Ids.next("cmpl-"));
         r.put("object", "text_completion");
-        r.put("created", Instant.now().getEpochSecond());
+        r.put("created", clock.epochSecond());
         r.put("model", t.id());
         r.put("system_fingerprint", "fp_local");
         ArrayNode choices = r.putArray("choices");
@@ -271,7 +270,7 @@ final class ModelsApi {
         long completionTokens = 0;
         int index = 0;
         for (String prompt : prompts) {
-            promptTokens += counter.count(prompt);
+            promptTokens += Tokens.count(t.base(), prompt);
             for (int i = 0; i < s.n(); i++) {
                 Answer a = answer(t, prompt, s, Math.max(0, top));
                 completionTokens += a.tokens().size();
@@ -338,11 +337,10 @@ final class ModelsApi {
             }
             top = tl.asInt();
         }
-        TokenCounter counter = TokenCounter.forModel(t.base());
         ObjectNode r = Json.object();
         r.put("id", Ids.next("chatcmpl-"));
         r.put("object", "chat.completion");
-        r.put("created", Instant.now().getEpochSecond());
+        r.put("created", clock.epochSecond());
         r.put("model", t.id());
         r.put("system_fingerprint", "fp_local");
         r.put("service_tier", "default");
@@ -373,8 +371,8 @@ final class ModelsApi {
             }
             c.put("finish_reason", a.finishReason());
         }
-        usage(r, counter.count(prompt) + (long) TokenCounter.TOKENS_PER_MESSAGE * lines.size()
-                + TokenCounter.REPLY_PRIMING_TOKENS, completionTokens);
+        usage(r, Tokens.count(t.base(), prompt) + (long) Tokens.PER_MESSAGE * lines.size() + Tokens.REPLY_PRIMING,
+                completionTokens);
         return Response.ok(r);
     }
 

@@ -19,7 +19,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -27,6 +26,7 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 /** Chat models: chat data, chat completions with log probabilities, and DPO. */
 class LocalOpenAiChatTest {
+    private static final ManualClock clock = new ManualClock();
     private static LocalOpenAi local;
     private static OpenAIClient client;
     private static FineTuningJob job;
@@ -35,7 +35,7 @@ class LocalOpenAiChatTest {
     @BeforeAll
     static void train(@TempDir Path tmp) {
         dir = tmp;
-        local = LocalOpenAi.builder().speed(LocalOpenAi.FAST).build();
+        local = LocalOpenAi.builder().clock(clock).build();
         client = OpenAIOkHttpClient.builder().baseUrl(local.baseUrl()).apiKey("test").maxRetries(0).build();
         String file = client.files().create(FileCreateParams.builder().file(TestData.write(dir, "chat.jsonl",
                 TestData.chatJsonl(TestData.reviews(60, 41)))).purpose(FilePurpose.FINE_TUNE).build()).id();
@@ -43,9 +43,10 @@ class LocalOpenAiChatTest {
                 .trainingFile(file).suffix("chat").build()).id());
     }
 
+    /** The job, once it has run to its end. */
     private static FineTuningJob await(String id) {
-        return TestData.await(Duration.ofSeconds(15), () -> client.fineTuning().jobs().retrieve(id),
-                j -> j.status().equals(FineTuningJob.Status.SUCCEEDED) || j.status().equals(FineTuningJob.Status.FAILED));
+        clock.advance(TestData.LONG_ENOUGH);
+        return client.fineTuning().jobs().retrieve(id);
     }
 
     @AfterAll

@@ -15,17 +15,17 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Collectors;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** The backend under abuse: malformed bodies, wrong keys and a thousand requests at once. */
 class LocalOpenAiHardeningTest {
 
-    private static Set<String> ourThreads() {
-        Set<String> names = ConcurrentHashMap.newKeySet();
-        Thread.getAllStackTraces().keySet().stream().filter(Thread::isAlive).map(Thread::getName)
-                .filter(n -> n.startsWith("local-openai")).forEach(names::add);
-        return names;
+    /** The live threads of local backends. */
+    private static Set<Thread> ourThreads() {
+        return Thread.getAllStackTraces().keySet().stream().filter(Thread::isAlive)
+                .filter(t -> t.getName().startsWith("local-openai")).collect(Collectors.toSet());
     }
 
     @Test
@@ -49,8 +49,9 @@ class LocalOpenAiHardeningTest {
     @Test
     void a_thousand_concurrent_requests_with_good_and_wrong_keys_get_the_right_answers_and_leave_no_thread()
             throws Exception {
-        Set<String> before = ourThreads();
+        Set<Thread> before = ourThreads();
         Map<Integer, AtomicInteger> codes = new ConcurrentHashMap<>();
+        Set<Thread> started;
         try (LocalOpenAi local = LocalOpenAi.builder().apiKey("right").build()) {
             ExecutorService pool = Executors.newFixedThreadPool(32);
             try {
@@ -76,16 +77,20 @@ class LocalOpenAiHardeningTest {
             } finally {
                 pool.shutdownNow();
             }
+            started = ourThreads();
+            started.removeAll(before);
         }
         // then: the 100 wrong keys refused (all on the first three paths), the unknown job 404, the rest 200
         assertThat(codes.get(401).get()).isEqualTo(100);
         assertThat(codes.get(404).get()).isEqualTo(250);
         assertThat(codes.get(200).get()).isEqualTo(650);
         assertThat(codes.keySet()).containsOnly(200, 401, 404);
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        while (!before.containsAll(ourThreads()) && System.nanoTime() < deadline) {
-            Thread.onSpinWait();
+        // close() has stopped the pools; a worker may still be on its way out, so each is joined, with a bound
+        assertThat(started).isNotEmpty();
+        for (Thread t : started) {
+            t.join(TimeUnit.SECONDS.toMillis(10));
         }
+        assertThat(started).filteredOn(Thread::isAlive).extracting(Thread::getName).isEmpty();
         assertThat(ourThreads()).isSubsetOf(before);
     }
 }

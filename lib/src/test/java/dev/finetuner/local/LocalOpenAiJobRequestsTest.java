@@ -18,7 +18,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 import java.util.function.UnaryOperator;
 
@@ -27,6 +26,7 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 /** What the backend refuses when a job is created, and how a job with bad data fails. */
 class LocalOpenAiJobRequestsTest {
+    private static final ManualClock clock = new ManualClock();
     private static LocalOpenAi local;
     private static OpenAIClient client;
     private static FileObject reviews;
@@ -35,7 +35,7 @@ class LocalOpenAiJobRequestsTest {
     @BeforeAll
     static void start(@TempDir Path tmp) {
         dir = tmp;
-        local = LocalOpenAi.builder().speed(LocalOpenAi.FAST).apiKey("sk-test-key-123456").build();
+        local = LocalOpenAi.builder().clock(clock).apiKey("sk-test-key-123456").build();
         client = OpenAIOkHttpClient.builder().baseUrl(local.baseUrl()).apiKey("sk-test-key-123456").maxRetries(0).build();
         reviews = upload("reviews.jsonl", TestData.jsonl(TestData.reviews(20, 3)));
     }
@@ -158,8 +158,8 @@ class LocalOpenAiJobRequestsTest {
         // when
         FineTuningJob created = client.fineTuning().jobs().create(JobCreateParams.builder().model("babbage-002")
                 .trainingFile(bad.id()).build());
-        FineTuningJob job = TestData.await(Duration.ofSeconds(10), () -> client.fineTuning().jobs().retrieve(created.id()),
-                j -> j.status().equals(FineTuningJob.Status.FAILED) || j.status().equals(FineTuningJob.Status.SUCCEEDED));
+        clock.advance(TestData.LONG_ENOUGH);
+        FineTuningJob job = client.fineTuning().jobs().retrieve(created.id());
         // then
         assertThat(job.status()).isEqualTo(FineTuningJob.Status.FAILED);
         FineTuningJob.Error error = job.error().orElseThrow();
@@ -176,8 +176,8 @@ class LocalOpenAiJobRequestsTest {
         // when
         FineTuningJob created = client.fineTuning().jobs().create(JobCreateParams.builder().model("davinci-002")
                 .trainingFile(chat.id()).build());
-        FineTuningJob job = TestData.await(Duration.ofSeconds(10), () -> client.fineTuning().jobs().retrieve(created.id()),
-                j -> j.status().equals(FineTuningJob.Status.FAILED) || j.status().equals(FineTuningJob.Status.SUCCEEDED));
+        clock.advance(TestData.LONG_ENOUGH);
+        FineTuningJob job = client.fineTuning().jobs().retrieve(created.id());
         // then
         assertThat(job.error().orElseThrow().message()).contains("model_format");
     }

@@ -3,7 +3,6 @@ package dev.finetuner.local;
 import com.openai.client.okhttp.OpenAIOkHttpClient;
 import com.openai.models.files.FileCreateParams;
 import com.openai.models.files.FilePurpose;
-import com.openai.models.finetuning.jobs.FineTuningJob;
 import com.openai.models.finetuning.jobs.JobCreateParams;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -16,7 +15,6 @@ import java.net.NetworkInterface;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.Collections;
 import java.util.List;
 import java.util.Set;
@@ -55,29 +53,42 @@ class LocalOpenAiLifecycleCloseTest {
         }
     }
 
+    /** The live threads a backend may have started that were not there before. */
+    private static Set<Thread> backendThreads(Set<Thread> before) {
+        return Thread.getAllStackTraces().keySet().stream()
+                .filter(t -> t.isAlive() && !before.contains(t))
+                .filter(t -> t.getName().startsWith("local-openai") || t.getName().startsWith("HTTP-Dispatcher")
+                        || t.getName().equals("server-timer"))
+                .collect(Collectors.toSet());
+    }
+
     @Test
-    void close_stops_every_thread_it_started_and_can_be_called_twice(@TempDir Path dir) {
-        // given a backend that served requests and ran a job
-        Set<Thread> before = Thread.getAllStackTraces().keySet();
-        LocalOpenAi local = LocalOpenAi.builder().speed(LocalOpenAi.FAST).build();
+    void close_stops_every_thread_it_started_and_can_be_called_twice(@TempDir Path dir) throws InterruptedException {
+        // given a backend on its wall clock that served requests and is in the middle of a job
+        Set<Thread> before = Set.copyOf(Thread.getAllStackTraces().keySet());
+        LocalOpenAi local = LocalOpenAi.builder().speed(1).build();
         var client = OpenAIOkHttpClient.builder().baseUrl(local.baseUrl()).apiKey("test").maxRetries(0).build();
         String fileId = client.files().create(FileCreateParams.builder().file(TestData.write(dir, "r.jsonl",
                 TestData.jsonl(TestData.reviews(12, 1)))).purpose(FilePurpose.FINE_TUNE).build()).id();
         String jobId = client.fineTuning().jobs().create(JobCreateParams.builder().model("babbage-002")
                 .trainingFile(fileId).build()).id();
-        TestData.await(Duration.ofSeconds(10), () -> client.fineTuning().jobs().retrieve(jobId).status(),
-                s -> s.equals(FineTuningJob.Status.SUCCEEDED));
+        // at speed 1 the job spends 15 wall-clock seconds in the queue: it is far from done when the backend closes
+        assertThat(client.fineTuning().jobs().retrieve(jobId).status().asString()).isIn("validating_files", "queued");
         client.close();
+        Set<Thread> started = backendThreads(before);
+        assertThat(started).extracting(Thread::getName)
+                .anySatisfy(n -> assertThat(n).matches("local-openai-\\d+-clock-\\d+"))
+                .anySatisfy(n -> assertThat(n).matches("local-openai-\\d+-http-\\d+"));
         // when
         local.close();
         local.close();
-        // then
-        Set<String> left = Thread.getAllStackTraces().keySet().stream()
-                .filter(t -> t.isAlive() && !before.contains(t))
-                .map(Thread::getName)
-                .filter(n -> n.startsWith("local-openai") || n.startsWith("HTTP-Dispatcher") || n.equals("server-timer"))
-                .collect(Collectors.toSet());
-        assertThat(left).isEmpty();
+        // then: each of them ends; close() waits for its pools, and the JDK server's dispatcher thread exits
+        // on its own once the server has stopped, so it is joined (with a bound) rather than looked at at once
+        for (Thread t : started) {
+            t.join(TimeUnit.SECONDS.toMillis(10));
+        }
+        assertThat(started).filteredOn(Thread::isAlive).extracting(Thread::getName).isEmpty();
+        assertThat(backendThreads(before)).isEmpty();
         assertThat(dir).exists();
     }
 

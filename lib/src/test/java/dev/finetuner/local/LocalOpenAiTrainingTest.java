@@ -22,6 +22,7 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 
@@ -30,6 +31,7 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 /** The training is real: hyperparameters and seeds change the numbers as they should. */
 class LocalOpenAiTrainingTest {
+    private static final ManualClock clock = new ManualClock();
     private static LocalOpenAi local;
     private static OpenAIClient client;
     private static String training;
@@ -37,10 +39,10 @@ class LocalOpenAiTrainingTest {
 
     @BeforeAll
     static void start(@TempDir Path dir) {
-        local = LocalOpenAi.builder().speed(LocalOpenAi.FAST).build();
+        local = LocalOpenAi.builder().clock(clock).build();
         client = OpenAIOkHttpClient.builder().baseUrl(local.baseUrl()).apiKey("test").maxRetries(0).build();
-        training = upload(TestData.write(dir, "train.jsonl", TestData.jsonl(TestData.reviews(40, 31))));
-        validation = upload(TestData.write(dir, "valid.jsonl", TestData.jsonl(TestData.reviews(10, 32))));
+        training = upload(client, TestData.write(dir, "train.jsonl", TestData.jsonl(TestData.reviews(40, 31))));
+        validation = upload(client, TestData.write(dir, "valid.jsonl", TestData.jsonl(TestData.reviews(10, 32))));
     }
 
     @AfterAll
@@ -49,7 +51,7 @@ class LocalOpenAiTrainingTest {
         local.close();
     }
 
-    private static String upload(Path file) {
+    private static String upload(OpenAIClient client, Path file) {
         return client.files().create(FileCreateParams.builder().file(file).purpose(FilePurpose.FINE_TUNE).build()).id();
     }
 
@@ -58,11 +60,15 @@ class LocalOpenAiTrainingTest {
                 .trainingFile(training).validationFile(validation).seed(seed)
                 .method(JobCreateParams.Method.builder().type(JobCreateParams.Method.Type.SUPERVISED)
                         .supervised(SupervisedMethod.builder().hyperparameters(hp).build()).build()).build());
-        return TestData.await(Duration.ofSeconds(15), () -> client.fineTuning().jobs().retrieve(created.id()),
-                j -> j.status().equals(FineTuningJob.Status.SUCCEEDED) || j.status().equals(FineTuningJob.Status.FAILED));
+        clock.advance(TestData.LONG_ENOUGH);
+        return client.fineTuning().jobs().retrieve(created.id());
     }
 
     private static List<String> metricsCsv(FineTuningJob job) {
+        return metricsCsv(client, job);
+    }
+
+    private static List<String> metricsCsv(OpenAIClient client, FineTuningJob job) {
         try (HttpResponse r = client.files().content(job.resultFiles().get(0)); InputStream in = r.body()) {
             return new String(in.readAllBytes(), StandardCharsets.UTF_8).lines().skip(1).toList();
         } catch (IOException e) {
@@ -165,33 +171,80 @@ class LocalOpenAiTrainingTest {
         assertThat(hp.learningRateMultiplier().orElseThrow().asNumber()).isEqualTo(0.05);
     }
 
+    private static String createJob(OpenAIClient c, String file, SupervisedHyperparameters hp) {
+        return c.fineTuning().jobs().create(JobCreateParams.builder().model("babbage-002").trainingFile(file)
+                .method(JobCreateParams.Method.builder().type(JobCreateParams.Method.Type.SUPERVISED)
+                        .supervised(SupervisedMethod.builder().hyperparameters(hp).build()).build())
+                .build()).id();
+    }
+
+    private static long events(OpenAIClient c, String id) {
+        return c.fineTuning().jobs().listEvents(id).autoPager().stream().count();
+    }
+
+    @Test
+    void a_job_moves_only_when_its_clock_advances_and_each_phase_ends_exactly_when_due(@TempDir Path dir) {
+        // given a job of one step (10 examples, one epoch, batch size 10) on a clock that starts at midnight
+        ManualClock clock = new ManualClock(Instant.parse("2026-01-01T00:00:00Z"));
+        try (LocalOpenAi local = LocalOpenAi.builder().clock(clock).build()) {
+            OpenAIClient c = OpenAIOkHttpClient.builder().baseUrl(local.baseUrl()).apiKey("test").maxRetries(0).build();
+            String file = upload(c, TestData.write(dir, "ten.jsonl", TestData.jsonl(TestData.reviews(10, 12))));
+            String id = createJob(c, file, hp(1, 10, 0.1));
+            // when / then: however long these calls take, the job's time stands still
+            for (int i = 0; i < 3; i++) {
+                assertThat(c.fineTuning().jobs().retrieve(id).status()).isEqualTo(FineTuningJob.Status.VALIDATING_FILES);
+            }
+            assertThat(events(c, id)).isEqualTo(2);
+            // the files are validated at once, then the job waits 15 s in the queue
+            clock.advance(Duration.ZERO);
+            assertThat(c.fineTuning().jobs().retrieve(id).status()).isEqualTo(FineTuningJob.Status.QUEUED);
+            clock.advance(Duration.ofSeconds(15).minusNanos(1));
+            assertThat(c.fineTuning().jobs().retrieve(id).status()).isEqualTo(FineTuningJob.Status.QUEUED);
+            clock.advance(Duration.ofNanos(1));
+            assertThat(c.fineTuning().jobs().retrieve(id).status()).isEqualTo(FineTuningJob.Status.RUNNING);
+            long started = events(c, id);
+            // a step takes half a second plus a second per 20,000 batch tokens (here a few dozen)
+            clock.advance(Duration.ofMillis(500));
+            assertThat(events(c, id)).isEqualTo(started);
+            clock.advance(Duration.ofMillis(10));
+            assertThat(events(c, id)).isEqualTo(started + 2); // the step's metrics and the epoch's checkpoint
+            // publishing the model takes 15 s after the last step
+            clock.advance(Duration.ofMillis(14_980));
+            assertThat(c.fineTuning().jobs().retrieve(id).status()).isEqualTo(FineTuningJob.Status.RUNNING);
+            clock.advance(Duration.ofMillis(20));
+            FineTuningJob done = c.fineTuning().jobs().retrieve(id);
+            assertThat(done.status()).isEqualTo(FineTuningJob.Status.SUCCEEDED);
+            // the API's timestamps follow the same clock: created at midnight, finished 30.5 s later
+            assertThat(done.createdAt()).isEqualTo(Instant.parse("2026-01-01T00:00:00Z").getEpochSecond());
+            assertThat(done.finishedAt()).hasValue(done.createdAt() + 30);
+            c.close();
+        }
+    }
+
     @Test
     void a_paused_job_stands_still_until_resumed(@TempDir Path dir) {
-        // given a slow backend and a running job
-        try (LocalOpenAi slow = LocalOpenAi.builder().speed(100).build()) {
-            OpenAIClient c = OpenAIOkHttpClient.builder().baseUrl(slow.baseUrl()).apiKey("test").maxRetries(0).build();
-            String file = c.files().create(FileCreateParams.builder().file(TestData.write(dir, "pause.jsonl", TestData.jsonl(TestData.reviews(40, 9)))).purpose(FilePurpose.FINE_TUNE).build()).id();
-            String id = c.fineTuning().jobs().create(JobCreateParams.builder().model("babbage-002").trainingFile(file)
-                    .method(JobCreateParams.Method.builder().type(JobCreateParams.Method.Type.SUPERVISED)
-                            .supervised(SupervisedMethod.builder().hyperparameters(hp(3, 1, 0.1)).build()).build())
-                    .build()).id();
-            TestData.await(Duration.ofSeconds(10), () -> c.fineTuning().jobs().retrieve(id).status(),
-                    s -> s.equals(FineTuningJob.Status.RUNNING));
+        // given a job some steps into training (40 examples, 3 epochs, batch size 1: 120 steps)
+        ManualClock clock = new ManualClock();
+        try (LocalOpenAi local = LocalOpenAi.builder().clock(clock).build()) {
+            OpenAIClient c = OpenAIOkHttpClient.builder().baseUrl(local.baseUrl()).apiKey("test").maxRetries(0).build();
+            String file = upload(c, TestData.write(dir, "pause.jsonl", TestData.jsonl(TestData.reviews(40, 9))));
+            String id = createJob(c, file, hp(3, 1, 0.1));
+            clock.advance(Duration.ofSeconds(20)); // 15 s in the queue, then a step about every half second
             // when
             FineTuningJob paused = c.fineTuning().jobs().pause(id);
-            TestData.idle(Duration.ofMillis(100)); // a step in flight when paused may still land
-            long eventsWhilePaused = c.fineTuning().jobs().listEvents(id).autoPager().stream().count();
-            TestData.idle(Duration.ofMillis(300)); // 30 simulated seconds: 60 steps if the clock ran
+            long eventsWhilePaused = events(c, id);
+            clock.advance(Duration.ofMinutes(10)); // 1,200 steps' worth if its clock ran
             FineTuningJob stillPaused = c.fineTuning().jobs().retrieve(id);
-            long eventsLater = c.fineTuning().jobs().listEvents(id).autoPager().stream().count();
+            long eventsLater = events(c, id);
             c.fineTuning().jobs().resume(id);
-            FineTuningJob done = TestData.await(Duration.ofSeconds(20), () -> c.fineTuning().jobs().retrieve(id),
-                    j -> j.status().equals(FineTuningJob.Status.SUCCEEDED));
+            clock.advance(TestData.LONG_ENOUGH);
+            FineTuningJob done = c.fineTuning().jobs().retrieve(id);
             // then
             assertThat(paused.status().asString()).isEqualTo("paused");
             assertThat(stillPaused.status().asString()).isEqualTo("paused");
             assertThat(eventsLater).isEqualTo(eventsWhilePaused);
-            assertThat(done.fineTunedModel()).isPresent();
+            assertThat(done.status()).isEqualTo(FineTuningJob.Status.SUCCEEDED);
+            assertThat(metricsCsv(c, done)).hasSize(120);
             c.close();
         }
     }

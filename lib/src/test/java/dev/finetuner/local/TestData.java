@@ -12,13 +12,16 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.function.Predicate;
-import java.util.function.Supplier;
 
-/** Labelled review data for the local backend's tests, and a bounded wait. */
+/** Labelled review data for the local backend's tests. */
 final class TestData {
     static final String SEPARATOR = "\n\n###\n\n";
     static final String STOP = "\n";
+    /**
+     * Simulated time after which every job of these tests has ended (the longest, 300 steps, takes about
+     * three simulated minutes): advancing a {@link ManualClock} this far runs a job to its end.
+     */
+    static final Duration LONG_ENOUGH = Duration.ofHours(1);
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String[] POSITIVE = {"great", "excellent", "love", "wonderful", "fantastic", "happy",
             "perfect", "amazing", "delightful", "superb", "brilliant", "pleased"};
@@ -94,34 +97,5 @@ final class TestData {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-    }
-
-    /** Lets a bounded amount of wall-clock time pass (to show that nothing happens meanwhile). */
-    static void idle(Duration d) {
-        try {
-            Thread.sleep(d.toMillis());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError("interrupted", e);
-        }
-    }
-
-    /** Polls until {@code done} holds, every 10 ms, failing after {@code timeout}. */
-    static <T> T await(Duration timeout, Supplier<T> poll, Predicate<T> done) {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        T last = poll.get();
-        while (!done.test(last)) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("not done within " + timeout + "; last seen: " + last);
-            }
-            try {
-                Thread.sleep(10);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new AssertionError("interrupted", e);
-            }
-            last = poll.get();
-        }
-        return last;
     }
 }
