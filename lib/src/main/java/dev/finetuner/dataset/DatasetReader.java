@@ -344,6 +344,19 @@ public final class DatasetReader {
         }
     }
 
+    /** The largest JSON document read whole (one object of columns, as pandas writes it): about 1/8 of a 256 MB heap. */
+    static final long MAX_WHOLE_DOCUMENT_BYTES = 32L << 20;
+
+    private static void refuseIfTooLargeToHold(Path file) throws IOException {
+        long size = Files.size(file);
+        if (size > MAX_WHOLE_DOCUMENT_BYTES) {
+            throw new DatasetException("file_too_large", file, 1, null, "is one JSON object of " + (size >> 20)
+                    + " MB, which has to be read whole (its columns are side by side), and the limit for that is "
+                    + (MAX_WHOLE_DOCUMENT_BYTES >> 20) + " MB. Write it as JSONL, one example a line, which is read as"
+                    + " a stream (pandas: df.to_json(path, orient=\"records\", lines=True))");
+        }
+    }
+
     private static final class JsonIterator extends RecordIterator {
         private final CheckedUtf8Reader decoder;
         private final JsonParser parser;
@@ -388,6 +401,9 @@ public final class DatasetReader {
                         continue;
                     }
                     long line = parser.currentTokenLocation().getLineNr();
+                    if (!inArray && t == JsonToken.START_OBJECT) {
+                        refuseIfTooLargeToHold(file);
+                    }
                     JsonNode node = parser.readValueAsTree();
                     if (!inArray && node instanceof ObjectNode obj && isColumns(obj)) {
                         columns(obj, line);
@@ -682,8 +698,16 @@ public final class DatasetReader {
 
         XlsxIterator(Path file, DatasetOptions options, Consumer<ReadIssue> issues) throws IOException {
             super(file, options, issues);
-            // with cell formats, so that a date is read as the date the sheet shows, not its serial number
-            this.workbook = new ReadableWorkbook(file.toFile(), new ReadingOptions(true, false));
+            XlsxLimits.check(file);
+            try {
+                // with cell formats, so that a date is read as the date the sheet shows, not its serial number
+                this.workbook = new ReadableWorkbook(file.toFile(), new ReadingOptions(true, false));
+            } catch (IOException | RuntimeException e) {
+                // fastexcel says a zip without a workbook in many ways, some of them unchecked
+                throw new DatasetException("invalid_xlsx", file, 0, null, "is not an XLSX workbook (it is a zip"
+                        + " file, but " + e.getClass().getSimpleName() + ": " + e.getMessage()
+                        + "); save it from a spreadsheet program as .xlsx, or as CSV", e);
+            }
             try {
                 Sheet sheet = pickSheet(options.sheet());
                 rowStream = sheet == null ? Stream.empty() : sheet.openStream();
