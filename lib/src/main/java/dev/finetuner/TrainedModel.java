@@ -30,7 +30,9 @@ public final class TrainedModel {
         this.fineTuner = fineTuner;
         this.id = Objects.requireNonNull(id, "id");
         this.job = job;
-        this.client = CompletionClient.of(fineTuner.connection(), id, format);
+        // a model a job of ours made may not be served yet: its 404 is waited out briefly; any other fails at once
+        CompletionClient c = CompletionClient.of(fineTuner.connection(), id, format);
+        this.client = job.isPresent() ? c.withNotReadyWait(CompletionClient.DEFAULT_NOT_READY_WAIT) : c;
     }
 
     /** The model id, e.g. {@code ft:davinci-002:acme:helpdesk:abc123}. */

@@ -29,10 +29,13 @@ import java.util.Optional;
 /**
  * Calls a fine-tuned model as it was trained: appends the separator its training prompts ended with,
  * sends the stop sequence its completions ended with, strips both from the answer, and uses
- * {@code /completions} or {@code /chat/completions} as the model's format needs. A model that answers
- * 404 {@code model_not_found} right after its job succeeded (it takes a while to be served) is
- * retried for up to {@link #DEFAULT_NOT_READY_WAIT}; other errors are {@link ApiException}s.
- * Thread-safe.
+ * {@code /completions} or {@code /chat/completions} as the model's format needs.
+ *
+ * <p>A 404 {@code model_not_found} fails at once, naming the closest fine-tuned model the account has
+ * ("did you mean ...?") when one is close: a mistyped id must not cost minutes of retries. A model that
+ * a job has just made can answer 404 for a while before it is served; a client made for such a model
+ * ({@link #withNotReadyWait}, as {@code TrainedModel} does for a model whose job it knows) waits that
+ * out, up to the given total. Other errors are {@link ApiException}s. Thread-safe.
  *
  * <pre>{@code
  * CompletionClient model = CompletionClient.of(api, "ft:davinci-002:acme::abc", new PromptFormat(" ->", Optional.of("\n"), true));
@@ -40,8 +43,8 @@ import java.util.Optional;
  * }</pre>
  */
 public final class CompletionClient {
-    /** How long a fresh model's 404 is waited out. */
-    public static final Duration DEFAULT_NOT_READY_WAIT = Duration.ofMinutes(3);
+    /** How long the 404 of a model a job has just made is waited out (by {@code TrainedModel}). */
+    public static final Duration DEFAULT_NOT_READY_WAIT = Duration.ofSeconds(60);
     private static final Logger LOG = LoggerFactory.getLogger(CompletionClient.class);
     /** A fresh model is tried again after 500 ms, then ever less often, at least every 10 s. */
     private static final Backoff NOT_READY_BACKOFF = Backoff.exponential(Duration.ofMillis(500), 2, Duration.ofSeconds(10));
@@ -60,12 +63,15 @@ public final class CompletionClient {
         this.notReadyWait = notReadyWait;
     }
 
-    /** A client for a model called with this prompt format. */
+    /** A client for a model called with this prompt format; a 404 fails at once. */
     public static CompletionClient of(OpenAiConnection api, String model, PromptFormat format) {
-        return new CompletionClient(api, model, format, DEFAULT_NOT_READY_WAIT);
+        return new CompletionClient(api, model, format, Duration.ZERO);
     }
 
-    /** This client waiting at most {@code wait} for a fresh model to be served (zero: not at all). */
+    /**
+     * This client waiting at most {@code wait} in all for a model a job has just made to be served (its
+     * 404 {@code model_not_found} is tried again meanwhile); zero: not at all.
+     */
     public CompletionClient withNotReadyWait(Duration wait) {
         return new CompletionClient(api, model, format, Objects.requireNonNull(wait, "wait"));
     }
@@ -172,10 +178,70 @@ public final class CompletionClient {
                 .build()
                 .run(() -> api.call("complete with " + model, call));
         return switch (r.outcome()) {
-            case SUCCESS, FAILURE, TIMED_OUT -> r.last().orElseThrow().orThrow(); // timed out: the last 404
+            case SUCCESS -> r.last().orElseThrow().orThrow();
+            case FAILURE, TIMED_OUT -> { // timed out: the last 404
+                RuntimeException e = r.last().orElseThrow().exception().orElseThrow();
+                throw notServedYet(e) ? withSuggestion((ApiException) e) : e;
+            }
             case STOPPED, INTERRUPTED -> throw new FineTunerException("waiting for " + model
                     + " to be served was interrupted", r.exception().orElse(null));
         };
+    }
+
+    /** The 404 with the closest fine-tuned model id the account has, when one is close enough to be a typo. */
+    private ApiException withSuggestion(ApiException e) {
+        Optional<String> near;
+        try {
+            List<String> ids = new ArrayList<>();
+            api.call("list models", () -> api.client().models().list()).autoPager().stream().limit(10_000)
+                    .forEach(m -> ids.add(m.id()));
+            near = closest(model, ids);
+        } catch (RuntimeException listing) {
+            LOG.debug("could not list the models to suggest one", listing);
+            return e;
+        }
+        if (near.isEmpty()) {
+            return e;
+        }
+        return new ApiException(e.statusCode().orElse(0), e.code().orElse(null), e.param().orElse(null),
+                e.requestId().orElse(null), false, e.attempts(), e.detail() + " Did you mean " + near.get() + "?", e);
+    }
+
+    /** The id nearest to {@code wanted} by edit distance, if within a fifth of its length (at least 2 edits). */
+    static Optional<String> closest(String wanted, List<String> ids) {
+        int limit = Math.max(2, wanted.length() / 5);
+        String best = null;
+        int bestDistance = Integer.MAX_VALUE;
+        for (String id : ids) {
+            if (id.equals(wanted) || Math.abs(id.length() - wanted.length()) > limit) {
+                continue;
+            }
+            int d = editDistance(wanted, id);
+            if (d <= limit && d < bestDistance) {
+                best = id;
+                bestDistance = d;
+            }
+        }
+        return Optional.ofNullable(best);
+    }
+
+    private static int editDistance(String a, String b) {
+        int[] prev = new int[b.length() + 1];
+        int[] cur = new int[b.length() + 1];
+        for (int j = 0; j <= b.length(); j++) {
+            prev[j] = j;
+        }
+        for (int i = 1; i <= a.length(); i++) {
+            cur[0] = i;
+            for (int j = 1; j <= b.length(); j++) {
+                int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
+                cur[j] = Math.min(Math.min(cur[j - 1] + 1, prev[j] + 1), prev[j - 1] + cost);
+            }
+            int[] t = prev;
+            prev = cur;
+            cur = t;
+        }
+        return prev[b.length()];
     }
 
     private static boolean notServedYet(RuntimeException e) {

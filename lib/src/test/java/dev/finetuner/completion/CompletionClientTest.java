@@ -133,6 +133,38 @@ class CompletionClientTest {
     }
 
     @Test
+    void a_mistyped_model_fails_at_once_and_names_the_closest_fine_tuned_model() {
+        // given: the account has the model the user meant, with one letter different
+        String typo = "ft:davinci-002:acme:helpdesk:abc124";
+        wm.stubFor(post(urlEqualTo("/v1/completions")).willReturn(aResponse().withStatus(404)
+                .withHeader("Content-Type", "application/json").withBody(NOT_FOUND.formatted(typo))));
+        wm.stubFor(com.github.tomakehurst.wiremock.client.WireMock.get(urlEqualTo("/v1/models")).willReturn(okJson("""
+                {"object":"list","data":[
+                 {"id":"davinci-002","object":"model","created":1,"owned_by":"system"},
+                 {"id":"%s","object":"model","created":2,"owned_by":"acme"},
+                 {"id":"ft:babbage-002:acme:reviews:zz9","object":"model","created":3,"owned_by":"acme"}]}""".formatted(FT))));
+        CompletionClient client = CompletionClient.of(api, typo, PromptFormat.none());
+        // when / then: one request, no pause, and the suggestion
+        assertThatThrownBy(() -> client.complete("VPN")).isInstanceOf(ApiException.class)
+                .hasMessageContaining("404 model_not_found").hasMessageContaining("Did you mean " + FT + "?");
+        wm.verify(1, postRequestedFor(urlEqualTo("/v1/completions")));
+        assertThat(clock.sleeps()).isEmpty();
+    }
+
+    @Test
+    void a_model_unlike_any_the_account_has_fails_at_once_without_a_suggestion() {
+        wm.stubFor(post(urlEqualTo("/v1/completions")).willReturn(aResponse().withStatus(404)
+                .withHeader("Content-Type", "application/json").withBody(NOT_FOUND.formatted("ft:nothing-like-it"))));
+        wm.stubFor(com.github.tomakehurst.wiremock.client.WireMock.get(urlEqualTo("/v1/models")).willReturn(okJson("""
+                {"object":"list","data":[{"id":"%s","object":"model","created":2,"owned_by":"acme"}]}""".formatted(FT))));
+        CompletionClient client = CompletionClient.of(api, "ft:nothing-like-it", PromptFormat.none());
+
+        assertThatThrownBy(() -> client.complete("VPN")).isInstanceOf(ApiException.class)
+                .hasMessageContaining("404").hasMessageNotContaining("Did you mean");
+        wm.verify(1, postRequestedFor(urlEqualTo("/v1/completions")));
+    }
+
+    @Test
     void other_errors_are_not_waited_out() {
         // given: a 404 that is not about a fresh model
         wm.stubFor(post(urlEqualTo("/v1/completions")).willReturn(aResponse().withStatus(404)

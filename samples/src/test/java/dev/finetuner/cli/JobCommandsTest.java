@@ -109,6 +109,10 @@ class JobCommandsTest {
         String model = new ObjectMapper().readTree(out.toString()).get("fineTunedModel").asText();
         assertThat(api("complete", "-m", model, "-p", "ticket 999 about the printer ->", "--max-tokens", "5")).isZero();
         assertThat(out.toString().strip()).isEqualTo("printer");
+        // a mistyped id fails at once and names the model meant
+        String typo = model.substring(0, model.length() - 1) + (model.endsWith("x") ? "y" : "x");
+        assertThat(api("complete", "-m", typo, "-p", "ticket 999 about the printer ->")).isEqualTo(1);
+        assertThat(err.toString()).contains("404").contains("Did you mean " + model + "?");
     }
 
     @Test
