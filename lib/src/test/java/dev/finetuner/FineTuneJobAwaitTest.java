@@ -86,8 +86,9 @@ class FineTuneJobAwaitTest {
                 s -> assertThat(s.model().id()).isEqualTo(MODEL));
         assertThat(outcome.jobId()).isEqualTo("ftjob-1");
         assertThat(outcome.polls()).isEqualTo(3);
-        assertThat(outcome.elapsed()).isEqualTo(Duration.ofSeconds(25));
-        assertThat(clock.sleeps()).containsExactly(Duration.ofSeconds(20), Duration.ofSeconds(5));
+        // the first poll of each status comes a quarter of a second after the last
+        assertThat(outcome.elapsed()).isEqualTo(Duration.ofMillis(500));
+        assertThat(clock.sleeps()).containsExactly(Duration.ofMillis(250), Duration.ofMillis(250));
         assertThat(job.job().status()).isEqualTo(JobStatus.SUCCEEDED);
     }
 
@@ -114,7 +115,7 @@ class FineTuneJobAwaitTest {
         assertThat(outcome).isInstanceOfSatisfying(JobOutcome.Failed.class, f -> assertThat(f.error())
                 .hasValueSatisfying(e -> assertThat(e.code()).isEqualTo("invalid_training_file")));
         assertThat(outcome.polls()).isEqualTo(2);
-        assertThat(outcome.elapsed()).isEqualTo(Duration.ofSeconds(5));
+        assertThat(outcome.elapsed()).isEqualTo(Duration.ofMillis(250));
         assertThatThrownBy(() -> job.await(Duration.ofHours(1))).isInstanceOfSatisfying(JobFailedException.class, e -> {
             assertThat(e.jobId()).isEqualTo("ftjob-1");
             assertThat(e.code()).contains("invalid_training_file");
@@ -144,12 +145,13 @@ class FineTuneJobAwaitTest {
         FineTuneJob job = ft.job("ftjob-1");
         // when
         JobOutcome outcome = job.awaitOutcome(Duration.ofMinutes(1));
-        // then: polls at 0, 5, ... 60 s
+        // then: polls at 0, 0.25, 0.75, 1.75, 3.75 and 7.75 s, then every 5 s within the budget of 30
+        // requests a minute (two a poll), the last one at the deadline
         assertThat(outcome).isInstanceOfSatisfying(JobOutcome.TimedOut.class,
                 t -> assertThat(t.lastStatus()).isEqualTo(JobStatus.RUNNING));
-        assertThat(outcome.polls()).isEqualTo(13);
+        assertThat(outcome.polls()).isEqualTo(16);
         assertThat(outcome.elapsed()).isEqualTo(Duration.ofMinutes(1));
-        wm.verify(1 + 13, getRequestedFor(urlPathEqualTo(JOB)));
+        wm.verify(1 + 16, getRequestedFor(urlPathEqualTo(JOB)));
     }
 
     @Test

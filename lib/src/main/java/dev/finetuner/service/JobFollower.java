@@ -39,6 +39,11 @@ import java.util.stream.StreamSupport;
  * while it waits, keeps to a request budget, and returns the final job when the job succeeds, fails
  * or is cancelled.
  *
+ * <p>After each change of status the first polls come quickly ({@link #FIRST_INTERVAL}, then twice as
+ * long each time up to the status's interval), so a job that ends in seconds is seen ending at once,
+ * while a long job costs no more requests. Events that already exist are read back to back: the
+ * request budget spaces polls of a job with nothing new, never the catching up on pages of events.
+ *
  * <p>It resumes: {@code follow(jobId, lastEventId, listener)} continues after the last event a
  * previous run saw, which the legacy CLI could only answer with "Stream interrupted".
  *
@@ -52,6 +57,8 @@ public final class JobFollower {
     private static final int REMEMBERED_IDS = 10_000;
     /** The requests of one poll without paging: the newest events page and the job. */
     private static final int REQUESTS_PER_POLL = 2;
+    /** The pause after the first poll of each status; it doubles up to the status's interval. */
+    public static final Duration FIRST_INTERVAL = Duration.ofMillis(250);
 
     private final JobsService jobs;
     private final FollowOptions options;
@@ -249,6 +256,8 @@ public final class JobFollower {
         private JobStatus status;
         private Job finalJob;
         private int polls;
+        /** Polls since the status last changed: the pause ramps up with them. */
+        private int pollsInStatus;
         private boolean cursorLost;
         /** False for the scheduled form, which must never sleep on a shared thread. */
         private boolean blocking = true;
@@ -274,9 +283,11 @@ public final class JobFollower {
                     .build();
         }
 
-        /** The pause before the next poll: the status's interval, longer when the budget needs it. */
+        /** The pause before the next poll: ramping up to the status's interval, longer when the budget needs it. */
         Duration nextDelay() {
-            Duration interval = options.intervalFor(status == null ? JobStatus.RUNNING : status);
+            Duration cap = options.intervalFor(status == null ? JobStatus.RUNNING : status);
+            Duration ramp = FIRST_INTERVAL.multipliedBy(1L << Math.min(Math.max(pollsInStatus - 1, 0), 20));
+            Duration interval = ramp.compareTo(cap) < 0 ? ramp : cap;
             Duration budgetWait = budget.delayFor(REQUESTS_PER_POLL);
             return budgetWait.compareTo(interval) > 0 ? budgetWait : interval;
         }
@@ -284,10 +295,12 @@ public final class JobFollower {
         /** One poll: new events to the listener, then the job; the last events again once it has ended. */
         Job poll() {
             polls++;
+            pollsInStatus++;
             fetchNewEvents();
             spend();
             Job job = jobs.retrieve(jobId, listener::onRetry);
             if (!job.status().equals(status)) {
+                pollsInStatus = 1;
                 LOG.info("fine-tuning job {}: {}", jobId, status == null ? job.status() : status + " -> " + job.status());
                 listener.onStatus(status, job.status(), job);
                 status = job.status();

@@ -189,14 +189,15 @@ public final class JobsService {
      * The one way to page: the events newer than {@code lastId} (every event when null), oldest first,
      * read by paging back from the newest page until {@code lastId} is met or the pages end.
      *
-     * @param beforeEachRequest runs before each page request (the follower's request budget)
+     * @param beforeFirstRequest runs before the first page request (the follower's request budget): the
+     *     pages after it hold events that already exist, and are read back to back
      */
     NewEvents eventsSince(String jobId, String lastId, int pageSize, Consumer<RetryEvent> onRetry,
-                          Runnable beforeEachRequest) {
+                          Runnable beforeFirstRequest) {
         List<JobEvent> newestFirst = new ArrayList<>();
         String after = null;
+        beforeFirstRequest.run();
         while (true) {
-            beforeEachRequest.run();
             EventPage page = events(jobId, after, pageSize, onRetry);
             for (JobEvent e : page.events()) {
                 if (e.id().equals(lastId)) {

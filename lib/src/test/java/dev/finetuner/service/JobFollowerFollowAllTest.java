@@ -71,21 +71,21 @@ class JobFollowerFollowAllTest {
     @Test
     void cancelling_one_future_stops_that_job_only() throws Exception {
         try (FakeJobsApi fake = new FakeJobsApi(); OpenAiConnection api = onManualClock(fake)) {
-            // given: two jobs that run on, polled every 5 s
+            // given: two jobs that run on, polled at 0, 0.25, 0.75, 1.75, 3.75, 7.75 s, then every 5 s
             fake.status("running");
             Map<String, CompletableFuture<Job>> futures = api.follower().followAll(List.of("ftjob-a", "ftjob-b"),
                     id -> FollowListener.NONE, scheduler);
-            scheduler.runFor(Duration.ofSeconds(12)); // polls at 0, 5 and 10 s, two requests each
-            assertThat(fake.requests("ftjob-a")).isEqualTo(6);
-            assertThat(fake.requests("ftjob-b")).isEqualTo(6);
+            scheduler.runFor(Duration.ofSeconds(12)); // six polls of two requests each
+            assertThat(fake.requests("ftjob-a")).isEqualTo(12);
+            assertThat(fake.requests("ftjob-b")).isEqualTo(12);
             // when
             futures.get("ftjob-a").cancel(true);
-            scheduler.runFor(Duration.ofSeconds(10)); // b's polls at 15 and 20 s
+            scheduler.runFor(Duration.ofSeconds(10)); // b's polls at 12.75 and 17.75 s
             // then: b is still being followed, a is not
             assertThat(futures.get("ftjob-a")).isCancelled();
             assertThat(futures.get("ftjob-b")).isNotDone();
-            assertThat(fake.requests("ftjob-a")).isEqualTo(6);
-            assertThat(fake.requests("ftjob-b")).isEqualTo(10);
+            assertThat(fake.requests("ftjob-a")).isEqualTo(12);
+            assertThat(fake.requests("ftjob-b")).isEqualTo(16);
             assertThat(scheduler.pending()).as("only b's next poll").isEqualTo(1);
             assertThat(clock.sleeps()).as("no scheduler thread slept").isEmpty();
         }

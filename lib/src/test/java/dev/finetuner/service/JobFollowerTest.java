@@ -286,17 +286,52 @@ class JobFollowerTest {
     }
 
     @Test
-    void the_job_is_polled_every_20_seconds_while_it_waits_and_every_5_while_it_runs() {
+    void the_first_polls_of_each_status_come_quickly_then_every_5_seconds_while_it_runs() {
         // given: validating, queued, then running from the third poll to the 14th
         scriptedRun();
         // when
         follower.follow("ftjob-1", FollowListener.NONE);
-        // then
-        List<Duration> expected = new ArrayList<>(List.of(Duration.ofSeconds(20), Duration.ofSeconds(20)));
-        expected.addAll(Collections.nCopies(11, Duration.ofSeconds(5)));
+        // then: a quarter of a second after each change, doubling up to the interval
+        List<Duration> expected = new ArrayList<>(List.of(Duration.ofMillis(250), Duration.ofMillis(250),
+                Duration.ofMillis(250), Duration.ofMillis(500), Duration.ofSeconds(1), Duration.ofSeconds(2),
+                Duration.ofSeconds(4)));
+        expected.addAll(Collections.nCopies(6, Duration.ofSeconds(5)));
         assertThat(clock.sleeps()).containsExactlyElementsOf(expected);
         assertThat(api.retrieves()).isEqualTo(14);
-        assertThat(clock.elapsed()).isEqualTo(Duration.ofSeconds(95));
+        assertThat(clock.elapsed()).isEqualTo(Duration.ofMillis(38_250));
+    }
+
+    @Test
+    void catching_up_on_a_finished_job_reads_its_pages_back_to_back_whatever_the_budget() {
+        // given: a finished job of 3,000 events (60 pages of 50), and a budget of 30 requests a minute
+        List<String> expected = new ArrayList<>();
+        for (int step = 1; step <= 3_000; step++) {
+            expected.add(api.addMetrics(step, 1.0 / step));
+        }
+        api.status("succeeded");
+        // when
+        List<String> seen = new ArrayList<>();
+        Job done = follower.follow("ftjob-1", FollowListener.of(e -> seen.add(e.id())));
+        // then: every event once, oldest first, and no pause for the budget: the pages already exist
+        assertThat(done.status()).isEqualTo(JobStatus.SUCCEEDED);
+        assertThat(seen).containsExactlyElementsOf(expected);
+        assertThat(clock.sleeps()).isEmpty();
+        assertThat(clock.elapsed()).isZero();
+    }
+
+    @Test
+    void a_waiting_job_is_polled_ever_less_often_up_to_every_20_seconds() {
+        // given: a job that stays queued
+        api.status("queued");
+        // when
+        FollowResult r = follower.follow("ftjob-1", null, FollowListener.NONE, Duration.ofMinutes(2));
+        // then
+        assertThat(r.ended()).isFalse();
+        assertThat(clock.sleeps()).startsWith(Duration.ofMillis(250), Duration.ofMillis(500), Duration.ofSeconds(1),
+                Duration.ofSeconds(2), Duration.ofSeconds(4), Duration.ofSeconds(8), Duration.ofSeconds(16),
+                Duration.ofSeconds(20), Duration.ofSeconds(20));
+        assertThat(clock.sleeps()).allSatisfy(d -> assertThat(d).isLessThanOrEqualTo(Duration.ofSeconds(20)));
+        assertThat(r.elapsed()).isEqualTo(Duration.ofMinutes(2));
     }
 
     @Test
@@ -305,12 +340,12 @@ class JobFollowerTest {
         api.status("running");
         // when
         FollowResult r = follower.follow("ftjob-1", null, FollowListener.NONE, Duration.ofMinutes(1));
-        // then: polls at 0, 5, ... 60 s, the last one at the deadline
+        // then: the ramp, then every 5 s within the budget, the last poll at the deadline
         assertThat(r.ended()).isFalse();
         assertThat(r.job().status()).isEqualTo(JobStatus.RUNNING);
-        assertThat(r.polls()).isEqualTo(13);
+        assertThat(r.polls()).isEqualTo(16);
         assertThat(r.elapsed()).isEqualTo(Duration.ofMinutes(1));
-        assertThat(api.retrieves()).isEqualTo(13);
+        assertThat(api.retrieves()).isEqualTo(16);
     }
 
     @Test
@@ -323,7 +358,7 @@ class JobFollowerTest {
         assertThat(r.ended()).isTrue();
         assertThat(r.job().status()).isEqualTo(JobStatus.SUCCEEDED);
         assertThat(r.polls()).isEqualTo(14);
-        assertThat(r.elapsed()).isEqualTo(Duration.ofSeconds(95));
+        assertThat(r.elapsed()).isEqualTo(Duration.ofMillis(38_250));
     }
 
     @Test
@@ -349,7 +384,7 @@ class JobFollowerTest {
         assertThatThrownBy(future.get()::join).isInstanceOf(CancellationException.class);
         assertThat(api.retrieves()).isEqualTo(3);
         assertThat(api.requests()).isEqualTo(6);
-        assertThat(clock.sleeps()).containsExactly(Duration.ofSeconds(5), Duration.ofSeconds(5));
+        assertThat(clock.sleeps()).containsExactly(Duration.ofMillis(250), Duration.ofMillis(500));
     }
 
     @Test
