@@ -144,16 +144,14 @@ final class DatasetStats {
         if (invalid) {
             invalids.set(ord);
         }
-        long first = firstSeen.get(d.hash());
-        boolean repeat = first != FirstSeen.ABSENT;
+        int slot = firstSeen.slot(d.hash());
+        boolean repeat = firstSeen.used(slot);
         boolean dropped = invalid && dropInvalid || repeat && dropDuplicates;
-        String cls = null;
         int classId = FirstSeen.NO_CLASS;
         if (!dropped) {
             keptByShape[s]++;
-            boolean tracked = strataByShape[s] != null || !invalid && !classesOverflow;
-            if (tracked) {
-                cls = Split.completionClass(e);
+            if (strataByShape[s] != null || !invalid && !classesOverflow) {
+                String cls = Split.completionClass(e);
                 classId = classId(cls);
                 count(s, cls, invalid, 1);
             }
@@ -162,7 +160,7 @@ final class DatasetStats {
             repeats.set(ord);
             addRepeat(ord, e.line(), d.hash());
         } else {
-            firstSeen.put(d.hash(), e.line(), ord, s, invalid, classId);
+            firstSeen.put(slot, d.hash(), e.line(), ord, s, invalid, classId);
         }
         if (!invalid) {
             aggregate(e, d);
@@ -318,9 +316,11 @@ final class DatasetStats {
         // the later part's first occurrences: new ones join the table, the others are repeats now
         List<long[]> crossRepeats = new ArrayList<>();
         later.firstSeen.forEach((hash, line, ord, shape, invalid, classId) -> {
-            if (firstSeen.get(hash) == FirstSeen.ABSENT) {
+            int slot = firstSeen.slot(hash);
+            if (!firstSeen.used(slot)) {
                 String cls = classId == FirstSeen.NO_CLASS ? null : later.classNames.get(classId);
-                firstSeen.put(hash, line, offset + ord, shape, invalid, cls == null ? FirstSeen.NO_CLASS : classId(cls));
+                firstSeen.put(slot, hash, line, offset + ord, shape, invalid,
+                        cls == null ? FirstSeen.NO_CLASS : classId(cls));
                 return;
             }
             crossRepeats.add(new long[] {offset + ord, line, hash});
@@ -493,7 +493,6 @@ final class DatasetStats {
      * count it as a repeat. Open addressing, at most half full: 24 bytes per slot.
      */
     static final class FirstSeen {
-        static final long ABSENT = -1;
         static final int NO_CLASS = (1 << 24) - 1;
         /** Stands in for the hash 0, which marks a free slot (a 64-bit collision, as likely as any other). */
         private static final long ZERO = 0x9E3779B97F4A7C15L;
@@ -503,19 +502,23 @@ final class DatasetStats {
         private long[] facts = new long[1 << 13];
         private int size;
 
-        long get(long hash) {
-            int i = find(hash == 0 ? ZERO : hash);
-            return keys[i] == 0 ? ABSENT : lines[i];
+        /** The slot of {@code hash}: where it is, or where it goes. Valid until the next {@link #put}. */
+        int slot(long hash) {
+            return find(hash == 0 ? ZERO : hash);
         }
 
+        boolean used(int slot) {
+            return keys[slot] != 0;
+        }
+
+        /** The line of the first example with this hash. */
         long line(long hash) {
-            return get(hash);
+            return lines[slot(hash)];
         }
 
-        void put(long hash, long line, long ord, int shape, boolean invalid, int classId) {
-            long key = hash == 0 ? ZERO : hash;
-            int i = find(key);
-            keys[i] = key;
+        /** Records the first example with {@code hash} in its free {@code slot}. */
+        void put(int i, long hash, long line, long ord, int shape, boolean invalid, int classId) {
+            keys[i] = hash == 0 ? ZERO : hash;
             lines[i] = line;
             facts[i] = ord << 27 | (long) shape << 25 | (invalid ? 1L << 24 : 0) | classId;
             if (++size * 2 > keys.length) {

@@ -29,6 +29,11 @@ final class ValidationRun {
     private final Dataset dataset;
     private final Validator.Output output;
     private final List<Rule> rules;
+    // the rules with something to do per example, so that the per-example loops skip the others
+    private final List<Rule> examiners;
+    private final List<Rule> onRepaired;
+    private final List<Rule> droppers;
+    private final List<Rule> inspectors;
     private final Findings findings;
     private final Consumer<Finding> report;
     // pass 2
@@ -46,6 +51,10 @@ final class ValidationRun {
         this.dataset = dataset;
         this.output = output;
         this.rules = rules(v);
+        this.examiners = overriding(rules, "examine");
+        this.onRepaired = overriding(rules, "repaired");
+        this.droppers = overriding(rules, "drops");
+        this.inspectors = overriding(rules, "inspect");
         this.findings = new Findings(v.disabled(), v.maxFindingsPerCode());
         this.report = findings::add;
     }
@@ -55,7 +64,7 @@ final class ValidationRun {
         try (Pipeline pipeline = new Pipeline(dataset)) {
             DatasetStats stats = newStats(v, rules, findings);
             boolean dropInvalid = v.applies(Repair.DROP_INVALID);
-            pipeline.read(stats::add, e -> e, e -> digest(e, rules, dropInvalid), stats::add);
+            pipeline.read(stats::add, e -> e, e -> digest(e, examiners, dropInvalid), stats::add);
             Planning planning = plan(v, rules, stats, findings::add);
             long analysed = System.nanoTime();
             emit(pipeline, stats, planning);
@@ -70,6 +79,17 @@ final class ValidationRun {
     static DatasetStats newStats(Validator v, List<Rule> rules, Findings findings) {
         boolean dedupe = v.applies(Repair.REMOVE_DUPLICATES) && rules.stream().anyMatch(r -> r instanceof Rules.Duplicate);
         return new DatasetStats(v.applies(Repair.DROP_INVALID), dedupe, findings);
+    }
+
+    private static List<Rule> overriding(List<Rule> rules, String hook) {
+        return rules.stream().filter(r -> {
+            for (Class<?> c = r.getClass(); c != Rule.class; c = c.getSuperclass()) {
+                if (java.util.Arrays.stream(c.getDeclaredMethods()).anyMatch(m -> m.getName().equals(hook))) {
+                    return true;
+                }
+            }
+            return false;
+        }).toList();
     }
 
     /** The enabled rules of {@code v}, fresh. */
@@ -141,19 +161,19 @@ final class ValidationRun {
                 return null;
             }
             Example out = plan.apply(e);
-            for (Rule r : rules) {
+            for (Rule r : onRepaired) {
                 r.repaired(out);
             }
             return new Kept(out, byClass ? Split.completionClass(e) : "", out != e);
         }, k -> counter.count(k.example()), (Kept k, Integer tokens) -> {
             Example e = k.example();
             int t = tokens;
-            for (Rule r : rules) {
+            for (Rule r : droppers) {
                 if (r.drops(e, t, report)) {
                     return;
                 }
             }
-            for (Rule r : rules) {
+            for (Rule r : inspectors) {
                 r.inspect(e, report);
             }
             kept++;
