@@ -5,12 +5,14 @@ import dev.finetuner.dataset.Example;
 import java.util.function.Consumer;
 
 /**
- * A check of your own, run by {@link Validator} after the built-in ones, on every example that is kept
- * (after repairs), in file order, and once at the end. A new instance is made for every validation
- * (see {@link Validator.Builder#check(java.util.function.Supplier)}), so a check may keep state.
+ * A check of your own: a rule run by {@link Validator} beside the built-in ones, on every example that is
+ * kept (after repairs), in file order, and once at the end. A new instance is made for every validation
+ * (see {@link Validator.Builder#check(java.util.function.Supplier)}), so a check may keep state. Added
+ * with the code it reports ({@link Validator.Builder#check(String, java.util.function.Supplier)}), it is
+ * turned off by that code, as a built-in rule is.
  *
  * <pre>{@code
- * Validator v = Validator.builder().check(() -> (example, findings) -> {
+ * Validator v = Validator.builder().check("email_in_prompt", () -> (example, findings) -> {
  *     if (example instanceof Example.PromptCompletion pc && pc.prompt().contains("@")) {
  *         findings.accept(Finding.at(example.line(), "email_in_prompt", Severity.WARNING, "prompt",
  *                 "the prompt contains an e-mail address", "remove personal data"));

@@ -41,22 +41,11 @@ import java.util.function.Supplier;
  * findings per code (all are counted). Instances are immutable and thread-safe.
  */
 public final class Validator {
-    /** Every finding code the built-in checks and the readers report. */
-    public static final Set<String> CODES = Set.of(
-            // prepare_data
-            "no_examples", "too_few_examples", "num_examples", "missing_column", "column_case", "extra_columns",
-            "empty_completion", "task_type", "class_balance", "duplicate", "too_long", "uppercase", "prompt_suffix",
-            "missing_separator", "repeated_separator", "identical_prompts", "prompt_prefix", "completion_prefix",
-            "completion_suffix", "missing_stop_sequence", "repeated_stop_sequence", "identical_completions",
-            "completion_space_start",
-            // chat cookbook
-            "data_type", "missing_messages_list", "message_missing_key", "missing_key", "message_unrecognized_key",
-            "unrecognized_role", "missing_content", "missing_assistant_message", "invalid_weight", "chat_roles",
-            // together's check_file and our readers
-            "empty_file", "invalid_utf8", "bom", "empty_line", "invalid_json", "invalid_csv", "mixed_formats",
-            "unrecognized_format", "invalid_preference", "ragged_row", "jsonl_in_json_file", "format_mismatch",
-            "non_string_value", "formula_cell", "error_cell", "empty_sheet", "other_sheets", "missing_sheet",
-            "duplicate_column", "model_format", "unknown_model", "legacy_model");
+    /**
+     * Every finding code the built-in rules and the readers report: derived from the rules that run, so
+     * a new rule is listed by being registered.
+     */
+    public static final Set<String> CODES = builtInCodes();
 
     /** Findings listed per code; the rest are counted. */
     public static final int DEFAULT_MAX_FINDINGS_PER_CODE = 100;
@@ -70,7 +59,7 @@ public final class Validator {
     private final Optional<String> model;
     private final Set<Repair> repairs;
     private final Set<String> disabled;
-    private final List<Supplier<? extends Check>> checks;
+    private final List<UserCheck> checks;
     private final double validationFraction;
     private final long seed;
     private final OptionalInt epochs;
@@ -105,6 +94,7 @@ public final class Validator {
         b.repairs.addAll(repairs);
         b.disabled.addAll(disabled);
         b.checks.addAll(checks);
+        checks.forEach(c -> c.code().ifPresent(b.userCodes::add));
         b.validationFraction = validationFraction;
         b.seed = seed;
         b.epochs = epochs;
@@ -203,15 +193,31 @@ public final class Validator {
     }
 
     boolean enabled(String code) {
-        return !disabled.contains(code);
+        return code == null || !disabled.contains(code);
+    }
+
+    Set<String> disabled() {
+        return disabled;
+    }
+
+    /** Fresh instances of the built-in rules and the user's checks, in the order they run. */
+    List<Rule> rules() {
+        return Rules.standard(checks.stream()
+                .map(c -> (Rule) new Rule.User(c.code().orElse(null), c.check().get())).toList());
+    }
+
+    private static Set<String> builtInCodes() {
+        Set<String> codes = new java.util.HashSet<>(ReadIssueRule.CODES.keySet());
+        Rules.standard(List.of()).forEach(r -> codes.add(r.code()));
+        return Set.copyOf(codes);
+    }
+
+    /** A user's check, with the code it declared (so that it can be disabled), if it did. */
+    private record UserCheck(Optional<String> code, Supplier<? extends Check> check) {
     }
 
     boolean applies(Repair r) {
         return repairs.contains(r);
-    }
-
-    List<Supplier<? extends Check>> checks() {
-        return checks;
     }
 
     double validationFraction() {
@@ -241,7 +247,8 @@ public final class Validator {
         private String model;
         private Set<Repair> repairs = EnumSet.noneOf(Repair.class);
         private final Set<String> disabled = new LinkedHashSet<>();
-        private final List<Supplier<? extends Check>> checks = new ArrayList<>();
+        private final List<UserCheck> checks = new ArrayList<>();
+        private final Set<String> userCodes = new LinkedHashSet<>();
         private double validationFraction;
         private long seed = DEFAULT_SEED;
         private OptionalInt epochs = OptionalInt.empty();
@@ -274,16 +281,17 @@ public final class Validator {
         }
 
         /**
-         * Turns off the built-in findings with these codes (see {@link #CODES}), and the repairs tied to
+         * Turns off the findings with these codes (see {@link #CODES}, and the codes of checks added with
+         * {@link #check(String, Supplier)} before), the rules that report them and the repairs tied to
          * them: with {@code disable("duplicate")} duplicates are neither reported nor removed.
          *
-         * @throws IllegalArgumentException for a code no built-in check reports (a typo would otherwise
-         *     silently disable nothing)
+         * @throws IllegalArgumentException for a code no built-in rule or declared check reports (a typo
+         *     would otherwise silently disable nothing)
          */
         public Builder disable(String... codes) {
             for (String c : codes) {
                 String code = Objects.requireNonNull(c, "code").toLowerCase(Locale.ROOT);
-                if (!CODES.contains(code)) {
+                if (!CODES.contains(code) && !userCodes.contains(code)) {
                     throw new IllegalArgumentException("no built-in check reports '" + c + "'; known codes: "
                             + new java.util.TreeSet<>(CODES));
                 }
@@ -294,7 +302,25 @@ public final class Validator {
 
         /** Adds a check of your own; the supplier makes a fresh instance for every validation. */
         public Builder check(Supplier<? extends Check> check) {
-            checks.add(Objects.requireNonNull(check, "check"));
+            checks.add(new UserCheck(Optional.empty(), Objects.requireNonNull(check, "check")));
+            return this;
+        }
+
+        /**
+         * Adds a check of your own that reports findings with {@code code}: a rule like the built-in ones,
+         * which {@link #disable(String...)} turns off by that code. The supplier makes a fresh instance for
+         * every validation.
+         *
+         * @throws IllegalArgumentException for a blank code, or one that is not lower case
+         */
+        public Builder check(String code, Supplier<? extends Check> check) {
+            Objects.requireNonNull(code, "code");
+            if (code.isBlank() || !code.equals(code.toLowerCase(Locale.ROOT))) {
+                throw new IllegalArgumentException("a check's code must be lower case and not blank, was '"
+                        + code + "'");
+            }
+            checks.add(new UserCheck(Optional.of(code), Objects.requireNonNull(check, "check")));
+            userCodes.add(code);
             return this;
         }
 
