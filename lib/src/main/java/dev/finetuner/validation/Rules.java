@@ -142,7 +142,15 @@ final class Rules {
         }
     }
 
+    /** A count as a share of the whole, e.g. {@code 12.5%}. */
+    static String share(long count, long of) {
+        return String.format(java.util.Locale.ROOT, "%.1f%%", of == 0 ? 0.0 : 100.0 * count / of);
+    }
+
     static final class ClassBalance extends Rule {
+        /** The largest class this many times the smallest (9:1, a tenth of the examples) is imbalanced. */
+        static final long IMBALANCE_RATIO = 9;
+
         String code() { return "class_balance"; }
         Severity severity() { return Severity.WARNING; }
 
@@ -155,9 +163,11 @@ final class Rules {
             List<Map.Entry<String, Long>> top = p.sortedClasses();
             long smallest = top.get(top.size() - 1).getValue();
             long largest = top.get(0).getValue();
-            if (top.size() > 1 && smallest * 10 < largest) {
+            if (top.size() > 1 && smallest * IMBALANCE_RATIO <= largest) {
+                long n = p.stats.examples;
                 p.report(dataset("classes are imbalanced: " + visible(top.get(0).getKey()) + " has " + largest
-                        + " examples, " + visible(top.get(top.size() - 1).getKey()) + " only " + smallest,
+                        + " examples (" + share(largest, n) + "), " + visible(top.get(top.size() - 1).getKey())
+                        + " only " + smallest + " (" + share(smallest, n) + ")",
                         "add examples of the rare classes, or accept that the model will favour the frequent ones"));
             }
         }
@@ -186,7 +196,8 @@ final class Rules {
         @Override
         void examine(Example e, Consumer<Finding> out) {
             if (e instanceof Example.PromptCompletion pc && pc.completion().isBlank()) {
-                out.accept(at(e.line(), "completion", "the completion is empty", "write the answer, or remove the example"));
+                out.accept(at(e.line(), "completion", pc.completion().isEmpty() ? "the completion is empty"
+                        : "the completion is only whitespace, so it is empty", "write the answer, or remove the example"));
             }
         }
     }

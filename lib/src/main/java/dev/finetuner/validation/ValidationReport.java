@@ -205,8 +205,11 @@ public record ValidationReport(
         separator.ifPresent(s -> sb.append("  separator: ").append(visible(s)).append('\n'));
         stopSequence.ifPresent(s -> sb.append("  stop sequence: ").append(visible(s)).append('\n'));
         if (!classes.isEmpty()) {
-            sb.append("  classes: ").append(classes.size()).append(' ').append(classes.keySet().stream()
-                    .limit(10).map(ValidationReport::visible).toList()).append('\n');
+            long all = classes.values().stream().mapToLong(Long::longValue).sum();
+            sb.append("  classes: ").append(classes.size()).append(' ').append(classes.entrySet().stream().limit(10)
+                    .map(c -> visible(c.getKey()) + " " + c.getValue() + String.format(Locale.ROOT, " (%.1f%%)",
+                            100.0 * c.getValue() / all)).collect(java.util.stream.Collectors.joining(", ", "[", "]")))
+                    .append(classes.size() > 10 ? " ..." : "").append('\n');
         }
         if (!findings.isEmpty()) {
             sb.append("\nFindings:\n");
@@ -226,9 +229,11 @@ public record ValidationReport(
                 sb.append(String.format("  ... and %,d more (counts by code: %s)%n", all - listed, findingCounts));
             }
         }
+        String unread = counts.unreadable() == 0 ? "" : String.format(" %,d record(s) of the file could not be read"
+                + " and are not among the examples: see the findings above.", counts.unreadable());
         sb.append('\n').append(isReady()
-                ? "Ready for fine-tuning."
-                : "Not ready: " + errorCount() + " error(s) to fix (or repair) first.").append('\n');
+                ? counts.unreadable() == 0 ? "Ready for fine-tuning." : "Ready for fine-tuning, but not all of it:" + unread
+                : "Not ready: " + errorCount() + " error(s) to fix (or repair) first." + unread).append('\n');
         trainingFile.ifPresent(p -> sb.append("Wrote training file ").append(p).append('\n'));
         validationFile.ifPresent(p -> sb.append("Wrote validation file ").append(p).append('\n'));
         return sb.toString();

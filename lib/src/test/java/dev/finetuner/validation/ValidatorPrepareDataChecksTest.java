@@ -593,6 +593,34 @@ class ValidatorPrepareDataChecksTest {
     }
 
     @Test
+    void a_nine_to_one_split_is_a_balance_warning_with_each_share_and_eight_to_one_is_not() {
+        // given: 90 " yes" and 10 " no"; then 88 and 11
+        Dataset nineToOne = Dataset.of(IntStream.range(0, 100)
+                .mapToObj(i -> PromptCompletion.of("Is item " + i + " in stock", i < 90 ? " yes" : " no")).toList());
+        Dataset eightToOne = Dataset.of(IntStream.range(0, 99)
+                .mapToObj(i -> PromptCompletion.of("Is item " + i + " in stock", i < 88 ? " yes" : " no")).toList());
+        // when
+        ValidationReport warned = Validator.standard().validate(nineToOne);
+        ValidationReport fine = Validator.standard().validate(eightToOne);
+        // then
+        assertThat(warned.findings("class_balance")).singleElement().extracting(Finding::message).asString()
+                .contains("`yes` has 90 examples (90.0%)").contains("`no` only 10 (10.0%)");
+        assertThat(warned.toText()).contains("classes: 2 [`yes` 90 (90.0%), `no` 10 (10.0%)]");
+        assertThat(fine.findings("class_balance")).isEmpty();
+    }
+
+    @Test
+    void a_whitespace_only_completion_is_empty_and_the_finding_says_why() {
+        // given
+        Dataset dataset = Dataset.of(PromptCompletion.of("Printer offline ->", " \n "), PromptCompletion.of("VPN ->", ""));
+        // when
+        ValidationReport report = Validator.standard().validate(dataset);
+        // then
+        assertThat(report.findings("empty_completion")).extracting(Finding::message)
+                .containsExactly("the completion is only whitespace, so it is empty", "the completion is empty");
+    }
+
+    @Test
     void classes_within_a_factor_of_ten_raise_no_balance_warning() {
         // given
         Dataset dataset = Dataset.read(fixture("classification.jsonl"));

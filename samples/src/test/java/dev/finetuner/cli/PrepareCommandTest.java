@@ -159,6 +159,20 @@ class PrepareCommandTest {
     }
 
     @Test
+    void a_file_with_an_unreadable_record_is_never_simply_ready_the_verdict_says_what_was_not_read() throws IOException {
+        // given: 30 rows, one of them broken by a stray quote
+        List<String> rows = new java.util.ArrayList<>(helpdeskRows(30));
+        rows.set(11, "\"Printer\" is offline,restart it");
+        Path file = csv("tickets.csv", rows);
+        // when
+        int code = run("prepare", file.toString(), "--repair");
+        // then: every other row is read, and the verdict names what was not
+        assertThat(code).isZero();
+        assertThat(out.toString()).contains("30 records: 29 kept").contains("ERROR line 13 [invalid_csv]")
+                .contains("Ready for fine-tuning, but not all of it: 1 record(s) of the file could not be read");
+    }
+
+    @Test
     void an_unknown_option_is_a_usage_error_with_exit_2() {
         assertThat(run("prepare", "x.csv", "--frobnicate")).isEqualTo(2);
         assertThat(err.toString()).contains("Unknown option: '--frobnicate'");
