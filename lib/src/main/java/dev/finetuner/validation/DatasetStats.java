@@ -73,6 +73,10 @@ final class DatasetStats {
     boolean anyPromptNewline;
     int separatorsUsed; // bit i: some prompt contains SEPARATORS[i]
     int stopsUsed; // bit i: some completion contains STOPS[i]
+    /** [i]: prompts that end with SEPARATORS[i], so that the separator most prompts use can be completed. */
+    final long[] promptsEndingWith = new long[SEPARATORS.size()];
+    /** [i]: completions that end with STOPS[i]. */
+    final long[] completionsEndingWith = new long[STOPS.size()];
     long promptUpper;
     long promptLower;
     long completionUpper;
@@ -96,26 +100,31 @@ final class DatasetStats {
 
     /** What pass 1 needs of an example that can be computed on any thread. */
     record Digest(long hash, List<Finding> findings, boolean invalid, long promptCase, long completionCase,
-                  int separatorsUsed, int stopsUsed) {
+                  int separatorsUsed, int stopsUsed, int separatorEndings, int stopEndings) {
         static Digest of(Example e, List<Finding> findings) {
             boolean invalid = false;
             for (Finding f : findings) {
                 invalid |= f.severity() == Severity.ERROR;
             }
             if (!(e instanceof Example.PromptCompletion pc)) {
-                return new Digest(DatasetStats.hash(e), findings, invalid, 0, 0, 0, 0);
+                return new Digest(DatasetStats.hash(e), findings, invalid, 0, 0, 0, 0, 0, 0);
             }
             String p = pc.prompt();
             String c = pc.completion();
             int seps = 0;
+            int sepEnds = 0;
             for (int i = 0; i < SEPARATORS.size(); i++) {
                 seps |= p.contains(SEPARATORS.get(i)) ? 1 << i : 0;
+                sepEnds |= p.endsWith(SEPARATORS.get(i)) ? 1 << i : 0;
             }
             int stops = 0;
+            int stopEnds = 0;
             for (int i = 0; i < STOPS.size(); i++) {
                 stops |= c.contains(STOPS.get(i)) ? 1 << i : 0;
+                stopEnds |= c.endsWith(STOPS.get(i)) ? 1 << i : 0;
             }
-            return new Digest(DatasetStats.hash(e), findings, invalid, countCase(p), countCase(c), seps, stops);
+            return new Digest(DatasetStats.hash(e), findings, invalid, countCase(p), countCase(c), seps, stops,
+                    sepEnds, stopEnds);
         }
     }
 
@@ -255,6 +264,8 @@ final class DatasetStats {
             anyPromptNewline |= p.indexOf('\n') >= 0;
             separatorsUsed |= d.separatorsUsed();
             stopsUsed |= d.stopsUsed();
+            countBits(promptsEndingWith, d.separatorEndings());
+            countBits(completionsEndingWith, d.stopEndings());
             promptUpper += d.promptCase() >>> 32;
             promptLower += d.promptCase() & 0xFFFFFFFFL;
             completionUpper += d.completionCase() >>> 32;
@@ -342,6 +353,26 @@ final class DatasetStats {
         mergeAggregates(later);
     }
 
+    private static void countBits(long[] counts, int bits) {
+        for (int b = bits; b != 0; b &= b - 1) {
+            counts[Integer.numberOfTrailingZeros(b)]++;
+        }
+    }
+
+    /**
+     * The marker (of {@code markers}) that more than half of {@code of} texts end with, but not all; null
+     * when there is none.
+     */
+    static String mostUsedEnding(List<String> markers, long[] endingWith, long of) {
+        int best = -1;
+        for (int i = 0; i < endingWith.length; i++) {
+            if (endingWith[i] * 2 > of && endingWith[i] < of && (best < 0 || endingWith[i] > endingWith[best])) {
+                best = i;
+            }
+        }
+        return best < 0 ? null : markers.get(best);
+    }
+
     private void mergeAggregates(DatasetStats later) {
         pcValid += later.pcValid;
         withExtraColumns += later.withExtraColumns;
@@ -382,6 +413,12 @@ final class DatasetStats {
         anyPromptNewline |= later.anyPromptNewline;
         separatorsUsed |= later.separatorsUsed;
         stopsUsed |= later.stopsUsed;
+        for (int i = 0; i < promptsEndingWith.length; i++) {
+            promptsEndingWith[i] += later.promptsEndingWith[i];
+        }
+        for (int i = 0; i < completionsEndingWith.length; i++) {
+            completionsEndingWith[i] += later.completionsEndingWith[i];
+        }
         promptUpper += later.promptUpper;
         promptLower += later.promptLower;
         completionUpper += later.completionUpper;

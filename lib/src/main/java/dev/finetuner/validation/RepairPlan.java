@@ -17,14 +17,17 @@ import java.util.Locale;
  * @param lowerPrompts lower-case the prompts
  * @param lowerCompletions lower-case the completions
  * @param addSeparator the separator to append to prompts, or null
+ * @param separatorWhereMissing append it only to prompts that do not already end with it
  * @param addSpace start completions with a space
  * @param addStop the stop sequence to append to completions, or null
+ * @param stopWhereMissing append it only to completions that do not already end with it
  * @param promptSuffix what every prompt ends with after the repairs, or null
  * @param completionSuffix what every completion ends with after the repairs, or null
  */
 record RepairPlan(Shape keepOnly, boolean dropInvalid, boolean dropDuplicates, String stripPromptPrefix,
                   String stripCompletionPrefix, boolean lowerPrompts, boolean lowerCompletions, String addSeparator,
-                  boolean addSpace, String addStop, String promptSuffix, String completionSuffix) {
+                  boolean separatorWhereMissing, boolean addSpace, String addStop, boolean stopWhereMissing,
+                  String promptSuffix, String completionSuffix) {
 
     /** True when pass 2 leaves out this example, the {@code ordinal}-th of the dataset. */
     boolean drops(Example e, int ordinal, DatasetStats stats) {
@@ -56,13 +59,13 @@ record RepairPlan(Shape keepOnly, boolean dropInvalid, boolean dropDuplicates, S
         if (lowerCompletions) {
             c = c.toLowerCase(Locale.ROOT);
         }
-        if (addSeparator != null) {
+        if (addSeparator != null && !(separatorWhereMissing && p.endsWith(addSeparator))) {
             p = p + addSeparator;
         }
         if (addSpace && !c.startsWith(" ")) {
             c = " " + c;
         }
-        if (addStop != null) {
+        if (addStop != null && !(stopWhereMissing && c.endsWith(addStop))) {
             c = c + addStop;
         }
         return p.equals(pc.prompt()) && c.equals(pc.completion()) ? e : pc.with(p, c);
@@ -78,15 +81,18 @@ record RepairPlan(Shape keepOnly, boolean dropInvalid, boolean dropDuplicates, S
         boolean lowerPrompts;
         boolean lowerCompletions;
         String addSeparator;
+        boolean separatorWhereMissing;
         boolean addSpace;
         String addStop;
+        boolean stopWhereMissing;
         /** Starts as the common suffix pass 1 found; lower-casing changes it. */
         String promptSuffix;
         String completionSuffix;
 
         RepairPlan build() {
             return new RepairPlan(keepOnly, dropInvalid, dropDuplicates, stripPromptPrefix, stripCompletionPrefix,
-                    lowerPrompts, lowerCompletions, addSeparator, addSpace, addStop, promptSuffix, completionSuffix);
+                    lowerPrompts, lowerCompletions, addSeparator, separatorWhereMissing, addSpace, addStop,
+                    stopWhereMissing, promptSuffix, completionSuffix);
         }
     }
 }

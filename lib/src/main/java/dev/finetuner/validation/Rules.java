@@ -458,8 +458,20 @@ final class Rules {
         @Override
         void plan(Planning p) {
             if (promptEndings(p) && !p.stats.allPromptsSame && p.plan.promptSuffix.isEmpty()) {
-                String suggested = suggestedSeparator(p.stats);
                 boolean apply = p.applies(Repair.ADD_SEPARATOR);
+                String most = p.applies(Repair.LIKE_PREPARE_DATA) ? null
+                        : DatasetStats.mostUsedEnding(DatasetStats.SEPARATORS, p.stats.promptsEndingWith, p.stats.pcValid);
+                if (most != null) {
+                    // most prompts have a separator already: complete it rather than append a second one
+                    long without = p.stats.pcValid - p.stats.promptsEndingWith[DatasetStats.SEPARATORS.indexOf(most)];
+                    p.plan.addSeparator = apply ? most : null;
+                    p.plan.separatorWhereMissing = apply;
+                    p.report(dataset(share(p.stats.pcValid - without, p.stats.pcValid) + " of the prompts end with the"
+                            + " separator " + visible(most) + "; " + without + " do not", "end those prompts with "
+                            + visible(most) + " too").withRepair(Repair.ADD_SEPARATOR, apply));
+                    return;
+                }
+                String suggested = suggestedSeparator(p.stats);
                 p.plan.addSeparator = apply ? suggested : null;
                 p.report(dataset("the prompts do not end with a common separator; one makes it clear to the model"
                         + " where the completion begins", "end every prompt with " + visible(suggested)
@@ -526,14 +538,36 @@ final class Rules {
         @Override
         void plan(Planning p) {
             if (completionEndings(p) && p.plan.completionSuffix.isEmpty()) {
-                String suggested = suggestedStop(p.stats);
                 boolean apply = p.applies(Repair.ADD_STOP_SEQUENCE);
+                String most = p.applies(Repair.LIKE_PREPARE_DATA) ? null : DatasetStats.mostUsedEnding(
+                        STOP_MARKERS, markerCounts(p.stats.completionsEndingWith), p.stats.pcValid);
+                if (most != null) {
+                    long without = p.stats.pcValid - p.stats.completionsEndingWith[DatasetStats.STOPS.indexOf(most)];
+                    p.plan.addStop = apply ? most : null;
+                    p.plan.stopWhereMissing = apply;
+                    p.report(dataset(share(p.stats.pcValid - without, p.stats.pcValid) + " of the completions end with"
+                            + " the stop sequence " + visible(most) + "; " + without + " do not", "end those completions"
+                            + " with " + visible(most) + " too").withRepair(Repair.ADD_STOP_SEQUENCE, apply));
+                    return;
+                }
+                String suggested = suggestedStop(p.stats);
                 p.plan.addStop = apply ? suggested : null;
                 p.report(dataset("the completions do not end with a common ending; one makes it clear to the model"
                         + " where to stop", "end every completion with " + visible(suggested) + " and pass it as"
                         + " stop at inference time").withRepair(Repair.ADD_STOP_SEQUENCE, apply));
             }
         }
+    }
+
+    /** Stops a majority can be completed with: a period ends sentences, not answers, so it is left out. */
+    static final List<String> STOP_MARKERS = DatasetStats.STOPS.stream().filter(s -> !s.equals(".")).toList();
+
+    private static long[] markerCounts(long[] byStop) {
+        long[] out = new long[STOP_MARKERS.size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = byStop[DatasetStats.STOPS.indexOf(STOP_MARKERS.get(i))];
+        }
+        return out;
     }
 
     static String suggestedStop(DatasetStats s) {

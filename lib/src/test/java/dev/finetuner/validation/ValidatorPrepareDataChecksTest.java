@@ -620,6 +620,79 @@ class ValidatorPrepareDataChecksTest {
                 .containsExactly("the completion is only whitespace, so it is empty", "the completion is empty");
     }
 
+    private static Validator.Output collecting(List<Example> into) {
+        return new Validator.Output() {
+            @Override
+            public void training(Example example) {
+                into.add(example);
+            }
+
+            @Override
+            public void validation(Example example) {
+                into.add(example);
+            }
+        };
+    }
+
+    /** 100 tickets: 89 prompts end with " ->" and 11 do not; 80 completions end with "\n" and 20 do not. */
+    private static Dataset mostlySeparated() {
+        return Dataset.of(IntStream.range(0, 100).mapToObj(i -> PromptCompletion.of(
+                "ticket " + i + " about the printer on floor " + (i % 9) + (i < 89 ? " ->" : ""),
+                " answer number " + i + (i < 80 ? "\n" : ""))).toList());
+    }
+
+    @Test
+    void the_recommended_repair_completes_the_separator_and_stop_most_examples_use() {
+        // when
+        List<Example> written = new java.util.ArrayList<>();
+        ValidationReport report = Validator.builder().repair(Repair.RECOMMENDED).build()
+                .validate(mostlySeparated(), collecting(written));
+        // then: ` ->` is added where it is missing, never after an existing one; the same for "\n"
+        assertThat(written).hasSize(100).allSatisfy(e -> {
+            PromptCompletion pc = (PromptCompletion) e;
+            assertThat(pc.prompt()).endsWith(" ->").doesNotEndWith(" -> ->").doesNotContain("###");
+            assertThat(pc.completion()).endsWith("\n").doesNotEndWith("\n\n");
+        });
+        assertThat(report.separator()).contains(" ->");
+        assertThat(report.stopSequence()).contains("\n");
+        assertThat(report.findings("missing_separator")).singleElement().satisfies(f -> {
+            assertThat(f.message()).isEqualTo("89.0% of the prompts end with the separator ` ->`; 11 do not");
+            assertThat(f.repaired()).isTrue();
+        });
+        assertThat(report.findings("missing_stop_sequence")).singleElement().extracting(Finding::message).asString()
+                .startsWith("80.0% of the completions end with the stop sequence");
+        assertThat(report.counts().repaired()).as("examples 80 to 99; 89 to 99 lack both").isEqualTo(20);
+    }
+
+    @Test
+    void like_prepare_data_appends_a_new_separator_and_stop_to_every_example_as_prepare_data_does() {
+        // when
+        List<Example> written = new java.util.ArrayList<>();
+        ValidationReport report = Validator.builder().repair(Repair.PREPARE_DATA).build()
+                .validate(mostlySeparated(), collecting(written));
+        // then
+        PromptCompletion first = (PromptCompletion) written.get(0);
+        PromptCompletion last = (PromptCompletion) written.get(99);
+        assertThat(first.prompt()).endsWith(" ->\n\n###\n\n");
+        assertThat(last.prompt()).endsWith(" 0\n\n###\n\n");
+        assertThat(report.separator()).contains("\n\n###\n\n");
+        assertThat(report.findings("missing_separator")).singleElement().extracting(Finding::message).asString()
+                .startsWith("the prompts do not end with a common separator");
+    }
+
+    @Test
+    void a_period_most_answers_end_with_is_not_taken_for_a_stop_sequence() {
+        // given: every answer but one ends with a period
+        Dataset dataset = Dataset.of(IntStream.range(0, 20).mapToObj(i -> PromptCompletion.of("question " + i + " ->",
+                " Restart it" + (i == 0 ? "" : ".") + " Then wait " + i + " minutes" + (i == 0 ? "" : "."))).toList());
+        // when
+        ValidationReport report = Validator.builder().repair(Repair.RECOMMENDED).build().validate(dataset);
+        // then: a new stop is suggested rather than a period completed
+        assertThat(report.findings("missing_stop_sequence")).singleElement().extracting(Finding::message).asString()
+                .startsWith("the completions do not end with a common ending");
+        assertThat(report.stopSequence()).isNotEqualTo(java.util.Optional.of("."));
+    }
+
     @Test
     void classes_within_a_factor_of_ten_raise_no_balance_warning() {
         // given

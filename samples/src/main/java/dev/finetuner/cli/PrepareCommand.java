@@ -34,7 +34,9 @@ final class PrepareCommand implements Callable<Integer> {
             + "sequence, duplicates, invalid and over-long examples")
     boolean repair;
 
-    @Option(names = "--repair-all", description = "also lower-case mostly upper-case text and remove common prefixes")
+    @Option(names = {"--repair-all", "--like-prepare-data"}, description = {"every repair prepare_data -q makes, made"
+            + " its way (also lower-casing and prefix removal; a new separator and stop on every example unless all"
+            + " share one): the output is byte-identical to prepare_data's"})
     boolean repairAll;
 
     @Option(names = "--split", paramLabel = "FRACTION", description = "hold out this share for validation, e.g. 0.2")
@@ -77,7 +79,7 @@ final class PrepareCommand implements Callable<Integer> {
             if (epochs != null) {
                 b.epochs(epochs);
             }
-            b.repair(repairAll ? java.util.EnumSet.allOf(Repair.class) : repair ? Repair.RECOMMENDED : Repair.NONE);
+            b.repair(repairAll ? Repair.PREPARE_DATA : repair ? Repair.RECOMMENDED : Repair.NONE);
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
