@@ -88,6 +88,14 @@ public final class TrainedModel {
         return client.chat(messages, CompletionOptions.defaults()).text();
     }
 
+    /**
+     * Streams the answer to a prompt (temperature 0) as the model writes it: {@code onText} gets each
+     * piece in order; the whole answer is returned at the end. See {@link CompletionClient#stream}.
+     */
+    public String stream(String prompt, java.util.function.Consumer<String> onText) {
+        return client.stream(prompt, CompletionOptions.defaults(), onText);
+    }
+
     /** The client underneath, for finer control. */
     public CompletionClient client() {
         return client;

@@ -164,6 +164,69 @@ class CompletionClientTest {
         wm.verify(1, postRequestedFor(urlEqualTo("/v1/completions")));
     }
 
+    private static String sse(String... chunks) {
+        StringBuilder sb = new StringBuilder();
+        for (String c : chunks) {
+            sb.append("data: ").append(c).append("\n\n");
+        }
+        return sb.append("data: [DONE]\n\n").toString();
+    }
+
+    @Test
+    void a_streamed_completion_sends_the_trained_format_and_hands_over_each_piece_then_the_whole_answer() {
+        // given: the answer in three pieces, the first with the training's leading space
+        String chunk = "{\"id\":\"cmpl-1\",\"object\":\"text_completion\",\"created\":1,\"model\":\"" + FT
+                + "\",\"choices\":[{\"index\":0,\"text\":\"%s\",\"finish_reason\":%s,\"logprobs\":null}]}";
+        wm.stubFor(post(urlEqualTo("/v1/completions")).willReturn(aResponse().withStatus(200)
+                .withHeader("Content-Type", "text/event-stream").withBody(sse(chunk.formatted(" Restart", "null"),
+                        chunk.formatted(" the VPN", "null"), chunk.formatted(" client.", "\"stop\"")))));
+        CompletionClient client = CompletionClient.of(api, FT, new PromptFormat("\n\n###\n\n", Optional.of("\n"), true));
+        // when
+        java.util.List<String> pieces = new java.util.ArrayList<>();
+        String answer = client.stream("My VPN drops every hour", CompletionOptions.defaults(), pieces::add);
+        // then
+        assertThat(pieces).containsExactly("Restart", " the VPN", " client.");
+        assertThat(answer).isEqualTo("Restart the VPN client.");
+        wm.verify(postRequestedFor(urlEqualTo("/v1/completions")).withRequestBody(equalToJson(
+                "{\"model\":\"" + FT + "\",\"prompt\":\"My VPN drops every hour\\n\\n###\\n\\n\",\"stop\":\"\\n\",\"stream\":true}",
+                true, true)));
+    }
+
+    @Test
+    void a_streamed_chat_answer_arrives_in_pieces_from_the_chat_endpoint() {
+        // given
+        String model = "ft:gpt-4o-mini-2024-07-18:acme::xyz";
+        String chunk = "{\"id\":\"chatcmpl-1\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\""
+                + model + "\",\"choices\":[{\"index\":0,\"delta\":%s,\"finish_reason\":%s}]}";
+        wm.stubFor(post(urlEqualTo("/v1/chat/completions")).willReturn(aResponse().withStatus(200)
+                .withHeader("Content-Type", "text/event-stream").withBody(sse(
+                        chunk.formatted("{\"role\":\"assistant\",\"content\":\"\"}", "null"),
+                        chunk.formatted("{\"content\":\"Update\"}", "null"),
+                        chunk.formatted("{\"content\":\" the client\"}", "null"),
+                        chunk.formatted("{}", "\"stop\"")))));
+        CompletionClient client = CompletionClient.of(api, model, PromptFormat.none());
+        // when
+        java.util.List<String> pieces = new java.util.ArrayList<>();
+        String answer = client.stream("VPN drops", CompletionOptions.defaults(), pieces::add);
+        // then
+        assertThat(pieces).containsExactly("Update", " the client");
+        assertThat(answer).isEqualTo("Update the client");
+        wm.verify(postRequestedFor(urlEqualTo("/v1/chat/completions")).withRequestBody(equalToJson(
+                "{\"model\":\"" + model + "\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"VPN drops\"}]}",
+                true, true)));
+    }
+
+    @Test
+    void a_stream_that_cannot_start_fails_with_the_api_error() {
+        wm.stubFor(post(urlEqualTo("/v1/completions")).willReturn(aResponse().withStatus(400)
+                .withHeader("Content-Type", "application/json").withBody(
+                        "{\"error\":{\"message\":\"bad\",\"type\":\"invalid_request_error\",\"param\":null,\"code\":null}}")));
+        CompletionClient client = CompletionClient.of(api, FT, PromptFormat.none());
+
+        assertThatThrownBy(() -> client.stream("VPN", CompletionOptions.defaults(), piece -> { }))
+                .isInstanceOf(ApiException.class).hasMessageContaining("400");
+    }
+
     @Test
     void other_errors_are_not_waited_out() {
         // given: a 404 that is not about a fresh model
