@@ -40,13 +40,36 @@ import java.util.stream.StreamSupport;
 final class Calls {
     private static final Logger LOG = LoggerFactory.getLogger(Calls.class);
 
+    /** The most of a server's own text that goes into an exception message. */
+    static final int MAX_DETAIL = 500;
+
     private final RetryPolicy policy;
     private final Timing timing;
+    /** What we send that must never come back out: the key, secret headers. Longest first. */
+    private final List<String> secrets;
     private final java.util.concurrent.atomic.AtomicLong attemptsMade = new java.util.concurrent.atomic.AtomicLong();
 
     Calls(RetryPolicy policy, Timing timing) {
+        this(policy, timing, List.of());
+    }
+
+    Calls(RetryPolicy policy, Timing timing, java.util.Collection<String> secrets) {
         this.policy = policy;
         this.timing = timing;
+        this.secrets = secrets.stream().filter(s -> s != null && s.length() >= 4).distinct()
+                .sorted(java.util.Comparator.comparingInt(String::length).reversed()).toList();
+    }
+
+    /** {@code text} with every secret we send replaced, so that a server echoing one cannot make us print it. */
+    String redact(String text) {
+        if (text == null) {
+            return null;
+        }
+        String out = text;
+        for (String s : secrets) {
+            out = out.replace(s, "[redacted]");
+        }
+        return out;
     }
 
     /** Requests sent so far, retries included. */
@@ -99,7 +122,7 @@ final class Calls {
                 try {
                     return call.get();
                 } catch (RuntimeException e) {
-                    throw translate(e, 1);
+                    throw translate(e, 1, operation);
                 }
             }).get();
         } catch (ApiException e) {
@@ -163,28 +186,55 @@ final class Calls {
                 e.getCause());
     }
 
-    /** Our exception for whatever the SDK threw. */
-    static RuntimeException translate(RuntimeException e, int attempts) {
+    /**
+     * Our exception for whatever the SDK threw. A server's own words are redacted of our secrets and cut
+     * short, and the SDK's exception is kept as the cause only in a redacted copy (its message can hold
+     * the server's answer whole).
+     */
+    RuntimeException translate(RuntimeException e, int attempts, String operation) {
         if (e instanceof FineTunerException) {
             return e;
         }
         if (e instanceof OpenAIServiceException s) {
             int status = s.statusCode();
             String code = s.code().orElse(null);
-            String message = messageOf(s);
+            String message = shorten(redact(messageOf(s)));
             String requestId = first(s.headers(), "x-request-id");
+            RuntimeException cause = redacted(e);
             if ("insufficient_quota".equals(code)) {
-                return new QuotaException(status, code, s.param().orElse(null), requestId, attempts, message, e);
+                return new QuotaException(status, code, s.param().orElse(null), requestId, attempts, message, cause);
             }
             boolean retryable = status == 408 || status == 409 || status == 429 || status >= 500;
             return new ApiException(status, code, s.param().orElse(null), requestId, retryable, attempts,
-                    retryAfter(s.headers()), message, e);
+                    retryAfter(s.headers()), message, cause);
         }
         if (e instanceof OpenAIIoException) {
             return new ApiException(0, null, null, null, true, attempts, null,
-                    e.getCause() != null ? e.getCause().toString() : String.valueOf(e.getMessage()), e);
+                    shorten(redact(e.getCause() != null ? e.getCause().toString() : String.valueOf(e.getMessage()))),
+                    redacted(e));
+        }
+        if (e instanceof com.openai.errors.OpenAIException) {
+            // a 2xx answer that is not the API's JSON (an HTML page from a proxy, a wrong base URL)
+            return new ApiException(0, "invalid_response", null, null, false, attempts, null, "the answer to "
+                    + operation + " is not the API's JSON; check the base URL (" + shorten(redact(e.getMessage())) + ")",
+                    redacted(e));
         }
         return e;
+    }
+
+    private static String shorten(String s) {
+        return s == null || s.length() <= MAX_DETAIL ? s : s.substring(0, MAX_DETAIL) + "... (" + s.length() + " characters)";
+    }
+
+    /** The SDK's exception as a cause that carries its type, redacted message and stack, but not the secrets. */
+    private RuntimeException redacted(RuntimeException e) {
+        String message = redact(e.getMessage());
+        if (java.util.Objects.equals(message, e.getMessage())) {
+            return e;
+        }
+        RuntimeException copy = new RuntimeException(e.getClass().getName() + ": " + message);
+        copy.setStackTrace(e.getStackTrace());
+        return copy;
     }
 
     private static String messageOf(OpenAIServiceException s) {

@@ -52,8 +52,8 @@ public final class OpenAiConnection implements AutoCloseable {
                 throw new IllegalArgumentException("no API key: set apiKey(...) or OPENAI_API_KEY"
                         + " (any non-empty value for a local backend without a key)");
             }
-            String url = b.baseUrl != null ? b.baseUrl : Optional.ofNullable(env("OPENAI_BASE_URL"))
-                    .orElse("https://api.openai.com/v1");
+            String url = checkedBaseUrl(b.baseUrl != null ? b.baseUrl : Optional.ofNullable(env("OPENAI_BASE_URL"))
+                    .orElse("https://api.openai.com/v1"));
             OpenAIOkHttpClient.Builder cb = OpenAIOkHttpClient.builder().apiKey(key).baseUrl(url).maxRetries(0)
                     .timeout(b.timeout);
             String org = b.organization != null ? b.organization : env("OPENAI_ORG_ID");
@@ -70,10 +70,40 @@ public final class OpenAiConnection implements AutoCloseable {
             this.ownsClient = true;
             this.baseUrl = url;
         }
-        this.calls = new Calls(retry, timing);
+        java.util.List<String> secrets = new java.util.ArrayList<>();
+        if (b.client == null) {
+            secrets.add(b.apiKey != null ? b.apiKey : env("OPENAI_API_KEY"));
+            b.headers.forEach((name, value) -> {
+                String n = name.toLowerCase(java.util.Locale.ROOT);
+                if (n.contains("key") || n.contains("auth") || n.contains("token") || n.contains("secret")) {
+                    secrets.add(value);
+                    if (value.regionMatches(true, 0, "Bearer ", 0, 7)) {
+                        secrets.add(value.substring(7));
+                    }
+                }
+            });
+        }
+        this.calls = new Calls(retry, timing, secrets);
         this.files = new FilesService(client, calls, timing);
         this.jobs = new JobsService(client, calls, b.follow, timing);
         this.follower = new JobFollower(jobs, b.follow, timing);
+    }
+
+    /** An http(s) URL with a host, or a clear error naming what was given. */
+    private static String checkedBaseUrl(String url) {
+        java.net.URI uri;
+        try {
+            uri = new java.net.URI(url.strip());
+        } catch (java.net.URISyntaxException e) {
+            throw new IllegalArgumentException("the base URL is not a URL: \"" + url + "\" (" + e.getReason()
+                    + "); give one such as https://api.openai.com/v1 or http://127.0.0.1:8089/v1");
+        }
+        String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(java.util.Locale.ROOT);
+        if (!scheme.equals("http") && !scheme.equals("https") || uri.getHost() == null) {
+            throw new IllegalArgumentException("the base URL must be an http or https URL with a host, such as"
+                    + " https://api.openai.com/v1 or http://127.0.0.1:8089/v1; was \"" + url + "\"");
+        }
+        return url.strip();
     }
 
     private static String env(String name) {

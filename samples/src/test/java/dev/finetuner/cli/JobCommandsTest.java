@@ -276,6 +276,23 @@ class JobCommandsTest {
     }
 
     @Test
+    void a_base_url_that_is_not_a_url_is_one_usage_error_line_not_a_stack_trace() {
+        for (String url : new String[] {"not a url", "ftp://example.com/v1"}) {
+            assertThat(run("list", "--api-key", "test", "--base-url", url)).as(url).isEqualTo(2);
+            assertThat(err.toString()).contains(url).contains("base URL").contains("https://api.openai.com/v1")
+                    .doesNotContain("\tat ");
+        }
+    }
+
+    @Test
+    void the_key_can_come_from_a_file_so_that_it_stays_out_of_ps() throws IOException {
+        Path keyFile = Files.writeString(dir.resolve("key"), "test\n");
+        assertThat(run("list", "--api-key-file", keyFile.toString(), "--base-url", local.baseUrl())).as(err.toString()).isZero();
+        assertThat(run("list", "--api-key-file", dir.resolve("missing").toString(), "--base-url", local.baseUrl())).isEqualTo(2);
+        assertThat(err.toString()).contains("cannot read --api-key-file");
+    }
+
+    @Test
     void without_a_key_the_command_says_how_to_give_one() {
         // the environment of the build has no OPENAI_API_KEY; if it ever has one, this checks nothing false
         if (System.getenv("OPENAI_API_KEY") == null) {
