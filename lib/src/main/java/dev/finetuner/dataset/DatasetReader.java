@@ -53,9 +53,16 @@ import java.util.stream.StreamSupport;
  * the rest of the file is read on. Use {@link Dataset} for the strict form that throws instead.
  */
 public final class DatasetReader {
+    /**
+     * The longest record read, in characters: a JSONL line, a CSV record or one JSON string. About two
+     * million tokens, thirty times the longest example the API trains on, and small enough that a file
+     * made of such records still prepares in a 256 MB heap. A longer record is reported
+     * ({@code record_too_large}) with its line and left out; the rest of the file is read.
+     */
+    public static final int MAX_RECORD_CHARS = 8 << 20;
+
     private static final ObjectMapper JSON = new ObjectMapper(JsonFactory.builder()
-            // a single example may legitimately be tens of MB (long documents in one line)
-            .streamReadConstraints(StreamReadConstraints.builder().maxStringLength(Integer.MAX_VALUE).build())
+            .streamReadConstraints(StreamReadConstraints.builder().maxStringLength(MAX_RECORD_CHARS).build())
             .build());
     /** One value per line: text after it on the same line is an error, not silently ignored. */
     private static final ObjectReader TREE = JSON.readerFor(JsonNode.class)
@@ -241,6 +248,12 @@ public final class DatasetReader {
                 + " lines) are not among the examples";
     }
 
+    static ReadIssue tooLarge(long line) {
+        return ReadIssue.dropped("record_too_large", line, null, "the record is longer than "
+                + String.format(java.util.Locale.ROOT, "%,d", MAX_RECORD_CHARS) + " characters (far beyond any example"
+                + " the API trains on) and was not read; the next line is read on");
+    }
+
     /** An iterator of examples that pulls records until one maps, reporting the others. */
     private abstract static class RecordIterator implements Iterator<Example>, Closeable {
         final Path file;
@@ -301,19 +314,37 @@ public final class DatasetReader {
 
     private static final class JsonlIterator extends RecordIterator {
         private final CheckedUtf8Reader decoder;
-        private final BufferedReader reader;
+        private final LineGuard guard;
+        private BufferedReader reader;
         private long line;
 
         JsonlIterator(Path file, DatasetOptions options, Consumer<ReadIssue> issues) throws IOException {
             super(file, options, issues);
             this.decoder = decoder(file);
-            this.reader = new BufferedReader(decoder, 1 << 16);
+            this.guard = new LineGuard(decoder, MAX_RECORD_CHARS);
+            this.reader = new BufferedReader(guard, 1 << 16);
+        }
+
+        /** The next line, or null at the end; a line over the limit is skipped, reported, and read past. */
+        private String nextLine() throws IOException {
+            while (true) {
+                try {
+                    return reader.readLine();
+                } catch (LineGuard.TooLong e) {
+                    // what the reader buffered belongs to the long line: drop it with the reader
+                    line++;
+                    guard.skipLine();
+                    decoder.release(line, issues);
+                    issues.accept(tooLarge(line));
+                    reader = new BufferedReader(guard, 1 << 16);
+                }
+            }
         }
 
         @Override
         Example advance() throws IOException {
             String text;
-            while ((text = reader.readLine()) != null) {
+            while ((text = nextLine()) != null) {
                 line++;
                 decoder.release(line, issues);
                 if (text.isBlank()) {
@@ -546,7 +577,7 @@ public final class DatasetReader {
 
     private static final class CsvIterator extends TableIterator {
         private static final CsvFactory CSV = CsvFactory.builder()
-                .streamReadConstraints(StreamReadConstraints.builder().maxStringLength(Integer.MAX_VALUE).build())
+                .streamReadConstraints(StreamReadConstraints.builder().maxStringLength(MAX_RECORD_CHARS).build())
                 .build();
         /** Syntax errors read past before giving up on the rest of the file (each costs a scan from the start). */
         static final int MAX_RECOVERIES = 100;
@@ -617,7 +648,8 @@ public final class DatasetReader {
                             || e.getOriginalMessage().contains("EOF"));
                     long last = openToTheEnd ? at : Math.max(at, noticed);
                     recoveries++;
-                    issues.accept(ReadIssue.dropped("invalid_csv", at, null, "not valid CSV: " + e.getOriginalMessage()
+                    boolean tooLarge = e instanceof com.fasterxml.jackson.core.exc.StreamConstraintsException;
+                    issues.accept(tooLarge ? tooLarge(at) : ReadIssue.dropped("invalid_csv", at, null, "not valid CSV: " + e.getOriginalMessage()
                             + (last > at ? "; lines " + at + " to " + last + " are this one record, dropped"
                             : "; this record is dropped") + " and reading goes on at line " + (last + 1)
                             + ". Check the quotes in it (a quote inside a cell is doubled: \"\")"));

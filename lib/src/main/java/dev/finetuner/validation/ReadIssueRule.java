@@ -26,7 +26,8 @@ final class ReadIssueRule {
             Map.entry("data_type", ""), Map.entry("missing_messages_list", ""), Map.entry("message_missing_key", ""),
             Map.entry("missing_key", ""), Map.entry("invalid_csv", ""), Map.entry("unrecognized_format", ""),
             Map.entry("format_mismatch", ""), Map.entry("non_string_value", ""), Map.entry("formula_cell", ""),
-            Map.entry("error_cell", ""), Map.entry("duplicate_column", ""));
+            Map.entry("error_cell", ""), Map.entry("duplicate_column", ""),
+            Map.entry("record_too_large", "split the example, or leave it out: the API trains on far shorter ones"));
     /** Errors about the whole file, not a record: nothing to drop, and no fix to offer. */
     private static final Set<String> FILE_LEVEL = Set.of("empty_file", "missing_column", "missing_sheet");
     private static final Set<String> INFO = Set.of("bom", "jsonl_in_json_file", "column_case", "empty_sheet",

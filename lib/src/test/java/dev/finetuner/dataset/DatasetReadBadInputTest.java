@@ -340,9 +340,9 @@ class DatasetReadBadInputTest {
     }
 
     @Test
-    void a_50_mb_example_on_one_line_is_read_whole() throws IOException {
-        // given: a prompt of 50 million characters (55 MB of UTF-8, a two-byte 'é' in every ten), then a small example
-        String prompt = "abcdefgh é".repeat(5_000_000);
+    void an_example_just_under_the_record_limit_on_one_line_is_read_whole() throws IOException {
+        // given: a prompt of 8 million characters (a two-byte 'é' in every ten), then a small example
+        String prompt = "abcdefgh é".repeat(800_000);
         Path file = dir.resolve("big.jsonl");
         try (OutputStream out = Files.newOutputStream(file)) {
             out.write("{\"prompt\":\"".getBytes(StandardCharsets.UTF_8));
@@ -357,10 +357,52 @@ class DatasetReadBadInputTest {
         assertThat(read.examples()).hasSize(2);
         Example.PromptCompletion big = (Example.PromptCompletion) read.examples().get(0);
         assertThat(big.line()).isEqualTo(1);
-        assertThat(big.prompt().length()).isEqualTo(prompt.length());
-        assertThat(big.prompt().equals(prompt)).as("the 50 MB prompt is read unchanged").isTrue();
-        assertThat(big.completion()).isEqualTo("done");
+        assertThat(big.prompt().equals(prompt)).as("the 8 MB prompt is read unchanged").isTrue();
         assertThat(read.examples().get(1)).isEqualTo(new Example.PromptCompletion(2, "small", "ok", Map.of()));
+    }
+
+    @Test
+    void a_jsonl_line_over_the_record_limit_is_reported_with_its_line_and_the_lines_after_it_are_read() throws IOException {
+        // given: a good line, a 20-million-character line, then two good lines after a CRLF
+        Path file = dir.resolve("huge.jsonl");
+        try (OutputStream out = Files.newOutputStream(file)) {
+            out.write("{\"prompt\":\"a\",\"completion\":\"b\"}\n{\"prompt\":\"".getBytes(StandardCharsets.UTF_8));
+            byte[] block = "x".repeat(1 << 20).getBytes(StandardCharsets.UTF_8);
+            for (int i = 0; i < 20; i++) {
+                out.write(block);
+            }
+            out.write(("\",\"completion\":\"never\"}\r\n{\"prompt\":\"c\",\"completion\":\"d\"}\n"
+                    + "{\"prompt\":\"e\",\"completion\":\"f\"}\n").getBytes(StandardCharsets.UTF_8));
+        }
+        // when
+        Read read = readLeniently(file);
+        // then
+        assertThat(read.examples()).extracting(Example::line).containsExactly(1L, 3L, 4L);
+        assertThat(read.issues()).singleElement().satisfies(i -> {
+            assertThat(i.code()).isEqualTo("record_too_large");
+            assertThat(i.line()).isEqualTo(2);
+            assertThat(i.error()).isTrue();
+            assertThat(i.message()).contains("8,388,608 characters");
+        });
+    }
+
+    @Test
+    void a_csv_field_over_the_record_limit_drops_its_record_and_the_rows_after_it_are_read() throws IOException {
+        Path file = dir.resolve("huge.csv");
+        try (OutputStream out = Files.newOutputStream(file)) {
+            out.write("prompt,completion\na,b\n".getBytes(StandardCharsets.UTF_8));
+            byte[] block = "x".repeat(1 << 20).getBytes(StandardCharsets.UTF_8);
+            for (int i = 0; i < 10; i++) {
+                out.write(block);
+            }
+            out.write(",never\nc,d\n".getBytes(StandardCharsets.UTF_8));
+        }
+
+        Read read = readLeniently(file);
+
+        assertThat(read.examples()).extracting(Example::line).containsExactly(2L, 4L);
+        assertThat(read.issues()).extracting(ReadIssue::code, ReadIssue::line)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple("record_too_large", 3L));
     }
 
     @Test

@@ -91,7 +91,7 @@ class ValidatorRulesTest {
     }
 
     @Test
-    void the_derived_list_names_the_same_codes_as_the_list_once_kept_by_hand() {
+    void the_derived_list_names_the_codes_of_the_list_once_kept_by_hand_and_the_record_size_limit() {
         assertThat(Validator.CODES).containsExactlyInAnyOrder(
                 "no_examples", "too_few_examples", "num_examples", "missing_column", "column_case", "extra_columns",
                 "empty_completion", "task_type", "class_balance", "duplicate", "too_long", "uppercase",
@@ -103,7 +103,7 @@ class ValidatorRulesTest {
                 "invalid_utf8", "bom", "empty_line", "invalid_json", "invalid_csv", "mixed_formats",
                 "unrecognized_format", "invalid_preference", "ragged_row", "jsonl_in_json_file", "format_mismatch",
                 "non_string_value", "formula_cell", "error_cell", "empty_sheet", "other_sheets", "missing_sheet",
-                "duplicate_column", "model_format", "unknown_model", "legacy_model");
+                "duplicate_column", "model_format", "unknown_model", "legacy_model", "record_too_large");
     }
 
     @Test
