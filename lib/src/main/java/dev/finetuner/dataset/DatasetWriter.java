@@ -54,7 +54,8 @@ public final class DatasetWriter implements AutoCloseable {
     }
 
     /**
-     * Opens (creating or replacing) a JSONL file for writing.
+     * Opens (creating or replacing) a JSONL file for writing. A symbolic link at {@code file} is not
+     * followed (the open fails), so a link planted there cannot redirect the output onto another file.
      *
      * @throws DatasetException if the file cannot be created
      */
@@ -64,7 +65,9 @@ public final class DatasetWriter implements AutoCloseable {
             if (parent != null) {
                 Files.createDirectories(parent);
             }
-            return new DatasetWriter(file, new BufferedOutputStream(Files.newOutputStream(file), 1 << 16));
+            return new DatasetWriter(file, new BufferedOutputStream(Files.newOutputStream(file,
+                    java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.TRUNCATE_EXISTING,
+                    java.nio.file.StandardOpenOption.WRITE, java.nio.file.LinkOption.NOFOLLOW_LINKS), 1 << 16));
         } catch (IOException e) {
             throw new DatasetException("unwritable_file", file, 0, null, "cannot create the file: " + e, e);
         }

@@ -133,10 +133,22 @@ public final class Validator {
                 .orElse("dataset");
         Path train = outDir.resolve(base + "_prepared_train.jsonl");
         Path valid = validationFraction > 0 ? outDir.resolve(base + "_prepared_valid.jsonl") : null;
+        refuseToOverwrite(dataset, train);
+        refuseToOverwrite(dataset, valid);
         // write beside the targets and move into place only when the run completes: a failed run
-        // (a throwing Check, an unreadable file) leaves no half-written training file behind
-        Path trainPart = outDir.resolve(train.getFileName() + ".part");
-        Path validPart = valid == null ? null : outDir.resolve(valid.getFileName() + ".part");
+        // (a throwing Check, an unreadable file) leaves no half-written training file behind. The
+        // temporary names are random and created exclusively, so a link planted at a name we would use
+        // cannot point the writing at another file (the input, say).
+        Path trainPart;
+        Path validPart;
+        try {
+            Files.createDirectories(outDir);
+            trainPart = readable(Files.createTempFile(outDir, base + "_prepared_train.", ".jsonl.part"));
+            validPart = valid == null ? null
+                    : readable(Files.createTempFile(outDir, base + "_prepared_valid.", ".jsonl.part"));
+        } catch (IOException e) {
+            throw new DatasetException("unwritable_file", train, 0, null, "cannot create the prepared file: " + e, e);
+        }
         ValidationReport r;
         try {
             try (DatasetWriter t = DatasetWriter.open(trainPart);
@@ -167,6 +179,29 @@ public final class Validator {
         return new ValidationReport(r.file(), r.fileFormat(), r.exampleFormat(), r.model(), r.task(), r.counts(),
                 r.tokens(), r.estimate(), r.separator(), r.stopSequence(), r.classes(), r.findings(),
                 r.findingCounts(), r.errorCount(), r.repairs(), Optional.of(train), Optional.ofNullable(valid));
+    }
+
+    /** A temporary file is private; the prepared file it becomes is as readable as any file one writes. */
+    private static Path readable(Path file) throws IOException {
+        if (file.getFileSystem().supportedFileAttributeViews().contains("posix")) {
+            Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+        }
+        return file;
+    }
+
+    /** The prepared file must never replace the file it is prepared from (through a link, say). */
+    private static void refuseToOverwrite(Dataset dataset, Path target) {
+        if (target == null || dataset.file().isEmpty() || !Files.exists(target)) {
+            return;
+        }
+        try {
+            if (Files.isSameFile(dataset.file().get(), target)) {
+                throw new DatasetException("unwritable_file", target, 0, null, "is the file being prepared (or a link"
+                        + " to it); write the prepared files into another directory");
+            }
+        } catch (IOException e) {
+            throw new DatasetException("unwritable_file", target, 0, null, "cannot check the output path: " + e, e);
+        }
     }
 
     private static void deleteQuietly(Path part) {
