@@ -3,6 +3,7 @@ package dev.finetuner.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.finetuner.ApiException;
 import dev.finetuner.FineTuner;
 import dev.finetuner.FineTunerException;
 import dev.finetuner.completion.CompletionOptions;
@@ -55,7 +56,19 @@ final class JobCommands {
         public Integer call() {
             try (OpenAiConnection connection = api.connect(spec.commandLine())) {
                 return run(connection);
+            } catch (ApiException e) {
+                if (e.statusCode().isEmpty() && e.getCause() != null
+                        && String.valueOf(e.getMessage()).contains("ConnectException")) {
+                    throw new Failures.WithHint(e, "Is the server at " + connection(spec.commandLine())
+                            + " running? (For the embedded backend: finetuner serve.)");
+                }
+                throw e;
             }
+        }
+
+        private String connection(CommandLine cmd) {
+            return api.baseUrl != null ? api.baseUrl : java.util.Optional.ofNullable(System.getenv("OPENAI_BASE_URL"))
+                    .orElse("https://api.openai.com/v1");
         }
 
         /** The facade on this command's connection: models called as trained, metrics, evaluation. */
@@ -248,6 +261,12 @@ final class JobCommands {
                 out.println("Job ended: " + done.status() + done.error().map(e -> " (" + e.code() + ": " + e.message() + ")")
                         .orElse(""));
                 return 1;
+            } catch (ApiException e) {
+                if (e.statusCode().orElse(0) == 404) {
+                    throw e; // no such job: nothing to resume
+                }
+                throw new Failures.WithHint(e, "Resume with: finetuner follow " + jobId
+                        + (last.get() == null ? "" : " --after " + last.get()));
             } catch (FineTunerException e) {
                 throw new Failures.WithHint(e, "Resume with: finetuner follow " + jobId
                         + (last.get() == null ? "" : " --after " + last.get()));

@@ -18,7 +18,12 @@ public final class Main implements Runnable {
     CommandLine.Model.CommandSpec spec;
 
     public static void main(String[] args) {
-        System.exit(commandLine().execute(args));
+        CommandLine cli = commandLine();
+        int code = cli.execute(args);
+        // System.exit does not flush picocli's writers: without this, a report printed last (sweep's) is lost
+        cli.getOut().flush();
+        cli.getErr().flush();
+        System.exit(code);
     }
 
     /** The configured command line, for tests: {@code commandLine().execute("prepare", "x.csv")}. */

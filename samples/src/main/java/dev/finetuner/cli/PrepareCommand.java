@@ -88,6 +88,9 @@ final class PrepareCommand implements Callable<Integer> {
                 .promptColumn(promptColumn).completionColumn(completionColumn).build());
         ValidationReport report = out != null ? validator.prepare(dataset, out) : validator.validate(dataset);
         stdout.print(json ? report.toJson() + System.lineSeparator() : report.toText());
+        if (!json && out == null && (repair || repairAll)) {
+            stdout.println("Nothing was written: add --out DIR to write the prepared files.");
+        }
         stdout.flush();
         return report.isReady() ? 0 : 1;
     }

@@ -46,7 +46,16 @@ final class ServeCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
-        try (LocalOpenAi local = b.build()) {
+        LocalOpenAi started;
+        try {
+            started = b.build();
+        } catch (java.io.UncheckedIOException e) {
+            spec.commandLine().getErr().println("error: " + e.getMessage() + ": " + e.getCause().getMessage()
+                    + (e.getCause() instanceof java.net.BindException ? " (another program uses the port: pick"
+                    + " another with --port, or 0 for any free one)" : ""));
+            return 1;
+        }
+        try (LocalOpenAi local = started) {
             spec.commandLine().getOut().println("Serving the fine-tuning API on " + local.baseUrl()
                     + " (Ctrl-C to stop). Try: OPENAI_BASE_URL=" + local.baseUrl() + " OPENAI_API_KEY="
                     + (key == null ? "test" : "<your key>") + " finetuner list");

@@ -272,7 +272,34 @@ class JobCommandsTest {
             assertThat(api(command[0], command[1])).as("exit code of %s", String.join(" ", command)).isEqualTo(1);
             assertThat(err.toString()).as("stderr of %s", command[0]).startsWith("error: 404");
         }
-        assertThat(err.toString()).as("follow says how to resume").contains("Resume with: finetuner follow ftjob-nope");
+        assertThat(err.toString()).as("no such job: nothing to resume").doesNotContain("Resume with");
+    }
+
+    @Test
+    void sweep_run_as_a_process_prints_its_table_on_stdout() throws Exception {
+        // given: the same main a terminal runs, which ends with System.exit
+        Path reviews = Files.writeString(dir.resolve("reviews.jsonl"), IntStream.range(0, 40)
+                .mapToObj(i -> "{\"prompt\":\"day " + i + " the food was " + (i % 2 == 0 ? "great" : "awful")
+                        + " ->\",\"completion\":\" " + (i % 2 == 0 ? "good" : "bad") + "\"}")
+                .collect(Collectors.joining("\n", "", "\n")));
+        Process sweep = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), Main.class.getName(), "sweep", reviews.toString(),
+                "-m", "babbage-002", "--epochs", "1", "--budget", "1", "--api-key", "test", "--base-url", local.baseUrl(),
+                "--poll=0.01").redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        // when
+        String stdout = new String(sweep.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        // then
+        assertThat(sweep.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(sweep.exitValue()).isZero();
+        assertThat(stdout).contains("e1-bauto-lrauto").contains("best: ");
+    }
+
+    @Test
+    void serve_on_a_port_in_use_is_one_error_line_and_exit_1() {
+        int busy = java.net.URI.create(local.baseUrl()).getPort();
+        assertThat(run("serve", "--port", String.valueOf(busy))).isEqualTo(1);
+        assertThat(err.toString()).startsWith("error: cannot listen on 127.0.0.1:" + busy).contains("--port")
+                .doesNotContain("\tat ");
     }
 
     @Test

@@ -173,6 +173,16 @@ class PrepareCommandTest {
     }
 
     @Test
+    void repairs_without_out_say_that_nothing_was_written_and_how_to_write_it() throws IOException {
+        Path file = csv("tickets.csv", helpdeskRows(20));
+
+        assertThat(run("prepare", file.toString(), "--repair")).isZero();
+
+        assertThat(out.toString()).contains("Ready for fine-tuning.")
+                .endsWith("Nothing was written: add --out DIR to write the prepared files." + System.lineSeparator());
+    }
+
+    @Test
     void an_unknown_option_is_a_usage_error_with_exit_2() {
         assertThat(run("prepare", "x.csv", "--frobnicate")).isEqualTo(2);
         assertThat(err.toString()).contains("Unknown option: '--frobnicate'");
