@@ -171,7 +171,11 @@ public record ValidationReport(
             ObjectNode o = fs.addObject();
             o.put("code", f.code());
             o.put("severity", f.severity().name().toLowerCase(Locale.ROOT));
-            o.put("line", f.line());
+            if (f.line() > 0) {
+                o.put("line", f.line());
+            } else {
+                o.putNull("line"); // a finding about the whole dataset has no line
+            }
             o.put("field", f.field().orElse(null));
             o.put("message", f.message());
             o.put("fix", f.fix().orElse(null));

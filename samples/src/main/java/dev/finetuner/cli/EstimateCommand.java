@@ -50,10 +50,15 @@ final class EstimateCommand implements Callable<Integer> {
         }
         CostEstimate e = r.estimate().get();
         if (json) {
-            spec.commandLine().getOut().println(JobCommands.json(java.util.Map.of("model", e.model().name(),
-                    "trainingExamples", e.trainingExamples(), "tokensPerEpoch", e.tokensPerEpoch(), "epochs", e.epochs(),
-                    "autoEpochs", e.autoEpochs(), "billedTokens", e.billedTokens(),
-                    "estimatedCostUsd", e.usd().map(Object::toString).orElse("unknown"))));
+            java.util.Map<String, Object> o = new java.util.LinkedHashMap<>();
+            o.put("model", e.model().name());
+            o.put("trainingExamples", e.trainingExamples());
+            o.put("tokensPerEpoch", e.tokensPerEpoch());
+            o.put("epochs", e.epochs());
+            o.put("autoEpochs", e.autoEpochs());
+            o.put("billedTokens", e.billedTokens());
+            o.put("estimatedCostUsd", e.usd().orElse(null)); // a number, as in prepare's report; null when unknown
+            spec.commandLine().getOut().println(JobCommands.json(o));
         } else {
             spec.commandLine().getOut().println(e);
         }

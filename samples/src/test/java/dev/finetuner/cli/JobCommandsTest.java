@@ -337,6 +337,7 @@ class JobCommandsTest {
         assertThat(e.get("model").asText()).isEqualTo("babbage-002");
         assertThat(e.get("trainingExamples").asLong()).isEqualTo(60);
         assertThat(e.get("epochs").asInt()).isEqualTo(3);
+        assertThat(e.get("estimatedCostUsd").isNumber()).as("a number, as in prepare --json").isTrue();
     }
 
     @Test

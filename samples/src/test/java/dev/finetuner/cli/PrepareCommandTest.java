@@ -73,6 +73,8 @@ class PrepareCommandTest {
         assertThat(json.get("findings")).allSatisfy(f ->
                 assertThat(f.fieldNames()).toIterable().contains("code", "severity", "line", "message"));
         assertThat(json.get("estimatedCostUsd").isNumber()).isTrue();
+        assertThat(json.get("findings")).filteredOn(f -> f.get("code").asText().equals("num_examples"))
+                .singleElement().satisfies(f -> assertThat(f.get("line").isNull()).as("a dataset-wide finding").isTrue());
         assertThat(code).isZero();
     }
 
