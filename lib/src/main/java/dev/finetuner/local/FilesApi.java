@@ -39,7 +39,8 @@ final class FilesApi {
 
     Response create(HttpExchange ex) throws IOException {
         List<Path> scratch = new ArrayList<>();
-        try (InputStream body = HttpIo.body(ex, HttpIo.MAX_FILE_BYTES)) {
+        ApiError tooLarge = fileTooLarge();
+        try (InputStream body = HttpIo.body(ex, HttpIo.MAX_FILE_BYTES + Multipart.MAX_FIELD_BYTES, false, tooLarge)) {
             Map<String, Multipart.Part> form = Multipart.read(body, ex.getRequestHeaders().getFirst("Content-Type"),
                     Set.of("file"), name -> {
                         Path p = store.scratch();
@@ -55,6 +56,9 @@ final class FilesApi {
             if (file == null || file.file() == null) {
                 throw ApiError.missing("file");
             }
+            if (file.size() > HttpIo.MAX_FILE_BYTES) {
+                throw tooLarge;
+            }
             String filename = file.filename() == null || file.filename().isBlank() ? "file" : file.filename();
             if (purpose.value().equals("fine-tune") && file.filename() != null
                     && !filename.toLowerCase(Locale.ROOT).endsWith(".jsonl")) {
@@ -67,6 +71,12 @@ final class FilesApi {
                 Files.deleteIfExists(p);
             }
         }
+    }
+
+    private static ApiError fileTooLarge() {
+        return new ApiError(413, "File is too large: the limit for a file is " + HttpIo.MAX_FILE_BYTES
+                + " bytes (512 MB). Use the Uploads API for larger files.", ApiError.INVALID_REQUEST, "file",
+                "file_too_large", Map.of());
     }
 
     private static void checkPurpose(String purpose) {
