@@ -3,10 +3,12 @@ package dev.finetuner.local;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.Set;
 
 /**
  * The small real model a local fine-tune trains: a smoothed token model of the completion given the
@@ -31,7 +33,7 @@ import java.util.Random;
  * {@value #CLOSE} similar, the mixture weight is {@value #MAX_LAMBDA}, so the answer follows the completions of the
  * nearest prompts (the nearest one's, word for word, at temperature 0) rather than mixing in the bigram model, whose
  * text reads as word salad; only a prompt unlike every trained one gets the learned mixture, and its answer is never
- * empty. Losses and accuracy are those of the mixture, so training still shapes the curves.
+ * empty and ends where it would start repeating itself. Losses and accuracy are those of the mixture, so training still shapes the curves.
  *
  * <p>Not thread-safe while training; a trained model may be read by several threads.
  */
@@ -252,10 +254,15 @@ final class NeighbourModel {
      */
     Generation generate(String prompt, int maxTokens, double temperature, Random random, int top) {
         Scorer s = scorer(prompt);
-        if (s.nearest >= CLOSE) {
+        boolean close = s.nearest >= CLOSE;
+        if (close) {
             s = new Scorer(s.neighbours, s.weights, MAX_LAMBDA, s.nearest);
         }
         List<Generated> out = new ArrayList<>();
+        // far from every trained prompt, the bigram model soon goes round in circles ("in the service portal under
+        // Access > Phishing in the service portal ..."): the answer ends where it would repeat three tokens
+        Set<List<Integer>> trigrams = new HashSet<>();
+        int before = BOS;
         int prev = BOS;
         for (int t = 0; t < maxTokens; t++) {
             int[] candidates = s.candidates(t, prev);
@@ -272,7 +279,7 @@ final class NeighbourModel {
                 }
             }
             int chosen = temperature <= 0 ? argmax(candidates, p) : sample(candidates, p, temperature, random);
-            if (chosen == EOS) {
+            if (chosen == EOS || (!close && t >= 2 && !trigrams.add(List.of(before, prev, chosen)))) {
                 return new Generation(out, true);
             }
             double logprob = Math.log(s.probability(chosen, t, prev));
@@ -289,6 +296,7 @@ final class NeighbourModel {
             }
             out.add(new Generated(vocab.get(chosen), logprob, alternatives));
             s.advance(chosen, t);
+            before = prev;
             prev = chosen;
         }
         return new Generation(out, false);

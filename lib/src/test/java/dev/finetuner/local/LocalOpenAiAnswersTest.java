@@ -44,7 +44,10 @@ class LocalOpenAiAnswersTest {
                         + "detect it, bring the dock to the IT desk and we will swap it."},
             new String[] {"Teams says my camera is in use by another app.",
                 "Close every other app that may use the camera, then restart Teams. If the camera is still in use, "
-                        + "restart the laptop and check the camera privacy settings."});
+                        + "restart the laptop and check the camera privacy settings."},
+            new String[] {"The intranet portal is slow today.",
+                "Open the portal. If the portal is slow, open the portal again. If the portal fails, open the portal "
+                        + "in another browser. If the portal is down, call us."});
 
     @BeforeAll
     static void train(@TempDir Path dir) {
@@ -95,5 +98,19 @@ class LocalOpenAiAnswersTest {
         String answer = answer("What is the capital of France?");
         // then
         assertThat(answer).isNotBlank();
+    }
+
+    @Test
+    void an_answer_to_a_question_unlike_any_ticket_does_not_go_round_in_circles() {
+        // when
+        String answer = client.completions().create(CompletionCreateParams.builder().model(model)
+                .prompt("Who won the football game yesterday?" + TestData.SEPARATOR).maxTokens(200L).temperature(0.0)
+                .build()).choices().get(0).text();
+        List<String> words = List.of(answer.strip().split("\\s+"));
+        // then no three words come twice
+        java.util.Set<List<String>> seen = new java.util.HashSet<>();
+        for (int i = 0; i + 3 <= words.size(); i++) {
+            assertThat(seen.add(words.subList(i, i + 3))).as("%s repeats in %s", words.subList(i, i + 3), words).isTrue();
+        }
     }
 }
