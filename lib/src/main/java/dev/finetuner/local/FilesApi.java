@@ -26,6 +26,10 @@ final class FilesApi {
     static final Set<String> PURPOSES = Set.of("fine-tune", "assistants", "batch", "vision", "user_data", "evals");
     /** The most bytes an upload may announce (the API's 8 GB). */
     static final long MAX_UPLOAD_BYTES = 8L << 30;
+    /** The shortest {@code expires_after[seconds]} the API takes: an hour. */
+    static final long MIN_EXPIRES_AFTER = 3_600;
+    /** The longest {@code expires_after[seconds]} the API takes: 30 days. */
+    static final long MAX_EXPIRES_AFTER = 2_592_000;
 
     private final Store store;
     private final JobClock clock;
@@ -39,7 +43,8 @@ final class FilesApi {
 
     Response create(HttpExchange ex) throws IOException {
         List<Path> scratch = new ArrayList<>();
-        try (InputStream body = HttpIo.body(ex, HttpIo.MAX_FILE_BYTES)) {
+        ApiError tooLarge = fileTooLarge();
+        try (InputStream body = HttpIo.body(ex, HttpIo.MAX_FILE_BYTES + Multipart.MAX_FIELD_BYTES, false, tooLarge)) {
             Map<String, Multipart.Part> form = Multipart.read(body, ex.getRequestHeaders().getFirst("Content-Type"),
                     Set.of("file"), name -> {
                         Path p = store.scratch();
@@ -55,18 +60,66 @@ final class FilesApi {
             if (file == null || file.file() == null) {
                 throw ApiError.missing("file");
             }
+            if (file.size() > HttpIo.MAX_FILE_BYTES) {
+                throw tooLarge;
+            }
             String filename = file.filename() == null || file.filename().isBlank() ? "file" : file.filename();
             if (purpose.value().equals("fine-tune") && file.filename() != null
                     && !filename.toLowerCase(Locale.ROOT).endsWith(".jsonl")) {
                 throw ApiError.badRequest("Invalid file format for Fine-Tuning API. Must be .jsonl", "file");
             }
-            FileRecord f = store.addFile(file.file(), filename, purpose.value(), now());
+            long created = now();
+            Long seconds = expiresAfter(form);
+            FileRecord f = store.addFile(file.file(), filename, purpose.value(), created,
+                    seconds == null ? null : created + seconds);
             return Response.ok(f.toJson());
         } finally {
             for (Path p : scratch) {
                 Files.deleteIfExists(p);
             }
         }
+    }
+
+    /**
+     * The seconds after its creation at which the file expires, from the form fields {@code expires_after[anchor]}
+     * (only {@code created_at}) and {@code expires_after[seconds]} (the API's 3600 to 2592000, one hour to 30 days);
+     * null when neither is given.
+     */
+    private static Long expiresAfter(Map<String, Multipart.Part> form) {
+        Multipart.Part anchor = form.get("expires_after[anchor]");
+        Multipart.Part seconds = form.get("expires_after[seconds]");
+        if (anchor == null && seconds == null) {
+            return null;
+        }
+        if (anchor == null) {
+            throw ApiError.missing("expires_after[anchor]");
+        }
+        if (seconds == null) {
+            throw ApiError.missing("expires_after[seconds]");
+        }
+        if (!"created_at".equals(anchor.value())) {
+            throw ApiError.badRequest("Invalid value for 'expires_after.anchor': expected 'created_at', got '"
+                    + anchor.value() + "'.", "expires_after.anchor", "invalid_value");
+        }
+        long s;
+        try {
+            s = Long.parseLong(seconds.value() == null ? "" : seconds.value().trim());
+        } catch (NumberFormatException e) {
+            throw ApiError.badRequest("Invalid type for 'expires_after.seconds': expected an integer, got '"
+                    + seconds.value() + "'.", "expires_after.seconds", "invalid_type");
+        }
+        if (s < MIN_EXPIRES_AFTER || s > MAX_EXPIRES_AFTER) {
+            throw ApiError.badRequest("Invalid 'expires_after.seconds': integer above maximum value or below minimum "
+                    + "value; expected a value between " + MIN_EXPIRES_AFTER + " (1 hour) and " + MAX_EXPIRES_AFTER
+                    + " (30 days), got " + s + ".", "expires_after.seconds", "invalid_value");
+        }
+        return s;
+    }
+
+    private static ApiError fileTooLarge() {
+        return new ApiError(413, "File is too large: the limit for a file is " + HttpIo.MAX_FILE_BYTES
+                + " bytes (512 MB). Use the Uploads API for larger files.", ApiError.INVALID_REQUEST, "file",
+                "file_too_large", Map.of());
     }
 
     private static void checkPurpose(String purpose) {
@@ -84,6 +137,7 @@ final class FilesApi {
         if (!order.equals("asc") && !order.equals("desc")) {
             throw ApiError.badRequest("Invalid 'order': expected 'asc' or 'desc'.", "order", "invalid_value");
         }
+        store.expireFiles(now());
         List<FileRecord> files = new ArrayList<>(store.files());
         if (order.equals("asc")) {
             java.util.Collections.reverse(files);
@@ -119,6 +173,7 @@ final class FilesApi {
     }
 
     private FileRecord file(String id) {
+        store.expireFiles(now());
         return store.file(id).orElseThrow(() -> ApiError.notFound("No such File object: " + id, "id", null));
     }
 

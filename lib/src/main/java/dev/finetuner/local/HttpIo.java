@@ -19,8 +19,12 @@ import java.util.Map;
 final class HttpIo {
     /** The most bytes a JSON request body may have. */
     static final long MAX_JSON_BYTES = 8L << 20;
-    /** The most bytes a file upload ({@code POST /v1/files}) may have. */
-    static final long MAX_FILE_BYTES = 600L << 20;
+    /**
+     * The most bytes a file sent to {@code POST /v1/files} may have: the API's "512 MB", taken as 512 MiB
+     * (536,870,912 bytes), the larger reading, so that nothing the API takes is refused here. The request body may be
+     * {@link Multipart#MAX_FIELD_BYTES} larger, for the form's envelope and other fields.
+     */
+    static final long MAX_FILE_BYTES = 512L << 20;
     /** The most bytes one upload part may have (the API's limit). */
     static final long MAX_PART_BYTES = 64L << 20;
     /** A body at most this much over its limit is read and discarded, so the client reads the 413. */
@@ -31,6 +35,18 @@ final class HttpIo {
 
     /** The request body, limited to {@code max} bytes: 413 beyond. */
     static InputStream body(HttpExchange ex, long max) {
+        return body(ex, max, true, tooLarge(max));
+    }
+
+    /**
+     * The request body, limited to {@code max} bytes: {@code refusal} beyond, at once when the declared
+     * {@code Content-Length} says so (a chunked body is refused once it has sent more than {@code max}).
+     *
+     * @param drainSmallExcess whether a declared length a little over the limit is read and discarded first, so a
+     *     client that reads the answer only after sending its body sees the 413 rather than a reset; an upload of
+     *     hundreds of megabytes is refused without reading any of it, as the API does, and the connection is closed
+     */
+    static InputStream body(HttpExchange ex, long max, boolean drainSmallExcess, ApiError refusal) {
         String declared = ex.getRequestHeaders().getFirst("Content-Length");
         if (declared != null) {
             long length;
@@ -40,15 +56,15 @@ final class HttpIo {
                 throw ApiError.badRequest("Invalid Content-Length header.", null);
             }
             if (length > max) {
-                if (length <= max + DRAIN_BEYOND_LIMIT) {
+                if (drainSmallExcess && length <= max + DRAIN_BEYOND_LIMIT) {
                     drain(ex.getRequestBody());
                 } else {
                     ex.getResponseHeaders().set("Connection", "close");
                 }
-                throw tooLarge(max);
+                throw refusal;
             }
         }
-        return new Limited(ex.getRequestBody(), max);
+        return new Limited(ex.getRequestBody(), max, refusal);
     }
 
     static ApiError tooLarge(long max) {
@@ -149,11 +165,13 @@ final class HttpIo {
     /** An input stream that fails with a 413 once more than {@code max} bytes were read. */
     static final class Limited extends FilterInputStream {
         private final long max;
+        private final ApiError refusal;
         private long read;
 
-        Limited(InputStream in, long max) {
+        Limited(InputStream in, long max, ApiError refusal) {
             super(in);
             this.max = max;
+            this.refusal = refusal;
         }
 
         @Override
@@ -177,7 +195,7 @@ final class HttpIo {
         private void count(long n) {
             read += n;
             if (read > max) {
-                throw tooLarge(max);
+                throw refusal;
             }
         }
     }

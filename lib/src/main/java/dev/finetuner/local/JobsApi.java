@@ -145,6 +145,7 @@ final class JobsApi {
     }
 
     private void checkFile(String id, String param) {
+        store.expireFiles(now());
         FileRecord f = store.file(id).orElseThrow(() -> ApiError.badRequest("invalid " + param + ": " + id, param,
                 "invalid_file"));
         if (!f.purpose().equals("fine-tune")) {

@@ -46,6 +46,29 @@ final class Json {
         }
     }
 
+    /** How the API names a JSON value's type in an {@code invalid_type} error: "a string", "an integer", ... */
+    static String typeName(JsonNode v) {
+        if (v.isTextual()) {
+            return "a string";
+        }
+        if (v.isIntegralNumber()) {
+            return "an integer";
+        }
+        if (v.isNumber()) {
+            return "a decimal";
+        }
+        if (v.isBoolean()) {
+            return "a boolean";
+        }
+        if (v.isArray()) {
+            return "an array";
+        }
+        if (v.isObject()) {
+            return "an object";
+        }
+        return "null";
+    }
+
     /** {@code {"object":"list","data":[...],"has_more":...}}. */
     static ObjectNode list(List<? extends JsonNode> items, boolean hasMore) {
         ObjectNode page = object();

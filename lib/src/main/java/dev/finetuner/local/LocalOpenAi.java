@@ -39,12 +39,15 @@ import java.util.concurrent.atomic.AtomicInteger;
  * the job with {@code invalid_training_file} and names the first bad line and the rule it breaks. Training fits a small real model of the examples
  * (nearest-neighbour retrieval over the prompts plus a smoothed token model of the completions), batch
  * by batch, and the losses and accuracies it reports are that model's real ones; the fine-tuned model
- * answers completions from it. Faults can be injected with a {@link FaultPlan}.
+ * answers completions from it: a prompt close to a trained one gets the nearest trained completions, a prompt
+ * unlike all of them a short answer from the token model. Completions and chat completions stream as
+ * server-sent events with {@code "stream": true}. Files sent with {@code expires_after} expire on the backend's
+ * clock. Faults can be injected with a {@link FaultPlan}.
  *
  * <p>Defaults: a free port, no key required, {@link #DEFAULT_SPEED}, state in a temporary directory
  * removed on {@link #close()}, no faults. Binds to 127.0.0.1 only. {@link #close()} stops every thread
- * the backend started. Request bodies are limited (600 MB for a file, 64 MB for an upload part, 8 MB
- * for JSON: 413 beyond).
+ * the backend started. Request bodies are limited (512 MiB for a file, refused from its declared
+ * {@code Content-Length} before any of it is read; 64 MB for an upload part; 8 MB for JSON: 413 beyond).
  *
  * <p>Loading this class sets the system property {@code sun.net.httpserver.nodelay} to {@code true}
  * unless it is set already: without it every response of the JDK's HTTP server waits about 40 ms for a

@@ -23,6 +23,7 @@ final class ModelsApi {
     static final int DEFAULT_MAX_TOKENS = 16;
     static final int MAX_CHAT_TOKENS = 256;
     static final int MAX_N = 128;
+    static final String EVENT_STREAM = "text/event-stream; charset=utf-8";
 
     private final Store store;
     private final Faults faults;
@@ -259,6 +260,7 @@ final class ModelsApi {
             top = lp.asInt();
         }
         boolean echo = body.path("echo").asBoolean(false);
+        Streaming streaming = streaming(body);
         ObjectNode r = Json.object();
         r.put("id", Ids.next("cmpl-"));
         r.put("object", "text_completion");
@@ -269,11 +271,13 @@ final class ModelsApi {
         long promptTokens = 0;
         long completionTokens = 0;
         int index = 0;
+        List<Chunked> chunked = new ArrayList<>();
         for (String prompt : prompts) {
             promptTokens += Tokens.count(t.base(), prompt);
             for (int i = 0; i < s.n(); i++) {
                 Answer a = answer(t, prompt, s, Math.max(0, top));
                 completionTokens += a.tokens().size();
+                chunked.add(new Chunked(index, echo ? prompt : "", prompt.length(), a));
                 ObjectNode c = choices.addObject();
                 c.put("text", (echo ? prompt : "") + a.text());
                 c.put("index", index++);
@@ -299,6 +303,9 @@ final class ModelsApi {
             }
         }
         usage(r, promptTokens, completionTokens);
+        if (streaming.on()) {
+            return textStream(r, chunked, top, streaming.includeUsage());
+        }
         return Response.ok(r);
     }
 
@@ -337,6 +344,7 @@ final class ModelsApi {
             }
             top = tl.asInt();
         }
+        Streaming streaming = streaming(body);
         ObjectNode r = Json.object();
         r.put("id", Ids.next("chatcmpl-"));
         r.put("object", "chat.completion");
@@ -346,9 +354,11 @@ final class ModelsApi {
         r.put("service_tier", "default");
         ArrayNode choices = r.putArray("choices");
         long completionTokens = 0;
+        List<Chunked> chunked = new ArrayList<>();
         for (int i = 0; i < s.n(); i++) {
             Answer a = answer(t, prompt, s, top);
             completionTokens += a.tokens().size();
+            chunked.add(new Chunked(i, "", 0, a));
             ObjectNode c = choices.addObject();
             c.put("index", i);
             ObjectNode message = c.putObject("message");
@@ -373,7 +383,178 @@ final class ModelsApi {
         }
         usage(r, Tokens.count(t.base(), prompt) + (long) Tokens.PER_MESSAGE * lines.size() + Tokens.REPLY_PRIMING,
                 completionTokens);
+        if (streaming.on()) {
+            return chatStream(r, chunked, logprobs, streaming.includeUsage());
+        }
         return Response.ok(r);
+    }
+
+    // ---- streaming (server-sent events, as the API sends them when "stream" is true)
+
+    /** Whether to stream, and whether the last event carries the usage. */
+    private record Streaming(boolean on, boolean includeUsage) {
+    }
+
+    /** One choice to stream: its index, text sent before the answer (an echoed prompt) and the answer. */
+    private record Chunked(int index, String prefix, int textOffset, Answer answer) {
+    }
+
+    private static Streaming streaming(ObjectNode body) {
+        JsonNode stream = body.get("stream");
+        boolean on = false;
+        if (stream != null && !stream.isNull()) {
+            if (!stream.isBoolean()) {
+                throw ApiError.badRequest("Invalid type for 'stream': expected a boolean, but got "
+                        + Json.typeName(stream) + " instead.", "stream", "invalid_type");
+            }
+            on = stream.asBoolean();
+        }
+        JsonNode options = body.get("stream_options");
+        boolean includeUsage = false;
+        if (options != null && !options.isNull()) {
+            if (!on) {
+                throw ApiError.badRequest("The 'stream_options' parameter is only allowed when 'stream' is enabled.",
+                        "stream_options", "invalid_value");
+            }
+            if (!options.isObject()) {
+                throw ApiError.badRequest("Invalid type for 'stream_options': expected an object, but got "
+                        + Json.typeName(options) + " instead.", "stream_options", "invalid_type");
+            }
+            JsonNode usage = options.get("include_usage");
+            if (usage != null && !usage.isNull() && !usage.isBoolean()) {
+                throw ApiError.badRequest("Invalid type for 'stream_options.include_usage': expected a boolean, but got "
+                        + Json.typeName(usage) + " instead.", "stream_options.include_usage", "invalid_type");
+            }
+            includeUsage = usage != null && usage.asBoolean(false);
+        }
+        return new Streaming(on, includeUsage);
+    }
+
+    /**
+     * The chat answer {@code whole} as {@code chat.completion.chunk} events: per choice one with the role, one per
+     * token, one with the finish reason; the usage last when asked for. The answers are made before the first event,
+     * so a stream says exactly what the same request without streaming would.
+     */
+    private static Response chatStream(ObjectNode whole, List<Chunked> chunked, boolean logprobs, boolean includeUsage) {
+        Events events = new Events();
+        for (Chunked c : chunked) {
+            ObjectNode first = chunk(whole, "chat.completion.chunk", includeUsage);
+            ObjectNode choice = first.withArray("choices").addObject();
+            choice.put("index", c.index());
+            ObjectNode delta = choice.putObject("delta");
+            delta.put("role", "assistant");
+            delta.put("content", "");
+            delta.putNull("refusal");
+            choice.putNull("logprobs");
+            choice.putNull("finish_reason");
+            events.add(first);
+            for (NeighbourModel.Generated g : c.answer().tokens()) {
+                ObjectNode e = chunk(whole, "chat.completion.chunk", includeUsage);
+                ObjectNode ch = e.withArray("choices").addObject();
+                ch.put("index", c.index());
+                ch.putObject("delta").put("content", g.token());
+                if (logprobs) {
+                    ObjectNode lp = ch.putObject("logprobs");
+                    ObjectNode tok = lp.putArray("content").addObject();
+                    tokenLogprob(tok, g.token(), g.logprob());
+                    ArrayNode alternatives = tok.putArray("top_logprobs");
+                    g.top().forEach(alt -> tokenLogprob(alternatives.addObject(), alt.token(), alt.logprob()));
+                    lp.putNull("refusal");
+                } else {
+                    ch.putNull("logprobs");
+                }
+                ch.putNull("finish_reason");
+                events.add(e);
+            }
+            ObjectNode last = chunk(whole, "chat.completion.chunk", includeUsage);
+            ObjectNode ch = last.withArray("choices").addObject();
+            ch.put("index", c.index());
+            ch.putObject("delta");
+            ch.putNull("logprobs");
+            ch.put("finish_reason", c.answer().finishReason());
+            events.add(last);
+        }
+        return events.done(whole, "chat.completion.chunk", includeUsage);
+    }
+
+    /** The completion {@code whole} as {@code text_completion} events: one per token, then the finish reason. */
+    private static Response textStream(ObjectNode whole, List<Chunked> chunked, int top, boolean includeUsage) {
+        Events events = new Events();
+        for (Chunked c : chunked) {
+            int offset = c.textOffset();
+            if (!c.prefix().isEmpty()) {
+                events.add(textChunk(whole, includeUsage, c.index(), c.prefix(), null, null));
+            }
+            for (NeighbourModel.Generated g : c.answer().tokens()) {
+                ObjectNode logprobs = null;
+                if (top >= 0) {
+                    logprobs = Json.object();
+                    logprobs.putArray("tokens").add(g.token());
+                    logprobs.putArray("token_logprobs").add(g.logprob());
+                    ObjectNode alternatives = logprobs.putArray("top_logprobs").addObject();
+                    g.top().forEach(alt -> alternatives.put(alt.token(), alt.logprob()));
+                    logprobs.putArray("text_offset").add(offset);
+                }
+                offset += g.token().length();
+                events.add(textChunk(whole, includeUsage, c.index(), g.token(), logprobs, null));
+            }
+            events.add(textChunk(whole, includeUsage, c.index(), "", null, c.answer().finishReason()));
+        }
+        return events.done(whole, "text_completion", includeUsage);
+    }
+
+    private static ObjectNode textChunk(ObjectNode whole, boolean includeUsage, int index, String text,
+            ObjectNode logprobs, String finishReason) {
+        ObjectNode e = chunk(whole, "text_completion", includeUsage);
+        ObjectNode ch = e.withArray("choices").addObject();
+        ch.put("text", text);
+        ch.put("index", index);
+        if (logprobs == null) {
+            ch.putNull("logprobs");
+        } else {
+            ch.set("logprobs", logprobs);
+        }
+        ch.put("finish_reason", finishReason);
+        return e;
+    }
+
+    /** An event's envelope: the whole answer's id, created, model and fingerprint, and no choices yet. */
+    private static ObjectNode chunk(ObjectNode whole, String object, boolean includeUsage) {
+        ObjectNode e = Json.object();
+        e.set("id", whole.get("id"));
+        e.put("object", object);
+        e.set("created", whole.get("created"));
+        e.set("model", whole.get("model"));
+        e.set("system_fingerprint", whole.get("system_fingerprint"));
+        if (whole.has("service_tier")) {
+            e.set("service_tier", whole.get("service_tier"));
+        }
+        e.putArray("choices");
+        if (includeUsage) {
+            e.putNull("usage");
+        }
+        return e;
+    }
+
+    /** Server-sent events, {@code data: {json}} each, ended by {@code data: [DONE]}. */
+    private static final class Events {
+        private final java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+
+        void add(ObjectNode event) {
+            out.writeBytes("data: ".getBytes(StandardCharsets.UTF_8));
+            out.writeBytes(Json.bytes(event));
+            out.writeBytes("\n\n".getBytes(StandardCharsets.UTF_8));
+        }
+
+        Response done(ObjectNode whole, String object, boolean includeUsage) {
+            if (includeUsage) {
+                ObjectNode last = chunk(whole, object, true);
+                last.set("usage", whole.get("usage"));
+                add(last);
+            }
+            out.writeBytes("data: [DONE]\n\n".getBytes(StandardCharsets.UTF_8));
+            return new Response(200, EVENT_STREAM, out.toByteArray(), null, Map.of("Cache-Control", "no-cache"));
+        }
     }
 
     private static String content(JsonNode c) {

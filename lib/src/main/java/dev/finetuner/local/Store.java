@@ -120,11 +120,16 @@ final class Store implements AutoCloseable {
 
     /** Stores a received file (moved from the scratch directory). */
     FileRecord addFile(Path content, String filename, String purpose, long createdAt) {
+        return addFile(content, filename, purpose, createdAt, null);
+    }
+
+    /** Stores a received file that is gone from {@code expiresAt} (unix seconds; null for never). */
+    FileRecord addFile(Path content, String filename, String purpose, long createdAt, Long expiresAt) {
         String id = Ids.next("file-");
         try {
             long bytes = Files.size(content);
             Files.move(content, dataOf(id), StandardCopyOption.REPLACE_EXISTING);
-            FileRecord f = new FileRecord(id, bytes, createdAt, filename, purpose);
+            FileRecord f = new FileRecord(id, bytes, createdAt, filename, purpose, expiresAt);
             fileSeq.put(id, nextSeq());
             fileIndex.put(id, f);
             if (persistent) {
@@ -165,6 +170,18 @@ final class Store implements AutoCloseable {
 
     Path content(FileRecord f) {
         return dataOf(f.id());
+    }
+
+    /**
+     * Deletes the files that have expired at {@code now}, as the API does once a file's {@code expires_at} has
+     * passed; called before files are looked up, so an expired file is never seen.
+     */
+    void expireFiles(long now) {
+        for (FileRecord f : fileIndex.values()) {
+            if (f.expired(now) && deleteFile(f.id())) {
+                log.debug("file {} expired at {}", f.id(), f.expiresAt());
+            }
+        }
     }
 
     boolean deleteFile(String id) {
