@@ -12,9 +12,9 @@ import java.util.Optional;
  */
 public record PromptFormat(String separator, Optional<String> stop, boolean leadingSpace) {
     /** Metadata key under which the separator is kept with the job. */
-    public static final String SEPARATOR_KEY = "finetuner_separator";
+    public static final String SEPARATOR_KEY = dev.finetuner.internal.PromptEndings.SEPARATOR_KEY;
     /** Metadata key under which the stop sequence is kept with the job. */
-    public static final String STOP_KEY = "finetuner_stop";
+    public static final String STOP_KEY = dev.finetuner.internal.PromptEndings.STOP_KEY;
 
     public PromptFormat {
         Objects.requireNonNull(separator, "separator");
@@ -46,45 +46,21 @@ public record PromptFormat(String separator, Optional<String> stop, boolean lead
      */
     public static PromptFormat infer(dev.finetuner.dataset.Dataset training) {
         Objects.requireNonNull(training, "training");
-        String prompts = null;
-        String completions = null;
-        boolean space = true;
+        dev.finetuner.internal.PromptEndings endings = new dev.finetuner.internal.PromptEndings();
         try (java.util.stream.Stream<dev.finetuner.dataset.Example> examples = training.stream(issue -> { })) {
             for (java.util.Iterator<dev.finetuner.dataset.Example> it = examples.iterator(); it.hasNext(); ) {
                 if (!(it.next() instanceof dev.finetuner.dataset.Example.PromptCompletion pc)) {
                     return none();
                 }
-                prompts = prompts == null ? pc.prompt() : commonSuffix(prompts, pc.prompt());
-                completions = completions == null ? pc.completion() : commonSuffix(completions, pc.completion());
-                space &= pc.completion().startsWith(" ");
+                endings.add(pc.prompt(), pc.completion());
             }
         }
-        if (prompts == null) {
+        if (!endings.any()) {
             return none();
         }
-        String stop = marker(completions);
-        return new PromptFormat(marker(prompts), stop.isEmpty() ? Optional.empty() : Optional.of(stop), space);
-    }
-
-    private static String commonSuffix(String a, String b) {
-        int n = 0;
-        int max = Math.min(a.length(), b.length());
-        while (n < max && a.charAt(a.length() - 1 - n) == b.charAt(b.length() - 1 - n)) {
-            n++;
-        }
-        return a.substring(a.length() - n);
-    }
-
-    /** The ending of a common suffix that can be a marker: its trailing non-alphanumeric run, or " END". */
-    private static String marker(String suffix) {
-        if (suffix.endsWith(" END")) {
-            return " END";
-        }
-        int i = suffix.length();
-        while (i > 0 && !Character.isLetterOrDigit(suffix.codePointBefore(i))) {
-            i -= Character.charCount(suffix.codePointBefore(i));
-        }
-        return suffix.substring(i);
+        String stop = endings.stop();
+        return new PromptFormat(endings.separator(), stop.isEmpty() ? Optional.empty() : Optional.of(stop),
+                endings.leadingSpace());
     }
 
     /** No separator, no stop: the prompt is sent as given. */

@@ -36,6 +36,14 @@ public record JobRequest(String model, String trainingFile, Optional<String> val
     public static final int MAX_METADATA_KEY = 64;
     public static final int MAX_METADATA_VALUE = 512;
 
+    /** This request with {@code extra} added to its metadata (same idempotency key: the same create). */
+    public JobRequest withMetadata(Map<String, String> extra) {
+        Map<String, String> m = new java.util.LinkedHashMap<>(metadata);
+        m.putAll(extra);
+        return new JobRequest(model, trainingFile, validationFile, method, hyperparameters, suffix, seed, m,
+                wandbProject, idempotencyKey);
+    }
+
     /** The training method. */
     public enum Method {
         /** Learn the completions (or assistant messages) of the examples. */

@@ -1,5 +1,8 @@
 package dev.finetuner.service;
 
+import dev.finetuner.FineTunerException;
+import dev.finetuner.internal.PromptEndings;
+
 import com.openai.client.OpenAIClient;
 import com.openai.core.JsonValue;
 import com.openai.models.finetuning.jobs.FineTuningJobEvent;
@@ -39,12 +42,18 @@ public final class JobsService {
     private final FollowOptions followOptions;
     private final Timing timing;
 
-    JobsService(OpenAIClient client, Calls calls, FollowOptions followOptions, Timing timing) {
+    private final FilesService files;
+
+    JobsService(OpenAIClient client, Calls calls, FollowOptions followOptions, Timing timing, FilesService files) {
         this.client = client;
         this.calls = calls;
         this.followOptions = followOptions;
         this.timing = timing;
+        this.files = files;
     }
+
+    /** The largest training file read to find its prompt format (a completion model's files are small). */
+    static final long MAX_FORMAT_READ_BYTES = 64L << 20;
 
     /**
      * Follows the job's events from just after {@code afterEventId} (null: from the first) to its end;
@@ -57,11 +66,36 @@ public final class JobsService {
     /** Creates a job. The request's idempotency key is sent with every attempt. */
     public Job create(JobRequest request) {
         Objects.requireNonNull(request, "request");
-        JobCreateParams params = params(request);
+        JobCreateParams params = params(withPromptFormat(request));
         Job job = calls.call("create fine-tuning job on " + request.model(),
                 () -> Sdk.job(client.fineTuning().jobs().create(params)));
         LOG.info("created fine-tuning job {} on {} (training file {})", job.id(), job.model(), job.trainingFile());
         return job;
+    }
+
+    /**
+     * A completion-model job with no prompt format in its metadata gets the one its training file was
+     * written with, so that the model is later called as it was trained; a chat model needs none.
+     */
+    private JobRequest withPromptFormat(JobRequest r) {
+        boolean completionModel = r.model().matches("(ft:)?(babbage|davinci)-002(:.*)?");
+        if (!completionModel || files == null || r.metadata().containsKey(PromptEndings.SEPARATOR_KEY)
+                || r.metadata().size() > JobRequest.MAX_METADATA - 2) {
+            return r;
+        }
+        try {
+            FileInfo f = files.retrieve(r.trainingFile());
+            if (f.bytes() > MAX_FORMAT_READ_BYTES) {
+                LOG.info("training file {} is {} bytes: its prompt format is not read; set {} in the metadata",
+                        f.id(), f.bytes(), PromptEndings.SEPARATOR_KEY);
+                return r;
+            }
+            return PromptEndings.metadataOfJsonl(files.download(r.trainingFile())).map(r::withMetadata).orElse(r);
+        } catch (FineTunerException e) {
+            // the create goes on: the API itself says what is wrong with the file, if anything
+            LOG.warn("could not read the prompt format of training file {}: {}", r.trainingFile(), e.getMessage());
+            return r;
+        }
     }
 
     static JobCreateParams params(JobRequest r) {

@@ -85,7 +85,7 @@ public final class OpenAiConnection implements AutoCloseable {
         }
         this.calls = new Calls(retry, timing, secrets);
         this.files = new FilesService(client, calls, timing);
-        this.jobs = new JobsService(client, calls, b.follow, timing);
+        this.jobs = new JobsService(client, calls, b.follow, timing, files);
         this.follower = new JobFollower(jobs, b.follow, timing);
     }
 
