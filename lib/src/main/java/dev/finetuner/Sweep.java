@@ -140,16 +140,21 @@ public final class Sweep {
                     ? f.error().map(e -> e.code() + ": " + e.message()).orElse("the job failed")
                     : "the job was cancelled";
             LOG.warn("sweep run {} ({}) ended {}: {}", name, job.id(), outcome.job().status(), why);
-            return new SweepReport.Run(name, options, cost, jobId, Optional.empty(), outcome.job().status(),
-                    TrainingMetrics.empty(), Optional.empty(), Optional.of(why));
+            return unfinished(name, options, cost, jobId, outcome.job().status(), why);
         } catch (FineTunerException e) {
             // the job, when there is one, keeps its id and its own status: a failed evaluation is not a failed job
             LOG.warn("sweep run {} failed: {}", name, e.getMessage());
             Optional<String> jobId = job == null ? Optional.empty() : Optional.of(job.id());
             JobStatus status = job == null ? JobStatus.FAILED : lastKnown(job);
-            return new SweepReport.Run(name, options, cost, jobId, Optional.empty(), status, TrainingMetrics.empty(),
-                    Optional.empty(), Optional.of(e.getMessage()));
+            return unfinished(name, options, cost, jobId, status, e.getMessage());
         }
+    }
+
+    /** A run with no model to evaluate: its job (if it started), its status and why. */
+    private static SweepReport.Run unfinished(String name, TrainOptions options, CostEstimate cost,
+                                              Optional<String> jobId, JobStatus status, String why) {
+        return new SweepReport.Run(name, options, cost, jobId, Optional.empty(), status, TrainingMetrics.empty(),
+                Optional.empty(), Optional.of(why));
     }
 
     /** A run that outlasted its wait: cancelled (so it stops billing) unless the sweep was told to leave it. */
@@ -158,9 +163,8 @@ public final class Sweep {
         String waited = "not finished after " + options.await().toString().substring(2).toLowerCase(java.util.Locale.ROOT);
         if (!cancelAbandoned) {
             LOG.warn("sweep run {} ({}) {}; left {} as asked", name, job.id(), waited, t.lastStatus());
-            return new SweepReport.Run(name, options, cost, Optional.of(job.id()), Optional.empty(), t.lastStatus(),
-                    TrainingMetrics.empty(), Optional.empty(), Optional.of(waited + "; left running: cancel it with"
-                    + " finetuner cancel " + job.id()));
+            return unfinished(name, options, cost, Optional.of(job.id()), t.lastStatus(),
+                    waited + "; left running: cancel it with finetuner cancel " + job.id());
         }
         JobStatus status;
         String note;
@@ -172,8 +176,7 @@ public final class Sweep {
             note = waited + "; cancelling it failed (" + e.getMessage() + "): cancel it with finetuner cancel " + job.id();
         }
         LOG.warn("sweep run {} ({}) {}", name, job.id(), note);
-        return new SweepReport.Run(name, options, cost, Optional.of(job.id()), Optional.empty(), status,
-                TrainingMetrics.empty(), Optional.empty(), Optional.of(note));
+        return unfinished(name, options, cost, Optional.of(job.id()), status, note);
     }
 
     private static JobStatus lastKnown(FineTuneJob job) {

@@ -105,11 +105,7 @@ public final class CompletionClient {
         if (chat) {
             return chat(List.of(Message.user(prompt)), options);
         }
-        CompletionCreateParams.Builder b = CompletionCreateParams.builder().model(model).prompt(format.apply(prompt))
-                .maxTokens(options.maxTokens()).temperature(options.temperature()).n(options.n());
-        format.stop().ifPresent(b::stop);
-        options.logprobs().ifPresent(k -> b.logprobs((long) k));
-        CompletionCreateParams params = b.build();
+        CompletionCreateParams params = completionParams(prompt, options);
         com.openai.models.completions.Completion r = whenReady(() -> api.client().completions().create(params));
         List<String> raw = new ArrayList<>();
         List<String> answers = new ArrayList<>();
@@ -148,19 +144,13 @@ public final class CompletionClient {
         Objects.requireNonNull(onText, "onText");
         Deltas deltas = new Deltas(onText);
         if (chat) {
-            ChatCompletionCreateParams.Builder b = ChatCompletionCreateParams.builder().model(model)
-                    .maxCompletionTokens(options.maxTokens()).temperature(options.temperature()).addUserMessage(prompt);
-            format.stop().ifPresent(b::stop);
-            ChatCompletionCreateParams params = b.build();
+            ChatCompletionCreateParams params = chatParams(List.of(Message.user(prompt)), options);
             try (StreamResponse<ChatCompletionChunk> s = whenReady(() -> api.client().chat().completions().createStreaming(params))) {
                 deltas.drain(s.stream().flatMap(c -> c.choices().stream().filter(x -> x.index() == 0))
                         .map(x -> x.delta().content().orElse("")));
             }
         } else {
-            CompletionCreateParams.Builder b = CompletionCreateParams.builder().model(model).prompt(format.apply(prompt))
-                    .maxTokens(options.maxTokens()).temperature(options.temperature());
-            format.stop().ifPresent(b::stop);
-            CompletionCreateParams params = b.build();
+            CompletionCreateParams params = completionParams(prompt, options);
             try (StreamResponse<com.openai.models.completions.Completion> s =
                          whenReady(() -> api.client().completions().createStreaming(params))) {
                 deltas.drain(s.stream().flatMap(c -> c.choices().stream().filter(x -> x.index() == 0))
@@ -168,6 +158,31 @@ public final class CompletionClient {
             }
         }
         return format.strip(deltas.all.toString());
+    }
+
+    /** A completion request as the model was trained: the separator appended, the stop sent. */
+    private CompletionCreateParams completionParams(String prompt, CompletionOptions options) {
+        CompletionCreateParams.Builder b = CompletionCreateParams.builder().model(model).prompt(format.apply(prompt))
+                .maxTokens(options.maxTokens()).temperature(options.temperature()).n(options.n());
+        format.stop().ifPresent(b::stop);
+        options.logprobs().ifPresent(k -> b.logprobs((long) k));
+        return b.build();
+    }
+
+    /** A chat request for a conversation, the stop sent. */
+    private ChatCompletionCreateParams chatParams(List<Message> messages, CompletionOptions options) {
+        ChatCompletionCreateParams.Builder b = ChatCompletionCreateParams.builder().model(model)
+                .maxCompletionTokens(options.maxTokens()).temperature(options.temperature()).n(options.n());
+        for (Message m : messages) {
+            switch (m.role()) {
+                case "system", "developer" -> b.addSystemMessage(m.text());
+                case "assistant" -> b.addAssistantMessage(m.text());
+                default -> b.addUserMessage(m.text());
+            }
+        }
+        format.stop().ifPresent(b::stop);
+        options.logprobs().ifPresent(k -> b.logprobs(true).topLogprobs((long) k));
+        return b.build();
     }
 
     /** Hands the streamed pieces on as they come, leading whitespace held back, and keeps the whole. */
@@ -205,18 +220,7 @@ public final class CompletionClient {
         if (!chat) {
             throw new IllegalStateException(model + " is a completion model: use complete(prompt)");
         }
-        ChatCompletionCreateParams.Builder b = ChatCompletionCreateParams.builder().model(model)
-                .maxCompletionTokens(options.maxTokens()).temperature(options.temperature()).n(options.n());
-        for (Message m : messages) {
-            switch (m.role()) {
-                case "system", "developer" -> b.addSystemMessage(m.text());
-                case "assistant" -> b.addAssistantMessage(m.text());
-                default -> b.addUserMessage(m.text());
-            }
-        }
-        format.stop().ifPresent(b::stop);
-        options.logprobs().ifPresent(k -> b.logprobs(true).topLogprobs((long) k));
-        ChatCompletionCreateParams params = b.build();
+        ChatCompletionCreateParams params = chatParams(messages, options);
         ChatCompletion r = whenReady(() -> api.client().chat().completions().create(params));
         List<String> raw = new ArrayList<>();
         List<String> answers = new ArrayList<>();

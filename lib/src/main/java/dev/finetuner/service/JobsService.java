@@ -2,6 +2,8 @@ package dev.finetuner.service;
 
 import dev.finetuner.FineTunerException;
 import dev.finetuner.internal.PromptEndings;
+import dev.finetuner.model.BaseModel;
+import dev.finetuner.model.ExampleFormat;
 
 import com.openai.client.OpenAIClient;
 import com.openai.core.JsonValue;
@@ -78,7 +80,8 @@ public final class JobsService {
      * written with, so that the model is later called as it was trained; a chat model needs none.
      */
     private JobRequest withPromptFormat(JobRequest r) {
-        boolean completionModel = r.model().matches("(ft:)?(babbage|davinci)-002(:.*)?");
+        BaseModel base = BaseModel.named(r.model());
+        boolean completionModel = base.known() && base.format() == ExampleFormat.COMPLETION;
         if (!completionModel || files == null || r.metadata().containsKey(PromptEndings.SEPARATOR_KEY)
                 || r.metadata().size() > JobRequest.MAX_METADATA - 2) {
             return r;

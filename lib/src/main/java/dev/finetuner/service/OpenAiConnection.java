@@ -106,6 +106,11 @@ public final class OpenAiConnection implements AutoCloseable {
         return url.strip();
     }
 
+    /** Where requests go, e.g. {@code https://api.openai.com/v1}; {@code "(given client)"} when built on a client. */
+    public String baseUrl() {
+        return baseUrl;
+    }
+
     private static String env(String name) {
         String v = System.getenv(name);
         return v == null || v.isBlank() ? null : v;

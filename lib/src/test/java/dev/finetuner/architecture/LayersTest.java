@@ -39,7 +39,8 @@ class LayersTest {
         MAY_USE.put("internal", Set.of());
         MAY_USE.put("dataset", Set.of("model", "internal"));
         MAY_USE.put("validation", Set.of("dataset", "model", "internal"));
-        MAY_USE.put("service", Set.of("internal"));
+        // the model catalogue, to know a completion model from a chat one; never datasets or validation
+        MAY_USE.put("service", Set.of("model", "internal"));
         // the embedded backend is an independent oracle: it judges files and counts tokens with its own
         // code, as the API does, so that a bug in the library cannot hide in the tests that run against it
         MAY_USE.put("local", Set.of("model"));

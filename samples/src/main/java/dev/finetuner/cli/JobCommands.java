@@ -55,20 +55,25 @@ final class JobCommands {
         @Override
         public Integer call() {
             try (OpenAiConnection connection = api.connect(spec.commandLine())) {
-                return run(connection);
-            } catch (ApiException e) {
-                if (e.statusCode().isEmpty() && e.getCause() != null
-                        && String.valueOf(e.getMessage()).contains("ConnectException")) {
-                    throw new Failures.WithHint(e, "Is the server at " + connection(spec.commandLine())
-                            + " running? (For the embedded backend: finetuner serve.)");
+                try {
+                    return run(connection);
+                } catch (ApiException e) {
+                    if (refused(e)) {
+                        throw new Failures.WithHint(e, "Is the server at " + connection.baseUrl()
+                                + " running? (For the embedded backend: finetuner serve.)");
+                    }
+                    throw e;
                 }
-                throw e;
             }
         }
 
-        private String connection(CommandLine cmd) {
-            return api.baseUrl != null ? api.baseUrl : java.util.Optional.ofNullable(System.getenv("OPENAI_BASE_URL"))
-                    .orElse("https://api.openai.com/v1");
+        private static boolean refused(ApiException e) {
+            for (Throwable t = e.getCause(); t != null; t = t.getCause()) {
+                if (t instanceof java.net.ConnectException) {
+                    return true;
+                }
+            }
+            return false;
         }
 
         /** The facade on this command's connection: models called as trained, metrics, evaluation. */
@@ -261,13 +266,10 @@ final class JobCommands {
                 out.println("Job ended: " + done.status() + done.error().map(e -> " (" + e.code() + ": " + e.message() + ")")
                         .orElse(""));
                 return 1;
-            } catch (ApiException e) {
-                if (e.statusCode().orElse(0) == 404) {
+            } catch (FineTunerException e) {
+                if (e instanceof ApiException a && a.statusCode().orElse(0) == 404) {
                     throw e; // no such job: nothing to resume
                 }
-                throw new Failures.WithHint(e, "Resume with: finetuner follow " + jobId
-                        + (last.get() == null ? "" : " --after " + last.get()));
-            } catch (FineTunerException e) {
                 throw new Failures.WithHint(e, "Resume with: finetuner follow " + jobId
                         + (last.get() == null ? "" : " --after " + last.get()));
             } finally {

@@ -70,12 +70,7 @@ final class PrepareCommand implements Callable<Integer> {
             if (model != null) {
                 b.model(model);
             }
-            if (!(split >= 0 && split < 1)) { // NaN too
-                throw new IllegalArgumentException("--split: validation fraction must be in [0, 1), e.g. 0.2; was " + split);
-            }
-            if (split > 0) {
-                b.validationFraction(split);
-            }
+            b.validationFraction(split); // the validator refuses -1 and NaN; 0 is no split
             if (epochs != null) {
                 b.epochs(epochs);
             }
