@@ -58,7 +58,7 @@ final class EstimateCommand implements Callable<Integer> {
             o.put("autoEpochs", e.autoEpochs());
             o.put("billedTokens", e.billedTokens());
             o.put("estimatedCostUsd", e.usd().orElse(null)); // a number, as in prepare's report; null when unknown
-            spec.commandLine().getOut().println(JobCommands.json(o));
+            spec.commandLine().getOut().println(CliJson.json(o));
         } else {
             spec.commandLine().getOut().println(e);
         }

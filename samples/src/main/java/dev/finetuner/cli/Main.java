@@ -10,9 +10,9 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "finetuner", mixinStandardHelpOptions = true, version = "finetuner 0.1.0",
         description = "Prepare data for, run and use OpenAI fine-tunes.",
-        subcommands = {PrepareCommand.class, EstimateCommand.class, JobCommands.Upload.class, JobCommands.Create.class,
-                JobCommands.Follow.class, JobCommands.ListJobs.class, JobCommands.Get.class, JobCommands.Cancel.class,
-                JobCommands.Complete.class, ModelCommands.Metrics.class, ModelCommands.Evaluate.class, SweepCommand.class, ServeCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {PrepareCommand.class, EstimateCommand.class, UploadCommand.class, CreateCommand.class,
+                FollowCommand.class, ListCommand.class, GetCommand.class, CancelCommand.class, CompleteCommand.class,
+                MetricsCommand.class, EvaluateCommand.class, SweepCommand.class, ServeCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

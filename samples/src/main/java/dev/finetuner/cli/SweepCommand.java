@@ -19,7 +19,7 @@ import java.util.List;
         description = {"Train one model per combination of --epochs, --batch-size and --lr-multiplier on FILE",
                 "(prepared with the recommended repairs and a validation split), within --budget dollars,",
                 "evaluate each on the split, and print the table with the best and the cheapest near it."})
-final class SweepCommand extends JobCommands.ApiCommand {
+final class SweepCommand extends ApiCommand {
     @Parameters(paramLabel = "FILE")
     Path file;
 

@@ -28,7 +28,7 @@ import java.util.stream.IntStream;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** The legacy workflow, one command each, against the embedded backend; output and exit codes checked. */
-class JobCommandsTest {
+class ApiCommandsTest {
     private static LocalOpenAi local;
 
     @TempDir

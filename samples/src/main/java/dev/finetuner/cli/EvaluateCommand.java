@@ -1,0 +1,56 @@
+package dev.finetuner.cli;
+
+import dev.finetuner.FineTuner;
+import dev.finetuner.completion.EvaluationReport;
+import dev.finetuner.completion.Evaluator;
+import dev.finetuner.dataset.Dataset;
+import dev.finetuner.model.TaskType;
+import dev.finetuner.service.OpenAiConnection;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/** {@code finetuner evaluate -m MODEL FILE}: a model scored on held-out examples. */
+@Command(name = "evaluate", mixinStandardHelpOptions = true,
+        description = {"Evaluate a model on a held-out file: accuracy, per-class F1, confusion matrix and",
+                "ROC AUC for classification; exact match and token F1 for generation."})
+final class EvaluateCommand extends ApiCommand {
+    @Option(names = {"-m", "--model"}, required = true)
+    String model;
+
+    @Parameters(paramLabel = "FILE")
+    Path file;
+
+    @Option(names = "--json")
+    boolean json;
+
+    @Option(names = "--html", paramLabel = "FILE", description = "also write the report as an HTML page")
+    Path html;
+
+    @Option(names = "--task", paramLabel = "TASK", description = {"score as this task: ${COMPLETION-CANDIDATES}",
+            "(default: inferred from the reference answers, as prepare infers it)"})
+    TaskType task;
+
+    @Override
+    int run(OpenAiConnection c) {
+        EvaluationReport r;
+        try (FineTuner ft = fineTuner(c)) {
+            Evaluator evaluator = task == null ? Evaluator.standard() : Evaluator.builder().task(task).build();
+            r = ft.model(model).evaluate(Dataset.read(file), evaluator);
+        }
+        out().println(json ? r.toJson() : r.toText());
+        if (html != null) {
+            try {
+                Files.writeString(html, r.toHtml());
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+        return 0;
+    }
+}

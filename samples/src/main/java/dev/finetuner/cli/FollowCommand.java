@@ -1,0 +1,90 @@
+package dev.finetuner.cli;
+
+import dev.finetuner.ApiException;
+import dev.finetuner.FineTunerException;
+import dev.finetuner.service.FollowListener;
+import dev.finetuner.service.Job;
+import dev.finetuner.service.JobEvent;
+import dev.finetuner.service.JobStatus;
+import dev.finetuner.service.OpenAiConnection;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.io.PrintWriter;
+import java.util.concurrent.atomic.AtomicReference;
+
+/** {@code finetuner follow JOB_ID}: a job's events to its end, resumable with {@code --after}. */
+@Command(name = "follow", mixinStandardHelpOptions = true,
+        description = {"Follow a job's events to its end; resumable with --after.",
+                "Exit code 1 when the job fails or is cancelled."})
+final class FollowCommand extends ApiCommand {
+    @Parameters(paramLabel = "JOB_ID")
+    String jobId;
+
+    @Option(names = "--after", paramLabel = "EVENT_ID", description = "continue after this event")
+    String after;
+
+    @Override
+    int run(OpenAiConnection c) {
+        return follow(c, jobId, after, out(), err());
+    }
+
+    static int follow(OpenAiConnection c, String jobId, String after, PrintWriter out, PrintWriter err) {
+        AtomicReference<String> last = new AtomicReference<>(after);
+        boolean terminal = System.console() != null;
+        Thread hint = new Thread(() -> {
+            err.println();
+            err.println("Stream interrupted. Resume with: finetuner follow " + jobId
+                    + (last.get() == null ? "" : " --after " + last.get()));
+            err.flush();
+        });
+        Runtime.getRuntime().addShutdownHook(hint);
+        try {
+            Job done = c.follower().follow(jobId, after, new FollowListener() {
+                @Override
+                public void onEvent(JobEvent e) {
+                    last.set(e.id());
+                    if (terminal && e.metrics().isPresent()) {
+                        JobEvent.Metrics m = e.metrics().get();
+                        long step = m.step().orElse(0);
+                        long total = m.totalSteps().orElse(0);
+                        out.print("\r" + progress(step, total) + " " + e.message());
+                    } else {
+                        out.println("[" + e.createdAt() + "] " + e.message());
+                    }
+                    out.flush();
+                }
+            });
+            if (terminal) {
+                out.println();
+            }
+            if (done.status().equals(JobStatus.SUCCEEDED)) {
+                out.println("Job complete! Status: succeeded. Model: " + done.fineTunedModel().orElse("?"));
+                return 0;
+            }
+            out.println("Job ended: " + done.status() + done.error().map(e -> " (" + e.code() + ": " + e.message() + ")")
+                    .orElse(""));
+            return 1;
+        } catch (FineTunerException e) {
+            if (e instanceof ApiException a && a.statusCode().orElse(0) == 404) {
+                throw e; // no such job: nothing to resume
+            }
+            throw new Failures.WithHint(e, "Resume with: finetuner follow " + jobId
+                    + (last.get() == null ? "" : " --after " + last.get()));
+        } finally {
+            try {
+                Runtime.getRuntime().removeShutdownHook(hint);
+            } catch (IllegalStateException shuttingDown) {
+                // the hook is running: it prints the resume command
+            }
+        }
+    }
+
+    static String progress(long step, long total) {
+        int width = 30;
+        int filled = total <= 0 ? 0 : (int) Math.min(width, step * width / total);
+        return "[" + "#".repeat(filled) + " ".repeat(width - filled) + "]"
+                + (total <= 0 ? "" : String.format(" %3d%%", step * 100 / total));
+    }
+}
