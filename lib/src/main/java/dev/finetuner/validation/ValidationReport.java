@@ -203,8 +203,15 @@ public record ValidationReport(
         if (counts.validation() > 0) {
             sb.append(String.format("  split: %,d training, %,d validation%n", counts.training(), counts.validation()));
         }
-        sb.append(String.format("  tokens: %,d per epoch (max %,d per example, mean %.1f)%n",
-                tokens.total(), tokens.maxPerExample(), tokens.meanPerExample()));
+        // the whole set and the billed split differ once there is a split: say which number is which
+        if (counts.validation() > 0) {
+            sb.append(String.format("  tokens: %,d in all %,d kept examples; %,d in the %,d training examples, billed"
+                            + " per epoch (max %,d per example, mean %.1f)%n", tokens.total(), counts.kept(),
+                    tokens.training(), counts.training(), tokens.maxPerExample(), tokens.meanPerExample()));
+        } else {
+            sb.append(String.format("  tokens: %,d in the %,d kept examples, billed per epoch (max %,d per example,"
+                    + " mean %.1f)%n", tokens.total(), counts.kept(), tokens.maxPerExample(), tokens.meanPerExample()));
+        }
         estimate.ifPresent(e -> sb.append("  estimate: ").append(e).append('\n'));
         separator.ifPresent(s -> sb.append("  separator: ").append(visible(s)).append('\n'));
         stopSequence.ifPresent(s -> sb.append("  stop sequence: ").append(visible(s)).append('\n'));

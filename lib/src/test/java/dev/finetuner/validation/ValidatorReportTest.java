@@ -107,6 +107,22 @@ class ValidatorReportTest {
     }
 
     @Test
+    void the_tokens_line_says_which_count_is_the_whole_set_and_which_the_billed_training_split() {
+        // given
+        Dataset dataset = Dataset.read(fixture("questions.jsonl"));
+        // when
+        ValidationReport whole = Validator.standard().validate(dataset);
+        ValidationReport split = Validator.builder().validationFraction(0.25).build().validate(dataset);
+        // then
+        assertThat(whole.toText()).contains(String.format("tokens: %,d in the 12 kept examples, billed per epoch",
+                whole.tokens().total()));
+        assertThat(split.tokens().training()).isLessThan(split.tokens().total());
+        assertThat(split.toText()).contains(String.format("tokens: %,d in all 12 kept examples; %,d in the 9"
+                + " training examples, billed per epoch", split.tokens().total(), split.tokens().training()));
+        assertThat(split.estimate().orElseThrow().tokensPerEpoch()).isEqualTo(split.tokens().training());
+    }
+
+    @Test
     void a_split_holds_the_asked_share_of_the_kept_examples_when_repairs_drop_repeated_invalid_lines() {
         // given: 20 good examples and 4 identical examples with an empty completion
         List<Example> examples = new ArrayList<>();
