@@ -196,18 +196,22 @@ class CliOutputTest {
 
     @Test
     void create_no_follow_json_prints_the_job_as_get_json_does_and_nothing_else_on_stdout() throws IOException {
-        // given
+        // given: a backend in real time, so that the job is still validating when it is read back
         Path train = tickets(dir.resolve("t.jsonl"), 0, 30);
-        // when
-        int code = api("create", "-t", train.toString(), "-m", "babbage-002", "--no-follow", "--json");
-        // then
-        assertThat(code).isZero();
-        JsonNode created = stdoutJson();
-        assertThat(err.toString()).contains("Uploaded").contains("Created fine-tuning job " + created.get("id").asText());
-        assertThat(api("get", created.get("id").asText(), "--json")).isZero();
-        JsonNode got = stdoutJson();
-        assertThat(iterable(created.fieldNames())).containsExactlyElementsOf(iterable(got.fieldNames()));
-        assertThat(created.get("trainingFile")).isEqualTo(got.get("trainingFile"));
+        try (LocalOpenAi slow = LocalOpenAi.builder().speed(1).build()) {
+            // when
+            int code = on(slow, "create", "-t", train.toString(), "-m", "babbage-002", "--no-follow", "--json");
+            // then
+            assertThat(code).isZero();
+            JsonNode created = stdoutJson();
+            assertThat(err.toString()).contains("Uploaded").contains("Created fine-tuning job " + created.get("id").asText());
+            assertThat(on(slow, "get", created.get("id").asText(), "--json")).isZero();
+            JsonNode got = stdoutJson();
+            assertThat(iterable(created.fieldNames())).containsExactlyElementsOf(iterable(got.fieldNames()));
+            assertThat(created.get("status").asText()).isEqualTo("validating_files");
+            assertThat(got.get("status").asText()).isIn("validating_files", "queued", "running");
+            assertThat(created.get("trainingFile")).isEqualTo(got.get("trainingFile"));
+        }
     }
 
     private static List<String> iterable(Iterator<String> names) {
