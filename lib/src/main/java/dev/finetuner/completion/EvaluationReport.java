@@ -158,12 +158,15 @@ public record EvaluationReport(
      *
      * @param index the example's 0-based position among the evaluated examples
      * @param line the example's line in its source file; 0 when it was made in memory
+     * @param prompt what the model was asked: the prompt of a prompt/completion example, the last message
+     *     before the answer of a chat or preference example
      * @param reference the reference answer, trimmed
      * @param prediction the model's answer, trimmed
      * @param tokenF1 the token-level F1 of the two
      */
-    public record Mistake(int index, long line, String reference, String prediction, double tokenF1) {
+    public record Mistake(int index, long line, String prompt, String reference, String prediction, double tokenF1) {
         public Mistake {
+            Objects.requireNonNull(prompt, "prompt");
             Objects.requireNonNull(reference, "reference");
             Objects.requireNonNull(prediction, "prediction");
         }
@@ -232,7 +235,8 @@ public record EvaluationReport(
         for (Mistake m : mistakes) {
             ObjectNode o = ms.addObject();
             o.put("index", m.index());
-            o.put("line", m.line());
+            putLine(o, m.line());
+            o.put("prompt", m.prompt());
             o.put("reference", m.reference());
             o.put("prediction", m.prediction());
             o.put("tokenF1", m.tokenF1());
@@ -241,7 +245,7 @@ public record EvaluationReport(
         for (Failure f : firstErrors) {
             ObjectNode o = es.addObject();
             o.put("index", f.index());
-            o.put("line", f.line());
+            putLine(o, f.line());
             o.put("message", f.message());
         }
         try {
@@ -279,8 +283,9 @@ public record EvaluationReport(
         if (!mistakes.isEmpty()) {
             sb.append("\nMistakes").append(isClassification() ? "" : " (lowest token F1 first)").append(":\n");
             for (Mistake m : mistakes) {
-                sb.append("  ").append(where(m.index(), m.line())).append(": expected ").append(quoted(m.reference()))
-                        .append(", got ").append(quoted(m.prediction())).append('\n');
+                sb.append("  ").append(where(m.index(), m.line())).append(": ").append(quoted(m.prompt()))
+                        .append(" expected ").append(quoted(m.reference())).append(", got ").append(quoted(m.prediction()))
+                        .append('\n');
             }
         }
         if (!firstErrors.isEmpty()) {
@@ -295,16 +300,41 @@ public record EvaluationReport(
 
     /** The report as a small self-contained HTML page (no scripts, no external resources). */
     public String toHtml() {
+        return html(Optional.empty(), Optional.empty());
+    }
+
+    /**
+     * The report as {@link #toHtml()} makes it, naming what was evaluated in its title and heading: a page
+     * saved next to others says which model and which data it is about.
+     *
+     * @param model the model evaluated, e.g. {@code ft:davinci-002:acme::abc123}
+     * @param dataFile the held-out data, as the user named it (any text: it is escaped)
+     */
+    public String toHtml(String model, String dataFile) {
+        return html(Optional.of(Objects.requireNonNull(model, "model")),
+                Optional.of(Objects.requireNonNull(dataFile, "dataFile")));
+    }
+
+    private String html(Optional<String> model, Optional<String> dataFile) {
         StringBuilder sb = new StringBuilder();
         sb.append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n")
-                .append("<title>Evaluation: ").append(html(taskName())).append("</title>\n<style>\n")
+                .append("<title>Evaluation: ").append(html(taskName())).append(model.map(m -> " of " + html(m)).orElse(""))
+                .append("</title>\n<style>\n")
                 .append("body{font-family:system-ui,sans-serif;margin:2em;color:#222}\n")
                 .append("table{border-collapse:collapse;margin:1em 0}\n")
                 .append("th,td{border:1px solid #ccc;padding:.3em .6em;text-align:right}\n")
                 .append("th:first-child,td:first-child,td.text{text-align:left}\n")
-                .append("td.hit{background:#e3f4e3;font-weight:bold}\n</style>\n</head>\n<body>\n");
-        sb.append("<h1>Evaluation: ").append(html(taskName())).append("</h1>\n<p>")
-                .append(examples).append(" examples scored");
+                .append("td.hit{background:#e3f4e3;font-weight:bold}\n")
+                .append("td.text{white-space:pre-wrap}\n</style>\n</head>\n<body>\n");
+        sb.append("<h1>Evaluation: ").append(html(taskName())).append("</h1>\n");
+        if (model.isPresent() || dataFile.isPresent()) {
+            sb.append("<table class=\"subject\">\n");
+            model.ifPresent(m -> sb.append("<tr><th>model</th><td class=\"text model\">").append(html(m)).append("</td></tr>\n"));
+            dataFile.ifPresent(f -> sb.append("<tr><th>data file</th><td class=\"text data-file\">").append(html(f))
+                    .append("</td></tr>\n"));
+            sb.append("</table>\n");
+        }
+        sb.append("<p>").append(examples).append(" examples scored");
         if (errors > 0) {
             sb.append(", ").append(errors).append(" prediction error(s) not scored");
         }
@@ -337,11 +367,12 @@ public record EvaluationReport(
             sb.append("</table>\n");
         });
         if (!mistakes.isEmpty()) {
-            sb.append("<h2>Mistakes</h2>\n<table>\n<tr><th>example</th><th>reference</th><th>answer</th></tr>\n");
+            sb.append("<h2>Mistakes</h2>\n<table class=\"mistakes\">\n<tr><th>example</th><th>prompt</th>")
+                    .append("<th>expected</th><th>predicted</th></tr>\n");
             for (Mistake m : mistakes) {
-                sb.append("<tr><td>").append(html(where(m.index(), m.line()))).append("</td><td class=\"text\">")
-                        .append(html(m.reference())).append("</td><td class=\"text\">").append(html(m.prediction()))
-                        .append("</td></tr>\n");
+                sb.append("<tr><td>").append(html(where(m.index(), m.line()))).append("</td><td class=\"text prompt\">")
+                        .append(html(m.prompt())).append("</td><td class=\"text expected\">").append(html(m.reference()))
+                        .append("</td><td class=\"text predicted\">").append(html(m.prediction())).append("</td></tr>\n");
             }
             sb.append("</table>\n");
         }
@@ -406,6 +437,15 @@ public record EvaluationReport(
 
     private String taskName() {
         return task.name().toLowerCase(Locale.ROOT).replace('_', ' ');
+    }
+
+    /** A line, or null for an example made in memory: 0 is no line, as in a validation report's JSON. */
+    private static void putLine(ObjectNode node, long line) {
+        if (line > 0) {
+            node.put("line", line);
+        } else {
+            node.putNull("line");
+        }
     }
 
     private static void put(ObjectNode node, String key, OptionalDouble value) {

@@ -103,6 +103,16 @@ public final class Evaluator {
         return Objects.requireNonNull(example, "example").answer().strip();
     }
 
+    /** What the model was asked, as a mistake shows it: the prompt, or the last message before the answer. */
+    private static String prompt(Example example) {
+        if (example instanceof Example.PromptCompletion pc) {
+            return pc.prompt();
+        }
+        Example.Chat chat = example instanceof Example.Preference p ? p.input() : (Example.Chat) example;
+        List<dev.finetuner.dataset.Message> asked = chat.beforeAnswer();
+        return asked.isEmpty() ? "" : asked.get(asked.size() - 1).text();
+    }
+
     /**
      * Asks {@code source} for an answer to each example of {@code heldOut} (up to the limit) and scores them.
      *
@@ -363,7 +373,8 @@ public final class Evaluator {
                 if (answer.equals(reference)) {
                     exact++;
                 } else {
-                    wrong.add(new EvaluationReport.Mistake(i, examples.get(i).line(), reference, answer, f1));
+                    wrong.add(new EvaluationReport.Mistake(i, examples.get(i).line(), prompt(examples.get(i)), reference,
+                            answer, f1));
                 }
                 if (p.referenceLogprob().isPresent()) {
                     logprobSum += p.referenceLogprob().getAsDouble();

@@ -418,12 +418,19 @@ final class JobRunner {
         }
     }
 
-    /** step,train_loss,train_accuracy,valid_loss,valid_mean_token_accuracy */
+    /**
+     * step,train_loss,train_accuracy,valid_loss,valid_mean_token_accuracy,full_valid_loss,full_valid_mean_token_accuracy:
+     * the API's result file keeps the whole-validation-file losses too (empty cells but at an epoch's end with
+     * a validation file), and a client that reads only this file should not lose them.
+     */
     static String resultCsv(List<TrainingRun.Step> steps) {
-        StringBuilder sb = new StringBuilder("step,train_loss,train_accuracy,valid_loss,valid_mean_token_accuracy\n");
+        StringBuilder sb = new StringBuilder("step,train_loss,train_accuracy,valid_loss,valid_mean_token_accuracy,"
+                + "full_valid_loss,full_valid_mean_token_accuracy\n");
         for (TrainingRun.Step s : steps) {
             sb.append(s.step()).append(',').append(cell(s.trainLoss())).append(',').append(cell(s.trainAccuracy()))
-                    .append(',').append(cell(s.validLoss())).append(',').append(cell(s.validAccuracy())).append('\n');
+                    .append(',').append(cell(s.validLoss())).append(',').append(cell(s.validAccuracy()))
+                    .append(',').append(cell(s.fullValidLoss())).append(',').append(cell(s.fullValidAccuracy()))
+                    .append('\n');
         }
         return sb.toString();
     }

@@ -17,11 +17,13 @@ import java.util.function.Function;
  * A line chart of training losses by step, as a self-contained SVG that a browser opens as it is:
  * labelled axes with round ticks, a title and a legend.
  *
- * <p>For one run ({@link TrainingMetrics#chart()}) it draws the training loss (class {@code train}),
- * the validation loss when there is one ({@code valid}) and the full-validation losses as dots
- * ({@code full-valid}). {@link #comparing(Map)} draws several runs, say a hyperparameter sweep: one
- * training curve per run in its own colour, named in the legend, with the run's validation loss dashed
- * in the same colour.
+ * <p>For one run ({@link TrainingMetrics#chart()}) it draws the training loss of each step faint
+ * (class {@code train-raw}), because one batch's loss is noisy, and over it the trend: an exponential
+ * moving average of it (class {@code train}; see {@link #smoothed(List)}); then the validation loss when
+ * there is one ({@code valid}) and the full-validation losses as dots ({@code full-valid}).
+ * {@link #comparing(Map)} draws several runs, say a hyperparameter sweep: one training curve per run
+ * (per-step values, not smoothed) in its own colour, named in the legend, with the run's validation loss
+ * dashed in the same colour. The step axis ends at the last step.
  *
  * <pre>{@code
  * metrics.chart().withTitle("helpdesk, 4 epochs").writeTo(Path.of("target/loss.svg"));
@@ -60,7 +62,12 @@ public final class LossChart {
     private record Entry(String label, Mark mark, String colour) {
     }
 
-    private enum Mark { LINE, DASHED, DOT }
+    private enum Mark { LINE, FAINT, DASHED, DOT }
+
+    /** How faint the per-step training loss is drawn under its moving average. */
+    private static final double RAW_OPACITY = 0.3;
+    /** The moving average's span is this share of the steps (at least one step). */
+    private static final double SMOOTHING_SPAN_SHARE = 0.1;
 
     private final List<Run> runs;
     private final boolean comparing;
@@ -118,7 +125,7 @@ public final class LossChart {
         double x1 = width - RIGHT;
         double y0 = TOP;
         double y1 = height - BOTTOM;
-        Scale xs = Scale.covering(extreme(true, false), extreme(true, true), (int) ((x1 - x0) / 80), true);
+        Scale xs = Scale.endingAt(extreme(true, false), extreme(true, true), (int) ((x1 - x0) / 80));
         Scale ys = Scale.covering(extreme(false, false), extreme(false, true), (int) ((y1 - y0) / 45), false);
 
         Svg svg = new Svg();
@@ -209,9 +216,15 @@ public final class LossChart {
             String trainColour = comparing ? colour(i) : TRAIN_COLOUR;
             String validColour = comparing ? colour(i) : VALID_COLOUR;
             String fullValidColour = comparing ? colour(i) : FULL_VALID_COLOUR;
-            line(svg, run, "train", TrainingMetrics.Step::trainLoss, trainColour, 1.5, null, xs, ys, x0, x1, y0, y1);
-            line(svg, run, "valid", TrainingMetrics.Step::validLoss, validColour, 2.0, comparing ? "6 4" : null,
-                    xs, ys, x0, x1, y0, y1);
+            List<double[]> train = points(run, TrainingMetrics.Step::trainLoss);
+            if (comparing) {
+                line(svg, run, "train", train, trainColour, 1.5, null, 1, xs, ys, x0, x1, y0, y1);
+            } else {
+                line(svg, run, "train-raw", train, trainColour, 1, null, RAW_OPACITY, xs, ys, x0, x1, y0, y1);
+                line(svg, run, "train", smoothed(train), trainColour, 2.0, null, 1, xs, ys, x0, x1, y0, y1);
+            }
+            line(svg, run, "valid", points(run, TrainingMetrics.Step::validLoss), validColour, 2.0,
+                    comparing ? "6 4" : null, 1, xs, ys, x0, x1, y0, y1);
             for (TrainingMetrics.Step s : run.metrics().steps()) {
                 if (s.fullValidLoss().isPresent()) {
                     svg.empty("circle", "class", "full-valid", "cx", xs.map(s.step(), x0, x1),
@@ -223,20 +236,46 @@ public final class LossChart {
         svg.close("g");
     }
 
-    private void line(Svg svg, Run run, String kind, Function<TrainingMetrics.Step, OptionalDouble> value,
-                      String colour, double strokeWidth, String dashes, Scale xs, Scale ys,
-                      double x0, double x1, double y0, double y1) {
+    /** The (step, value) pairs of the steps that have the value, in step order. */
+    private static List<double[]> points(Run run, Function<TrainingMetrics.Step, OptionalDouble> value) {
+        List<double[]> points = new ArrayList<>();
+        for (TrainingMetrics.Step s : run.metrics().steps()) {
+            OptionalDouble v = value.apply(s);
+            if (v.isPresent()) {
+                points.add(new double[] {s.step(), v.getAsDouble()});
+            }
+        }
+        return points;
+    }
+
+    /**
+     * The exponential moving average of the values, as pandas' {@code ewm(span=..., adjust=False)}
+     * computes it: {@code s[0] = v[0]}, {@code s[i] = a * v[i] + (1 - a) * s[i - 1]} with
+     * {@code a = 2 / (span + 1)} and a span of a tenth of the points (at least 1, where it changes
+     * nothing). Starting from the first value, not from 0, keeps the start of the curve unbiased.
+     */
+    static List<double[]> smoothed(List<double[]> points) {
+        double span = Math.max(1, Math.round(points.size() * SMOOTHING_SPAN_SHARE));
+        double a = 2 / (span + 1);
+        List<double[]> out = new ArrayList<>(points.size());
+        double s = Double.NaN;
+        for (double[] p : points) {
+            s = Double.isNaN(s) ? p[1] : a * p[1] + (1 - a) * s;
+            out.add(new double[] {p[0], s});
+        }
+        return out;
+    }
+
+    private void line(Svg svg, Run run, String kind, List<double[]> values, String colour, double strokeWidth,
+                      String dashes, double opacity, Scale xs, Scale ys, double x0, double x1, double y0, double y1) {
         StringBuilder points = new StringBuilder();
         int count = 0;
         double lastX = 0;
         double lastY = 0;
-        for (TrainingMetrics.Step s : run.metrics().steps()) {
-            OptionalDouble v = value.apply(s);
-            if (v.isPresent()) {
-                lastX = xs.map(s.step(), x0, x1);
-                lastY = ys.map(v.getAsDouble(), y1, y0);
-                points.append(count++ == 0 ? "" : " ").append(Svg.num(lastX)).append(',').append(Svg.num(lastY));
-            }
+        for (double[] v : values) {
+            lastX = xs.map(v[0], x0, x1);
+            lastY = ys.map(v[1], y1, y0);
+            points.append(count++ == 0 ? "" : " ").append(Svg.num(lastX)).append(',').append(Svg.num(lastY));
         }
         if (count == 0) {
             return;
@@ -246,6 +285,9 @@ public final class LossChart {
         if (dashes != null) {
             attributes.addAll(List.of("stroke-dasharray", dashes));
         }
+        if (opacity < 1) {
+            attributes.addAll(List.of("stroke-opacity", opacity));
+        }
         if (comparing) {
             svg.open("polyline", attributes.toArray());
             svg.text("title", run.name() + (kind.equals("train") ? ": training loss" : ": validation loss"));
@@ -253,7 +295,7 @@ public final class LossChart {
         } else {
             svg.empty("polyline", attributes.toArray());
         }
-        if (count == 1) { // a line through one point draws nothing: show the point
+        if (count == 1 && opacity == 1) { // a line through one point draws nothing: show the point (once)
             svg.empty("circle", "class", "marker", "cx", lastX, "cy", lastY, "r", 3, "fill", colour);
         }
     }
@@ -287,7 +329,8 @@ public final class LossChart {
                 svg.empty("circle", "cx", left + 20, "cy", y, "r", 4, "fill", e.colour());
             } else if (e.mark() != null) {
                 svg.empty("line", "x1", left + 8, "y1", y, "x2", left + 32, "y2", y, "stroke", e.colour(),
-                        "stroke-width", 2, "stroke-dasharray", e.mark() == Mark.DASHED ? "6 4" : "none");
+                        "stroke-width", 2, "stroke-dasharray", e.mark() == Mark.DASHED ? "6 4" : "none",
+                        "stroke-opacity", e.mark() == Mark.FAINT ? RAW_OPACITY : 1);
             }
             svg.text("text", e.label(), "class", "legend-entry", "x", left + 40, "y", y + 4);
         }
@@ -313,7 +356,8 @@ public final class LossChart {
             }
         } else {
             if (any(TrainingMetrics.Step::trainLoss)) {
-                entries.add(new Entry("training loss", Mark.LINE, TRAIN_COLOUR));
+                entries.add(new Entry("training loss (moving average)", Mark.LINE, TRAIN_COLOUR));
+                entries.add(new Entry("training loss per step", Mark.FAINT, TRAIN_COLOUR));
             }
             if (valid) {
                 entries.add(new Entry("validation loss", Mark.LINE, VALID_COLOUR));

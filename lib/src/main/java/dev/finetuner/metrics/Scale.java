@@ -54,14 +54,41 @@ record Scale(double min, double max, double spacing, int decimals) {
         return new Scale(min, max, spacing, decimals);
     }
 
-    /** The tick values from {@link #min()} to {@link #max()}. */
+    /**
+     * A whole-number scale from a round tick at or below {@code lo} to exactly {@code hi}: an axis of steps
+     * ends at the last step, not at the next round number beyond it, so the curve reaches the right edge
+     * and the last label says how many steps there were. A single step keeps room on both sides.
+     */
+    static Scale endingAt(double lo, double hi, int maxTicks) {
+        Scale round = covering(lo, hi, maxTicks, true);
+        if (!(Double.isFinite(lo) && Double.isFinite(hi)) || hi - lo < 1) {
+            return round;
+        }
+        return new Scale(round.min, hi, round.spacing, round.decimals);
+    }
+
+    /**
+     * The tick values from {@link #min()} to {@link #max()}, {@code spacing} apart; a maximum off that grid
+     * gets a tick of its own, and the round tick just before it gives way when the two labels would crowd.
+     */
     List<Double> ticks() {
-        long n = Math.round((max - min) / spacing);
+        long n = (long) Math.floor((max - min) / spacing + 1e-9);
         List<Double> ticks = new ArrayList<>();
         for (long i = 0; i <= n; i++) {
-            ticks.add(BigDecimal.valueOf(min + i * spacing).setScale(decimals, RoundingMode.HALF_UP).doubleValue());
+            ticks.add(rounded(min + i * spacing));
+        }
+        double last = ticks.get(ticks.size() - 1);
+        if (max - last > spacing * 1e-9) {
+            if (max - last < spacing / 2 && ticks.size() > 1) {
+                ticks.remove(ticks.size() - 1);
+            }
+            ticks.add(rounded(max));
         }
         return ticks;
+    }
+
+    private double rounded(double v) {
+        return BigDecimal.valueOf(v).setScale(decimals, RoundingMode.HALF_UP).doubleValue();
     }
 
     /** A tick's label: as many decimals as the spacing needs, never "-0". */

@@ -136,8 +136,9 @@ public final class TrainingMetrics {
     }
 
     /**
-     * A chart of these losses: training loss as a line, validation loss as another (when there is
-     * one), full-validation losses as dots; 720 by 400 unless {@link LossChart#withSize(int, int)}.
+     * A chart of these losses: each step's training loss faint under its moving average, validation
+     * loss as another line (when there is one), full-validation losses as dots; the step axis ends at the
+     * last step; 720 by 400 unless {@link LossChart#withSize(int, int)}.
      */
     public LossChart chart() {
         return LossChart.of(this);

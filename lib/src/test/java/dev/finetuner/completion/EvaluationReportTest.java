@@ -116,6 +116,37 @@ class EvaluationReportTest {
     }
 
     @Test
+    void to_html_names_the_model_and_the_data_file_and_shows_each_mistakes_prompt_expected_and_predicted_answer() {
+        // given: one wrong answer; a model name and a file name that would be markup
+        EvaluationReport report = Evaluator.standard().evaluate(dataset(" Paris", " Rome"), answers("Paris", "Milan"));
+
+        // when
+        String html = report.toHtml("ft:<b>model</b>", "held & out.jsonl");
+
+        // then
+        assertThat(html).contains("<td class=\"text model\">ft:&lt;b&gt;model&lt;/b&gt;</td>")
+                .contains("<td class=\"text data-file\">held &amp; out.jsonl</td>")
+                .contains("<th>prompt</th><th>expected</th><th>predicted</th>")
+                .contains("<td class=\"text prompt\">example 1 -&gt;</td><td class=\"text expected\">Rome</td>"
+                        + "<td class=\"text predicted\">Milan</td>")
+                .doesNotContain("<b>");
+    }
+
+    @Test
+    void a_mistake_carries_the_prompt_in_json_and_text_and_an_in_memory_example_has_no_line() throws Exception {
+        // given
+        EvaluationReport report = Evaluator.standard().evaluate(dataset(" Paris", " Rome"), answers("Paris", "Milan"));
+
+        // when
+        JsonNode mistake = JSON.readTree(report.toJson()).at("/mistakes/0");
+
+        // then
+        assertThat(mistake.get("prompt").asText()).isEqualTo("example 1 ->");
+        assertThat(mistake.get("line").isNull()).as("0 is no line: null, as in a validation report").isTrue();
+        assertThat(report.toText()).contains("example 1: `example 1 ->` expected `Rome`, got `Milan`");
+    }
+
+    @Test
     void a_confusion_matrix_that_does_not_add_up_to_the_examples_is_rejected() {
         // given
         EvaluationReport.ConfusionMatrix cm = new EvaluationReport.ConfusionMatrix(List.of("a", "b"),

@@ -148,7 +148,8 @@ class LocalOpenAiLifecycleTest {
         }
         // then
         List<String> lines = csv.lines().toList();
-        assertThat(lines.get(0)).isEqualTo("step,train_loss,train_accuracy,valid_loss,valid_mean_token_accuracy");
+        assertThat(lines.get(0)).isEqualTo("step,train_loss,train_accuracy,valid_loss,valid_mean_token_accuracy,"
+                + "full_valid_loss,full_valid_mean_token_accuracy");
         assertThat(lines).hasSize(301);
         assertThat(meanLoss(lines.subList(201, 301))).isLessThan(meanLoss(lines.subList(1, 101)) / 2);
         assertThat(client.files().retrieve(resultFile).purpose()).isEqualTo(FileObject.Purpose.FINE_TUNE_RESULTS);

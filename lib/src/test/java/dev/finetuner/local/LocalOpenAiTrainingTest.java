@@ -153,7 +153,10 @@ class LocalOpenAiTrainingTest {
                 .map(e -> (Map<String, Object>) e._data().convert(Map.class)).toList();
         assertThat(metrics).allSatisfy(m -> assertThat(m).containsKeys("valid_loss", "valid_mean_token_accuracy"));
         assertThat(metrics.get(0)).containsKey("full_valid_loss"); // the last step ends the last epoch
-        assertThat(metricsCsv(job)).allSatisfy(row -> assertThat(row.split(",")).hasSize(5));
+        // every row has the batch's validation loss; the two epoch ends also the whole validation file's
+        assertThat(metricsCsv(job)).allSatisfy(row -> assertThat(row.split(",", -1)).hasSize(7)
+                .satisfies(cells -> assertThat(cells[3]).isNotEmpty()));
+        assertThat(metricsCsv(job).stream().filter(row -> !row.split(",", -1)[5].isEmpty())).hasSize(2);
         var checkpoint = client.fineTuning().jobs().checkpoints().list(job.id()).data().get(0);
         assertThat(checkpoint.metrics().fullValidLoss()).isPresent();
     }

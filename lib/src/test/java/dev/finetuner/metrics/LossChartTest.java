@@ -22,6 +22,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalDouble;
+import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -66,7 +67,8 @@ class LossChartTest {
                 .satisfies(line -> assertThat(points(line)).hasSize(50));
         assertThat(elements(svg, "polyline", "valid")).singleElement()
                 .satisfies(line -> assertThat(points(line)).hasSize(5));
-        assertThat(texts(svg, "legend-entry")).containsExactly("training loss", "validation loss");
+        assertThat(texts(svg, "legend-entry")).containsExactly("training loss (moving average)",
+                "training loss per step", "validation loss");
         assertThat(elements(svg, "circle", "full-valid")).isEmpty();
     }
 
@@ -95,7 +97,7 @@ class LossChartTest {
         // then
         assertThat(elements(svg, "polyline", "train")).hasSize(1);
         assertThat(elements(svg, "polyline", "valid")).isEmpty();
-        assertThat(texts(svg, "legend-entry")).containsExactly("training loss");
+        assertThat(texts(svg, "legend-entry")).containsExactly("training loss (moving average)", "training loss per step");
     }
 
     @Test
@@ -127,6 +129,57 @@ class LossChartTest {
         assertThat(IntStream.range(1, yTicks.size()).mapToObj(i -> yTicks.get(i).subtract(yTicks.get(i - 1))))
                 .allSatisfy(d -> assertThat(d).isEqualByComparingTo(spacing));
         assertThat(spacing.unscaledValue().toString().replaceAll("0+$", "")).isIn("1", "2", "5");
+    }
+
+    @Test
+    void the_per_step_training_loss_is_drawn_faint_under_its_moving_average_through_the_same_steps() {
+        // given: a noisy loss, alternating 2 and 1 over 40 steps
+        TrainingMetrics metrics = metrics("step,train_loss\n" + IntStream.rangeClosed(1, 40)
+                .mapToObj(i -> i + "," + (i % 2 == 0 ? "1.0" : "2.0")).collect(Collectors.joining("\n")) + "\n");
+        // when
+        Document svg = parse(metrics.chart().toSvg());
+        // then: the raw line zigzags faintly; the average (span 4: a = 0.4) has the same x and swings less
+        Element raw = elements(svg, "polyline", "train-raw").get(0);
+        Element smooth = elements(svg, "polyline", "train").get(0);
+        assertThat(Double.parseDouble(raw.getAttribute("stroke-opacity"))).isLessThan(0.5);
+        assertThat(smooth.getAttribute("stroke-opacity")).isEmpty();
+        List<double[]> r = points(raw);
+        List<double[]> m = points(smooth);
+        assertThat(m).hasSameSizeAs(r);
+        assertThat(IntStream.range(0, r.size()).allMatch(i -> r.get(i)[0] == m.get(i)[0])).isTrue();
+        double rawSwing = Math.abs(r.get(39)[1] - r.get(38)[1]);
+        double smoothSwing = Math.abs(m.get(39)[1] - m.get(38)[1]);
+        assertThat(smoothSwing).isLessThan(rawSwing * 0.5);
+        assertThat(m.get(0)).isEqualTo(r.get(0)); // it starts at the first value, not at 0
+    }
+
+    @Test
+    void the_moving_average_is_pandas_ewm_with_a_span_of_a_tenth_of_the_steps() {
+        // given: 20 points, so the span is 2 and a = 2/3
+        List<double[]> points = IntStream.rangeClosed(1, 20).mapToObj(i -> new double[] {i, i == 1 ? 3.0 : 0.0}).toList();
+        // when
+        List<double[]> smoothed = LossChart.smoothed(points);
+        // then
+        assertThat(smoothed.get(0)[1]).isEqualTo(3.0);
+        assertThat(smoothed.get(1)[1]).isCloseTo(1.0, org.assertj.core.data.Offset.offset(1e-12));
+        assertThat(smoothed.get(2)[1]).isCloseTo(1.0 / 3, org.assertj.core.data.Offset.offset(1e-12));
+    }
+
+    @Test
+    void the_step_axis_ends_at_the_last_step_not_at_a_round_number_beyond_it() {
+        // given: 1..23 steps, then 1..21 (where the round tick 20 would crowd the last label)
+        for (int last : new int[] {23, 21, 50}) {
+            TrainingMetrics metrics = metrics("step,train_loss\n" + IntStream.rangeClosed(1, last)
+                    .mapToObj(i -> i + "," + (2.0 / i)).collect(Collectors.joining("\n")) + "\n");
+            // when
+            Document svg = parse(metrics.chart().toSvg());
+            // then: the last label is the last step, and the curve reaches the axis' right end
+            List<String> ticks = tickLabels(svg, "x-axis");
+            assertThat(ticks.get(ticks.size() - 1)).as("last of %s", ticks).isEqualTo(String.valueOf(last));
+            assertThat(ticks).doesNotHaveDuplicates();
+            List<double[]> train = points(elements(svg, "polyline", "train").get(0));
+            assertThat(train.get(train.size() - 1)[0]).isCloseTo(720.0 - 24, org.assertj.core.data.Offset.offset(0.01));
+        }
     }
 
     @Test

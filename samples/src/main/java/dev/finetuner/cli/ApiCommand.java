@@ -27,7 +27,7 @@ abstract class ApiCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        try (OpenAiConnection connection = api.connect(spec.commandLine())) {
+        try (OpenAiConnection connection = api.connect(spec.commandLine(), pollInterval())) {
             try {
                 return run(connection);
             } catch (ApiException e) {
@@ -52,6 +52,11 @@ abstract class ApiCommand implements Callable<Integer> {
     /** The facade on this command's connection: models called as trained, metrics, evaluation. */
     static FineTuner fineTuner(OpenAiConnection c) {
         return FineTuner.builder().client(c.client()).retry(c.retryPolicy()).follow(c.follower().options()).build();
+    }
+
+    /** The interval between polls of a job: null for the commands that never wait for one. */
+    java.time.Duration pollInterval() {
+        return null;
     }
 
     abstract int run(OpenAiConnection connection);

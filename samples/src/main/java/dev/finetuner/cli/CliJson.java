@@ -3,6 +3,7 @@ package dev.finetuner.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.finetuner.service.Hyperparameters;
 import dev.finetuner.service.Job;
 
 /** JSON output of the commands: one indented mapper, and a job as scripts read it. */
@@ -36,6 +37,27 @@ final class CliJson {
                 .put("param", e.param().orElse(null)));
         o.putPOJO("resultFiles", j.resultFiles());
         o.putPOJO("metadata", j.metadata());
+        // as the job reports them: resolved numbers once training starts, "auto" (null) before
+        o.set("hyperparameters", hyperparameters(j.hyperparameters()));
         return o;
+    }
+
+    /** Numbers where set; null where "auto", so that a number is never a string. */
+    static ObjectNode hyperparameters(Hyperparameters h) {
+        ObjectNode hp = JSON.createObjectNode();
+        hp.put("epochs", h.epochs().orElse(null));
+        hp.put("batchSize", h.batchSize().orElse(null));
+        hp.put("learningRateMultiplier", h.learningRateMultiplier().orElse(null));
+        h.beta().ifPresent(b -> hp.put("beta", b));
+        return hp;
+    }
+
+    /** An optional number as a JSON number or null. */
+    static void put(ObjectNode o, String field, java.util.OptionalDouble v) {
+        if (v.isPresent()) {
+            o.put(field, v.getAsDouble());
+        } else {
+            o.putNull(field);
+        }
     }
 }

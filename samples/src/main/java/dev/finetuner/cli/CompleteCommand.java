@@ -1,6 +1,7 @@
 package dev.finetuner.cli;
 
 import dev.finetuner.FineTuner;
+import dev.finetuner.completion.Completion;
 import dev.finetuner.completion.CompletionOptions;
 import dev.finetuner.service.OpenAiConnection;
 import picocli.CommandLine;
@@ -9,20 +10,25 @@ import picocli.CommandLine.Option;
 
 /** {@code finetuner complete -m MODEL -p PROMPT}: a model called as it was trained. */
 @Command(name = "complete", mixinStandardHelpOptions = true,
-        description = {"Ask a model. With a fine-tuned model made by finetuner, the separator and stop",
-                "it was trained with are applied (read from its job's metadata)."})
+        description = {"Ask a model to complete a prompt.", "With a fine-tuned model made by finetuner, the separator and stop it was"
+                + " trained with are applied (read from its job's metadata)."})
 final class CompleteCommand extends ApiCommand {
-    @Option(names = {"-m", "--model"}, required = true)
+    @Option(names = {"-m", "--model"}, required = true, description = "The model, e.g. ft:davinci-002:acme::abc123.")
     String model;
 
-    @Option(names = {"-p", "--prompt"}, required = true)
+    @Option(names = {"-p", "--prompt"}, required = true, description = "The prompt, as a user would type it.")
     String prompt;
 
-    @Option(names = "--max-tokens", defaultValue = "256")
+    @Option(names = "--max-tokens", defaultValue = "256", description = "The longest answer, in tokens (default:"
+            + " ${DEFAULT-VALUE}).")
     int maxTokens;
 
-    @Option(names = "--temperature", defaultValue = "0")
+    @Option(names = "--temperature", defaultValue = "0", description = "Sampling temperature, 0 to 2 (default:"
+            + " ${DEFAULT-VALUE}).")
     double temperature;
+
+    @Option(names = "--json", description = "Print the model, the answer and why it ended as one JSON object.")
+    boolean json;
 
     @Override
     int run(OpenAiConnection c) {
@@ -32,8 +38,15 @@ final class CompleteCommand extends ApiCommand {
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
+        Completion answer;
         try (FineTuner ft = fineTuner(c)) {
-            out().println(ft.model(model).complete(prompt, options).text());
+            answer = ft.model(model).complete(prompt, options);
+        }
+        if (json) {
+            out().println(CliJson.json(CliJson.object().put("model", model).put("text", answer.text())
+                    .put("finishReason", answer.finishReason().isEmpty() ? null : answer.finishReason())));
+        } else {
+            out().println(answer.text());
         }
         return 0;
     }

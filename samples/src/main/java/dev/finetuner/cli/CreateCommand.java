@@ -8,6 +8,7 @@ import dev.finetuner.service.JobRequest;
 import dev.finetuner.service.OpenAiConnection;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Files;
@@ -15,35 +16,51 @@ import java.nio.file.Path;
 
 /** {@code finetuner create -t FILE -m MODEL}: {@code openai api fine_tunes.create}, uploading paths first. */
 @Command(name = "create", mixinStandardHelpOptions = true,
-        description = {"Upload (if given paths), create a fine-tuning job and follow it to its end,",
-                "as `openai api fine_tunes.create` did. Exit code 1 when the job fails."})
+        description = {"Upload (if given paths), create a fine-tuning job and follow it to its end, as `openai api"
+                + " fine_tunes.create` did.", "Exit code 1 when the job fails."})
 final class CreateCommand extends ApiCommand {
-    @Option(names = {"-t", "--training-file"}, required = true, paramLabel = "FILE|FILE_ID")
+    @Option(names = {"-t", "--training-file"}, required = true, paramLabel = "FILE|FILE_ID",
+            description = "The training data: a JSONL file to upload, or the id of an uploaded one.")
     String training;
 
-    @Option(names = {"-v", "--validation-file"}, paramLabel = "FILE|FILE_ID")
+    @Option(names = {"-v", "--validation-file"}, paramLabel = "FILE|FILE_ID",
+            description = "Validation data, as for -t: its loss is reported while training.")
     String validation;
 
-    @Option(names = {"-m", "--model"}, required = true, paramLabel = "MODEL")
+    @Option(names = {"-m", "--model"}, required = true, paramLabel = "MODEL",
+            description = "The base model, e.g. davinci-002; legacy names like curie resolve to their replacement.")
     String model;
 
-    @Option(names = "--epochs")
+    @Option(names = "--epochs", paramLabel = "N", description = "Epochs, 1 to 50 (default: the API's auto).")
     Integer epochs;
 
-    @Option(names = "--batch-size")
+    @Option(names = "--batch-size", paramLabel = "N", description = "Batch size, 1 to 256 (default: the API's auto).")
     Integer batchSize;
 
-    @Option(names = "--lr-multiplier")
+    @Option(names = "--lr-multiplier", paramLabel = "X",
+            description = "Learning rate multiplier, above 0 (default: the API's auto).")
     Double lrMultiplier;
 
-    @Option(names = "--suffix")
+    @Option(names = "--suffix", description = "Up to 64 characters to put in the fine-tuned model's name.")
     String suffix;
 
-    @Option(names = "--seed")
+    @Option(names = "--seed", description = "Seed of the training run, for a repeatable job.")
     Long seed;
 
-    @Option(names = "--no-follow", description = "print the job id and return at once")
+    @Option(names = "--no-follow", description = "Print the job id and return at once.")
     boolean noFollow;
+
+    @Option(names = "--json", description = "Print the job as get --json prints it on stdout: at once with --no-follow,"
+            + " else when it ends (the progress then goes to stderr).")
+    boolean json;
+
+    @Mixin
+    PollOption poll;
+
+    @Override
+    java.time.Duration pollInterval() {
+        return poll.interval(spec.commandLine());
+    }
 
     @Override
     int run(OpenAiConnection c) {
@@ -82,8 +99,16 @@ final class CreateCommand extends ApiCommand {
         }
         dev.finetuner.model.BaseModel.resolve(model).warning().ifPresent(w -> err().println("warning: " + w));
         Job job = c.jobs().create(request);
-        out().println("Created fine-tuning job " + job.id());
-        out().flush();
+        // with --json, stdout holds the job as JSON and nothing else
+        (json ? err() : out()).println("Created fine-tuning job " + job.id());
+        (json ? err() : out()).flush();
+        if (json && noFollow) {
+            out().println(CliJson.json(CliJson.jobJson(job)));
+            return 0;
+        }
+        if (json) {
+            return FollowCommand.followToJson(c, job.id(), null, out(), err());
+        }
         return noFollow ? 0 : FollowCommand.follow(c, job.id(), null, out(), err());
     }
 
@@ -91,7 +116,7 @@ final class CreateCommand extends ApiCommand {
         Path p = Path.of(pathOrId);
         if (Files.exists(p)) {
             FileInfo f = c.files().upload(p);
-            out().println("Uploaded " + p + " as " + f.id());
+            (json ? err() : out()).println("Uploaded " + p + " as " + f.id());
             return f.id();
         }
         return pathOrId;

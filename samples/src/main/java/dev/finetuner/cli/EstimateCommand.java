@@ -15,22 +15,22 @@ import java.util.concurrent.Callable;
 
 /** {@code finetuner estimate FILE --model M}: billed tokens, epochs and price, offline. */
 @Command(name = "estimate", mixinStandardHelpOptions = true,
-        description = {"Estimate what training on FILE costs: billed tokens x epochs x the model's price,",
-                "after the recommended repairs, with the API's \"auto\" epochs unless --epochs is given."})
+        description = {"Estimate what training on FILE costs: billed tokens x epochs x the model's price, after the"
+                + " recommended repairs, with the API's \"auto\" epochs unless --epochs is given."})
 final class EstimateCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Parameters(paramLabel = "FILE")
+    @Parameters(paramLabel = "FILE", description = "The dataset (CSV, TSV, XLSX, JSON, JSONL).")
     Path file;
 
-    @Option(names = {"-m", "--model"}, required = true)
+    @Option(names = {"-m", "--model"}, required = true, description = "The model to price, e.g. davinci-002.")
     String model;
 
-    @Option(names = "--epochs")
+    @Option(names = "--epochs", description = "Epochs to price (default: the API's auto rule).")
     Integer epochs;
 
-    @Option(names = "--json")
+    @Option(names = "--json", description = "Print the estimate as one JSON object.")
     boolean json;
 
     @Override

@@ -8,6 +8,7 @@ import dev.finetuner.service.JobEvent;
 import dev.finetuner.service.JobStatus;
 import dev.finetuner.service.OpenAiConnection;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -19,15 +20,37 @@ import java.util.concurrent.atomic.AtomicReference;
         description = {"Follow a job's events to its end; resumable with --after.",
                 "Exit code 1 when the job fails or is cancelled."})
 final class FollowCommand extends ApiCommand {
-    @Parameters(paramLabel = "JOB_ID")
+    @Parameters(paramLabel = "JOB_ID", description = "The job to follow, e.g. ftjob-abc123.")
     String jobId;
 
-    @Option(names = "--after", paramLabel = "EVENT_ID", description = "continue after this event")
+    @Option(names = "--after", paramLabel = "EVENT_ID", description = "Continue after this event (as the resume hint says).")
     String after;
+
+    @Option(names = "--json", description = "Print the events on stderr and, at the end, the job as get --json prints it"
+            + " on stdout.")
+    boolean json;
+
+    @Mixin
+    PollOption poll;
+
+    @Override
+    java.time.Duration pollInterval() {
+        return poll.interval(spec.commandLine());
+    }
 
     @Override
     int run(OpenAiConnection c) {
-        return follow(c, jobId, after, out(), err());
+        return json ? followToJson(c, jobId, after, out(), err()) : follow(c, jobId, after, out(), err());
+    }
+
+    /**
+     * A follow whose stdout is the finished job as JSON and nothing else, so that a script can parse it:
+     * the events and the closing line go to stderr. The exit code is the follow's.
+     */
+    static int followToJson(OpenAiConnection c, String jobId, String after, PrintWriter out, PrintWriter err) {
+        int code = follow(c, jobId, after, err, err);
+        out.println(CliJson.json(CliJson.jobJson(c.jobs().retrieve(jobId))));
+        return code;
     }
 
     static int follow(OpenAiConnection c, String jobId, String after, PrintWriter out, PrintWriter err) {

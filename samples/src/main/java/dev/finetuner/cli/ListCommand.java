@@ -10,10 +10,10 @@ import java.util.List;
 /** {@code finetuner list}: fine-tuning jobs, newest first. */
 @Command(name = "list", mixinStandardHelpOptions = true, description = "List fine-tuning jobs, newest first.")
 final class ListCommand extends ApiCommand {
-    @Option(names = "--json")
+    @Option(names = "--json", description = "Print the jobs as one JSON array, each as get --json prints it.")
     boolean json;
 
-    @Option(names = "--limit", defaultValue = "20", description = "at most this many (default: ${DEFAULT-VALUE})")
+    @Option(names = "--limit", defaultValue = "20", description = "Show at most this many jobs (default: ${DEFAULT-VALUE}).")
     int limit;
 
     @Override

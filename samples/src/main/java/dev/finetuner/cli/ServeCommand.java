@@ -17,16 +17,16 @@ final class ServeCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--port", defaultValue = "8089", description = "port (0: any free one; default: ${DEFAULT-VALUE})")
+    @Option(names = "--port", defaultValue = "8089", description = "The port (0: any free one; default: ${DEFAULT-VALUE}).")
     int port;
 
-    @Option(names = "--key", description = "require this bearer key")
+    @Option(names = "--key", description = "Require this bearer key.")
     String key;
 
-    @Option(names = "--storage", description = "keep jobs, files and models in this directory across restarts")
+    @Option(names = "--storage", description = "Keep jobs, files and models in this directory across restarts.")
     Path storage;
 
-    @Option(names = "--speed", defaultValue = "100", description = "simulated seconds per second (default: ${DEFAULT-VALUE})")
+    @Option(names = "--speed", defaultValue = "100", description = "Simulated seconds per second (default: ${DEFAULT-VALUE}).")
     double speed;
 
     /** Counted down to stop a serve started in tests; a real serve runs until the process ends. */

@@ -13,13 +13,13 @@ import java.nio.file.Path;
 @Command(name = "upload", mixinStandardHelpOptions = true,
         description = "Upload a JSONL file for fine-tuning (large files in parts; an identical file is reused).")
 final class UploadCommand extends ApiCommand {
-    @Parameters(paramLabel = "FILE")
+    @Parameters(paramLabel = "FILE", description = "The JSONL file, e.g. one written by prepare --out.")
     Path file;
 
-    @Option(names = "--no-reuse", description = "upload even if an identical file is there")
+    @Option(names = "--no-reuse", description = "Upload even if an identical file is there already.")
     boolean noReuse;
 
-    @Option(names = "--json", description = "print the file as JSON")
+    @Option(names = "--json", description = "Print the uploaded file as one JSON object.")
     boolean json;
 
     @Override

@@ -57,15 +57,13 @@ class ApiCommandsTest {
     }
 
     private int api(String command, String... args) {
-        String[] all = new String[args.length + 6];
-        all[0] = command;
-        System.arraycopy(args, 0, all, 1, args.length);
-        all[args.length + 1] = "--api-key";
-        all[args.length + 2] = "test";
-        all[args.length + 3] = "--base-url";
-        all[args.length + 4] = local.baseUrl();
-        all[args.length + 5] = "--poll=0.01";
-        return run(all);
+        java.util.List<String> all = new java.util.ArrayList<>(java.util.List.of(command));
+        all.addAll(java.util.List.of(args));
+        all.addAll(java.util.List.of("--api-key", "test", "--base-url", local.baseUrl()));
+        if (java.util.Set.of("create", "follow", "sweep").contains(command)) { // the commands that wait for a job
+            all.add("--poll=0.01");
+        }
+        return run(all.toArray(String[]::new));
     }
 
     private Path trainingFile() throws IOException {
@@ -105,7 +103,7 @@ class ApiCommandsTest {
         assertThat(api("list", "--json")).isZero();
         JsonNode jobs = new ObjectMapper().readTree(out.toString());
         assertThat(jobs).anySatisfy(j -> assertThat(j.get("id").asText()).isEqualTo(jobId));
-        assertThat(api("get", jobId)).isZero();
+        assertThat(api("get", jobId, "--json")).isZero();
         String model = new ObjectMapper().readTree(out.toString()).get("fineTunedModel").asText();
         assertThat(api("complete", "-m", model, "-p", "ticket 999 about the printer ->", "--max-tokens", "5")).isZero();
         assertThat(out.toString().strip()).isEqualTo("printer");
