@@ -64,7 +64,7 @@ final class Mistakes {
         String fix = chatModel
                 ? "Train a prompt/completion model on it (--model davinci-002, or babbage-002), or convert the"
                 + " examples to chat messages, one JSON object a line: " + CHAT_EXAMPLE
-                : "Train a chat model on it (--model " + BaseModel.GPT_4O_MINI.name() + "), or convert each chat to"
+                : "Train a chat model on it (--model gpt-4o-mini), or convert each chat to"
                 + " one {\"prompt\": ..., \"completion\": ...} line.";
         throw new Failures.WithHint(new Failures.Usage(file + ": " + mismatch.get(0).message()), fix);
     }
