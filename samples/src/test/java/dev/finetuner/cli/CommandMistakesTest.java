@@ -20,6 +20,13 @@ import java.util.List;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 
+import static com.github.tomakehurst.wiremock.client.WireMock.equalTo;
+import static com.github.tomakehurst.wiremock.client.WireMock.get;
+import static com.github.tomakehurst.wiremock.client.WireMock.matchingJsonPath;
+import static com.github.tomakehurst.wiremock.client.WireMock.okJson;
+import static com.github.tomakehurst.wiremock.client.WireMock.post;
+import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -160,6 +167,34 @@ class CommandMistakesTest {
         assertThat(code).isEqualTo(2);
         assertThat(err.toString()).isEqualTo("error: unknown model babage-002; did you mean babbage-002?" + System.lineSeparator());
         assertThat(out.toString()).isEmpty();
+    }
+
+    @Test
+    void a_name_like_a_typo_that_the_server_lists_is_its_own_model_and_is_trained() {
+        // given: a self-hosted backend whose own model is named one edit from babbage-002
+        com.github.tomakehurst.wiremock.WireMockServer server = new com.github.tomakehurst.wiremock.WireMockServer(
+                com.github.tomakehurst.wiremock.core.WireMockConfiguration.wireMockConfig().dynamicPort());
+        server.start();
+        try {
+            server.stubFor(get(urlEqualTo("/v1/models/babage-002")).willReturn(okJson(
+                    "{\"id\": \"babage-002\", \"object\": \"model\", \"created\": 0, \"owned_by\": \"acme\"}")));
+            server.stubFor(post(urlEqualTo("/v1/fine_tuning/jobs")).willReturn(okJson("""
+                    {"object": "fine_tuning.job", "id": "ftjob-abc", "model": "babage-002", "created_at": 1721764800,
+                     "finished_at": null, "fine_tuned_model": null, "organization_id": "org-123", "result_files": [],
+                     "status": "queued", "validation_file": null, "training_file": "file-abc",
+                     "hyperparameters": {"n_epochs": "auto", "batch_size": "auto", "learning_rate_multiplier": "auto"},
+                     "trained_tokens": null, "error": null, "seed": 42}""")));
+            // when
+            int code = run("create", "-t", "file-abc", "-m", "babage-002", "--no-follow", "--api-key", "test",
+                    "--base-url", server.baseUrl() + "/v1");
+            // then
+            assertThat(code).as(err.toString()).isZero();
+            assertThat(out.toString()).contains("Created fine-tuning job ftjob-abc");
+            server.verify(postRequestedFor(urlEqualTo("/v1/fine_tuning/jobs"))
+                    .withRequestBody(matchingJsonPath("$.model", equalTo("babage-002"))));
+        } finally {
+            server.stop();
+        }
     }
 
     @Test
