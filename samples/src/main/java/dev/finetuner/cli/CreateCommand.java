@@ -32,11 +32,12 @@ import java.util.Optional;
 /** {@code finetuner create -t FILE -m MODEL}: {@code openai api fine_tunes.create}, uploading paths first. */
 @Command(name = "create", mixinStandardHelpOptions = true,
         description = {"Upload (if given paths), create a fine-tuning job and follow it to its end,",
-                "as `openai api fine_tunes.create` did. A path must be a JSONL file ready for the model;",
-                "with --prepare any dataset (CSV, TSV, XLSX, JSON, JSONL) is prepared first.",
-                "Exit code: 0 the job succeeded (or was created, with --no-follow), 1 the job failed or",
-                "the API refused, 2 a usage error (a missing or unprepared file, an unknown model,",
-                "a model that does not train on the data's format)."})
+                "as `openai api fine_tunes.create` did. A path must be a JSONL file ready for",
+                "the model; with --prepare any dataset (CSV, TSV, XLSX, JSON, JSONL) is",
+                "prepared first.",
+                "Exit code: 0 the job succeeded (or was created, with --no-follow), 1 the job",
+                "failed or the API refused, 2 a usage error (a missing or unprepared file, an",
+                "unknown model, a model that does not train on the data's format)."})
 final class CreateCommand extends ApiCommand {
     /** What a dataset file's name ends with; a value ending so is a path, never a file id. */
     private static final java.util.regex.Pattern DATASET_EXTENSION =
@@ -44,8 +45,8 @@ final class CreateCommand extends ApiCommand {
 
     @Option(names = {"-t", "--training-file"}, required = true, paramLabel = "FILE|FILE_ID", description = {
             "The training data: a path to a JSONL file, which is uploaded, or the id of an uploaded file"
-                    + " (file-...). A value with a path separator or a dataset extension (.jsonl, .csv, .json,"
-                    + " .tsv, .xlsx, .txt), or that names an existing file, is a path."})
+                    + " (file-...). A value with a path separator or a dataset file's extension (jsonl, csv,"
+                    + " json, tsv, xlsx, txt), or that names an existing file, is a path."})
     String training;
 
     @Option(names = {"-v", "--validation-file"}, paramLabel = "FILE|FILE_ID",

@@ -17,8 +17,12 @@ import java.util.concurrent.Callable;
 
 /** {@code finetuner estimate FILE --model M}: billed tokens, epochs and price, offline. */
 @Command(name = "estimate", mixinStandardHelpOptions = true,
-        description = {"Estimate what training on FILE costs: billed tokens x epochs x the model's price,",
-                "after the recommended repairs, with the API's \"auto\" epochs unless --epochs is given."})
+        description = {"Estimate what training on FILE costs: billed tokens x epochs x the model's",
+                "price, after the recommended repairs, with the API's \"auto\" epochs unless",
+                "--epochs is given.",
+                "Exit code: 0 estimated and ready, 1 no valid example or not ready (the errors",
+                "are named), 2 usage error (a missing file or column, an unknown model, a model",
+                "that does not train on this format)."})
 final class EstimateCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

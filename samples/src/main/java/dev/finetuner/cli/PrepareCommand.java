@@ -18,8 +18,8 @@ import java.util.concurrent.Callable;
 @Command(name = "prepare", mixinStandardHelpOptions = true,
         description = {"Check a dataset (CSV, TSV, XLSX, JSON, JSONL) for fine-tuning and, with --repair, fix it.",
                 "Writes <name>_prepared_train.jsonl (and _valid.jsonl with --split) into --out when given.",
-                "Exit code: 0 ready, 1 not ready, 2 usage error (a missing file or column, an unknown model,",
-                "a model that does not train on this format)."})
+                "Exit code: 0 ready, 1 not ready, 2 usage error (a missing file or column,",
+                "an unknown model, a model that does not train on this format)."})
 final class PrepareCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
