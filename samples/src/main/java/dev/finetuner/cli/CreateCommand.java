@@ -179,7 +179,8 @@ final class CreateCommand extends ApiCommand {
             ValidationReport r = p.report(model);
             Mistakes.formatMatches(r, file);
             if (!r.isReady()) {
-                out().print(r.toText());
+                // without the "Wrote training file" lines: the temporary files go with the preparation
+                out().print(r.toText().replaceAll("(?m)^Wrote .*\\R", ""));
                 out().flush();
                 throw new FineTunerException(file + " is not ready for fine-tuning even after the recommended repairs ("
                         + Mistakes.errors(r) + "): see the findings above");

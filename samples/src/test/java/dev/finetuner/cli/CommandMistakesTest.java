@@ -150,7 +150,8 @@ class CommandMistakesTest {
         int code = command("create", "-t", file("same.jsonl"), "--prepare", "-m", "babbage-002");
         // then
         assertThat(code).isEqualTo(1);
-        assertThat(out.toString()).contains("[identical_completions]").contains("Not ready").doesNotContain("Uploaded");
+        assertThat(out.toString()).contains("[identical_completions]").contains("Not ready").doesNotContain("Uploaded")
+                .as("no word of the temporary files, which are gone").doesNotContain("Wrote");
         assertThat(err.toString()).startsWith("error: " + file("same.jsonl") + " is not ready for fine-tuning even after"
                 + " the recommended repairs (1 error(s): identical_completions)");
     }
