@@ -99,6 +99,17 @@ public final class Dataset {
     }
 
     /**
+     * The column names in the header of a CSV, TSV or XLSX file, as the file spells them, e.g. to tell
+     * which columns hold the prompt and the completion when the default names are not there; empty for
+     * JSON and JSONL files, a table with no rows, and an in-memory dataset. Reads only the first rows.
+     *
+     * @throws DatasetException if the file has gone or cannot be opened
+     */
+    public List<String> columns() {
+        return file == null ? List.of() : DatasetReader.header(file, options);
+    }
+
+    /**
      * The examples, read strictly: the first record that cannot be read ends the stream with a
      * {@link DatasetException} naming its line. Close the stream to close the file.
      */

@@ -118,6 +118,33 @@ public final class DatasetReader {
         return StreamSupport.stream(split, false).onClose(it::closeQuietly);
     }
 
+    /**
+     * The header of a table file (CSV, TSV, XLSX) as the file spells it, read from its first row; empty
+     * for JSON and JSONL files and for a table with no rows. Reads no further than the first record.
+     *
+     * @throws DatasetException if the file is missing, is a directory, or cannot be opened
+     */
+    static List<String> header(Path file, DatasetOptions options) {
+        Sniff sniff = sniff(file);
+        DatasetFormat format = options.format().orElse(sniff.format);
+        if (sniff.empty || !(format == DatasetFormat.CSV || format == DatasetFormat.TSV || format == DatasetFormat.XLSX)) {
+            return List.of();
+        }
+        TableIterator it;
+        try {
+            it = format == DatasetFormat.XLSX ? new XlsxIterator(file, options, issue -> { })
+                    : new CsvIterator(file, options, issue -> { }, format == DatasetFormat.CSV ? ',' : '\t');
+        } catch (IOException e) {
+            throw new DatasetException("unreadable_file", file, 0, null, "cannot read the file: " + e.getMessage(), e);
+        }
+        try {
+            it.hasNext(); // reads the header row, and the first record after it
+            return it.header == null ? List.of() : List.copyOf(it.header);
+        } finally {
+            it.closeQuietly();
+        }
+    }
+
     private record Sniff(DatasetFormat format, boolean empty) {
     }
 
@@ -530,7 +557,7 @@ public final class DatasetReader {
             if (promptHeader == null || completionHeader == null) {
                 String missing = promptHeader == null ? options.promptColumn() : options.completionColumn();
                 issues.accept(ReadIssue.dropped("missing_column", line, missing, "no '" + missing
-                        + "' column; the header has " + header + ". Rename the column or map it with "
+                        + "' column; the header has " + header + ". Rename the column or map it with DatasetOptions.builder()."
                         + (promptHeader == null ? "promptColumn" : "completionColumn") + "(\"...\")"));
                 return false;
             }

@@ -125,16 +125,7 @@ public record BaseModel(
                 }
             }
         }
-        // newer snapshots of a known family, e.g. gpt-4o-mini-2025-..: the longest family name that matches
-        BaseModel like = null;
-        int likeLength = -1;
-        for (BaseModel m : CATALOGUE) {
-            String family = m.name().replaceAll("-\\d{4}-\\d{2}-\\d{2}$", "");
-            if (m.format() == ExampleFormat.CHAT && lower.startsWith(family + "-") && family.length() > likeLength) {
-                like = m;
-                likeLength = family.length();
-            }
-        }
+        BaseModel like = family(lower);
         if (like != null) {
             return new Resolution(name, new BaseModel(name, like.format(), like.contextTokens(), like.encoding(),
                     Optional.empty(), false), Optional.of(
@@ -145,6 +136,91 @@ public record BaseModel(
                 Optional.empty(), false), Optional.of(
                 name + " is not in the catalogue; assuming " + guess.name().toLowerCase(Locale.ROOT)
                         + " format, a " + DEFAULT_CONTEXT_TOKENS + "-token context and an unknown price"));
+    }
+
+    /**
+     * How far (in edits: a letter added, removed or changed) a name the catalogue does not know may be
+     * from one it knows to be taken for a typo of it by {@link #didYouMean(String)}.
+     */
+    public static final int TYPO_DISTANCE = 2;
+
+    /**
+     * The catalogue name, short alias or legacy name that {@code requested} is most likely a typo of:
+     * one at most {@value #TYPO_DISTANCE} edits away (ignoring case). Empty when the name is known, a
+     * fine-tuned id ({@code ft:...}), a newer snapshot of a known family ({@code gpt-4o-mini-2025-...}),
+     * or far from every known name, which is how a new model the catalogue does not know yet looks: such a
+     * name may well be right, so only the caller can decide whether to go on with it.
+     *
+     * @throws IllegalArgumentException if the name is null or blank
+     */
+    public static Optional<String> didYouMean(String requested) {
+        Resolution r = resolve(requested);
+        String lower = requested.trim().toLowerCase(Locale.ROOT);
+        if (r.model().known() || lower.startsWith("ft:") || isSnapshot(lower)) {
+            return Optional.empty();
+        }
+        String best = null;
+        int bestDistance = TYPO_DISTANCE + 1;
+        for (String name : knownNames()) {
+            int d = distance(lower, name);
+            if (d < bestDistance) {
+                best = name;
+                bestDistance = d;
+            }
+        }
+        return Optional.ofNullable(best);
+    }
+
+    /** Every name {@link #resolve} knows, shortest spellings first so that a tie names the one people type. */
+    private static List<String> knownNames() {
+        List<String> names = new java.util.ArrayList<>();
+        names.addAll(ALIASES.keySet());
+        names.addAll(LEGACY.keySet());
+        names.addAll(BY_NAME.keySet());
+        names.sort(java.util.Comparator.comparingInt(String::length).thenComparing(java.util.Comparator.naturalOrder()));
+        return names;
+    }
+
+    /** Levenshtein distance. */
+    private static int distance(String a, String b) {
+        int[] previous = new int[b.length() + 1];
+        int[] current = new int[b.length() + 1];
+        for (int j = 0; j <= b.length(); j++) {
+            previous[j] = j;
+        }
+        for (int i = 1; i <= a.length(); i++) {
+            current[0] = i;
+            for (int j = 1; j <= b.length(); j++) {
+                int substitution = previous[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1);
+                current[j] = Math.min(substitution, Math.min(previous[j], current[j - 1]) + 1);
+            }
+            int[] t = previous;
+            previous = current;
+            current = t;
+        }
+        return previous[b.length()];
+    }
+
+    /** True for a dated snapshot of a known family, e.g. gpt-4o-mini-2025-01-01 (not gpt-4o-mni, a typo). */
+    private static boolean isSnapshot(String lower) {
+        BaseModel like = family(lower);
+        return like != null && lower.matches(java.util.regex.Pattern.quote(
+                like.name().replaceAll("-\\d{4}-\\d{2}-\\d{2}$", "")) + "-\\d{4}-\\d{2}-\\d{2}");
+    }
+
+    /** The catalogue model whose family a newer snapshot belongs to (gpt-4o-mini-2025-..), or null. */
+    private static BaseModel family(String lower) {
+        // the longest family name that matches
+        BaseModel like = null;
+        int likeLength = -1;
+        for (BaseModel m : CATALOGUE) {
+            String family = m.name().replaceAll("-\\d{4}-\\d{2}-\\d{2}$", "");
+            if (m.format() == ExampleFormat.CHAT && lower.startsWith(family + "-") && family.length() > likeLength) {
+                like = m;
+                likeLength = family.length();
+            }
+        }
+        return like;
     }
 
     /** Shorthand for {@code resolve(name).model()}. */

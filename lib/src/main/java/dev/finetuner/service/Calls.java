@@ -97,8 +97,15 @@ final class Calls {
                     if (wait.toNanos() > left) {
                         wait = Duration.ofNanos(Math.max(0, left)); // the last try happens before the deadline
                     }
-                    LOG.warn("{} failed (attempt {} of {}), retrying in {} ms: {}", operation, attempt,
-                            policy.maxAttempts(), wait.toMillis(), cause.getMessage());
+                    if (refused(cause)) {
+                        // nobody listening: each attempt says the same, and the last error says it once more
+                        // (with the attempts); a retry listener still hears of each
+                        LOG.debug("{} failed (attempt {} of {}), retrying in {} ms: {}", operation, attempt,
+                                policy.maxAttempts(), wait.toMillis(), cause.getMessage());
+                    } else {
+                        LOG.warn("{} failed (attempt {} of {}), retrying in {} ms: {}", operation, attempt,
+                                policy.maxAttempts(), wait.toMillis(), cause.getMessage());
+                    }
                     if (onRetry != null) {
                         onRetry.accept(new RetryEvent(operation, attempt, wait, cause));
                     }
@@ -169,6 +176,16 @@ final class Calls {
         };
         return StreamSupport.stream(Spliterators.spliteratorUnknownSize(it, Spliterator.ORDERED | Spliterator.NONNULL),
                 false);
+    }
+
+    /** True when the connection was refused: no server listens at the base URL. */
+    private static boolean refused(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof java.net.ConnectException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** A key for one POST, made outside the retry so that every attempt sends the same one. */

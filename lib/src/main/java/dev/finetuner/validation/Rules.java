@@ -90,7 +90,7 @@ final class Rules {
             boolean chatModel = p.model.format() == ExampleFormat.CHAT;
             if (p.stats.examples > 0 && chatData != chatModel) {
                 p.report(dataset(p.model.name() + " trains on " + (chatModel ? "chat" : "prompt/completion")
-                        + " examples, but the file holds " + p.majority.label + " examples", chatData
+                        + " examples, but the file holds " + p.majority.words() + " examples", chatData
                         ? "choose a chat model such as " + BaseModel.GPT_4O_MINI.name()
                         : "choose davinci-002 or babbage-002, or convert the examples to chat"));
             }
@@ -108,8 +108,8 @@ final class Rules {
             for (Shape s : Shape.ALL) {
                 long n = p.stats.shapeCounts[s.ordinal()];
                 if (s != p.majority && n > 0) {
-                    p.report(at(p.stats.shapeFirstLine[s.ordinal()], null, n + " " + s.label
-                            + " example(s) (the first here) in a file of " + p.majority.label
+                    p.report(at(p.stats.shapeFirstLine[s.ordinal()], null, n + " " + s.words()
+                            + " example(s) (the first here) in a file of " + p.majority.words()
                             + " examples; one file must hold one format", "keep one format per file")
                             .withRepair(Repair.DROP_INVALID, p.applies(Repair.DROP_INVALID)));
                 }

@@ -19,6 +19,11 @@ enum Shape {
     /** The format of the models that train on this kind of example. */
     final ExampleFormat modelFormat;
 
+    /** The shape in a message's words: "prompt/completion", not the key "prompt_completion". */
+    String words() {
+        return label.replace('_', '/');
+    }
+
     Shape(String label, ExampleFormat modelFormat) {
         this.label = label;
         this.modelFormat = modelFormat;

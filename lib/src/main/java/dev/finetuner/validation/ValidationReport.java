@@ -195,7 +195,7 @@ public record ValidationReport(
     public String toText() {
         StringBuilder sb = new StringBuilder();
         sb.append(file.map(Path::toString).orElse("in-memory dataset")).append(" (")
-                .append(fileFormat.name()).append(", ").append(exampleFormat.replace('_', '/')).append(" examples, ")
+                .append(fileFormat.name()).append(", ").append(exampleFormat.equals("none") ? "no" : exampleFormat.replace('_', '/')).append(" examples, ")
                 .append(task.name().toLowerCase(Locale.ROOT).replace('_', ' ')).append(") checked for ")
                 .append(model.name()).append('\n');
         sb.append(String.format("  %,d records: %,d kept (%,d repaired), %,d dropped%n",

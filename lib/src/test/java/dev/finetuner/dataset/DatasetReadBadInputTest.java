@@ -514,8 +514,27 @@ class DatasetReadBadInputTest {
             assertThat(i.error()).isTrue();
             assertThat(i.line()).isEqualTo(1);
             assertThat(i.field()).contains("prompt");
-            assertThat(i.message()).contains("question", "promptColumn");
+            assertThat(i.message()).contains("question", "DatasetOptions.builder().promptColumn(");
         });
+    }
+
+    @Test
+    void the_columns_of_a_table_are_its_header_as_spelled_so_a_caller_can_say_which_to_map() throws IOException {
+        // given: a header "question,completion", a TSV and a workbook with other names, and a JSONL file
+        Path tsv = Files.writeString(dir.resolve("t.tsv"), "Question\tAnswer\tid\nhi\tho\t1\n");
+        Path xlsx = workbook(dir.resolve("t.xlsx"), wb -> {
+            var sheet = wb.newWorksheet("tickets");
+            sheet.value(0, 0, "input");
+            sheet.value(0, 1, "label");
+            sheet.value(1, 0, "hello");
+            sheet.value(1, 1, "greeting");
+        });
+        Path jsonl = Files.writeString(dir.resolve("t.jsonl"), "{\"question\":\"hi\",\"answer\":\"ho\"}\n");
+        // when / then
+        assertThat(Dataset.read(fixture("no_prompt_column.csv")).columns()).containsExactly("question", "completion");
+        assertThat(Dataset.read(tsv).columns()).containsExactly("Question", "Answer", "id");
+        assertThat(Dataset.read(xlsx).columns()).containsExactly("input", "label");
+        assertThat(Dataset.read(jsonl).columns()).isEmpty();
     }
 
     @Test

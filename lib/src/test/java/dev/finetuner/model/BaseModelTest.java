@@ -154,4 +154,18 @@ class BaseModelTest {
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("model name is missing");
     }
+
+    @ParameterizedTest
+    @CsvSource({"babage-002, babbage-002", "davinci-02, davinci-002", "gpt-4o-mni, gpt-4o-mini", "Curi, curie",
+            "gpt-4.1-nan, gpt-4.1-nano"})
+    void a_name_a_typo_away_from_a_known_one_suggests_it(String typed, String meant) {
+        assertThat(BaseModel.didYouMean(typed)).contains(meant);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"babbage-002", "curie", "gpt-4o-mini", "ft:gpt-4o-mini-2024-07-18:acme::abc",
+            "gpt-4o-mini-2025-01-01", "o4-mini-2025-04-16", "my-company-model"})
+    void a_known_name_a_fine_tune_a_newer_snapshot_or_a_name_far_from_all_suggests_nothing(String name) {
+        assertThat(BaseModel.didYouMean(name)).isEmpty();
+    }
 }

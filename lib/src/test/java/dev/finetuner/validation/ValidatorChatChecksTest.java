@@ -181,7 +181,7 @@ class ValidatorChatChecksTest {
         assertThat(report.findings("mixed_formats")).singleElement().satisfies(f -> {
             assertThat(f.severity()).isEqualTo(Severity.ERROR);
             assertThat(f.line()).isEqualTo(3);
-            assertThat(f.message()).contains("1 prompt_completion").contains("chat");
+            assertThat(f.message()).contains("1 prompt/completion").contains("chat");
             assertThat(f.fix()).hasValueSatisfying(fix -> assertThat(fix).contains("one format"));
         });
         assertThat(report.isReady()).isFalse();

@@ -2,6 +2,7 @@ package dev.finetuner.cli;
 
 import dev.finetuner.ApiException;
 import dev.finetuner.FineTuner;
+import dev.finetuner.FineTunerException;
 import dev.finetuner.service.OpenAiConnection;
 import picocli.CommandLine;
 import picocli.CommandLine.Mixin;
@@ -32,8 +33,14 @@ abstract class ApiCommand implements Callable<Integer> {
                 return run(connection);
             } catch (ApiException e) {
                 if (refused(e)) {
-                    throw new Failures.WithHint(e, "Is the server at " + connection.baseUrl()
-                            + " running? (For the embedded backend: finetuner serve.)");
+                    // the cause says "Failed to connect to /127.0.0.1:8089", which is not what the user typed
+                    throw new FineTunerException("connection refused at " + connection.baseUrl()
+                            + ": is `finetuner serve` (or the server) running?"
+                            + (e.attempts() > 1 ? " (" + e.attempts() + " attempts)" : ""), e);
+                }
+                String v1 = withV1(connection.baseUrl());
+                if (e.statusCode().orElse(0) == 404 && v1 != null) {
+                    throw new Failures.WithHint(e, "The base URL usually ends in /v1: try " + v1);
                 }
                 throw e;
             }
@@ -47,6 +54,15 @@ abstract class ApiCommand implements Callable<Integer> {
             }
         }
         return false;
+    }
+
+    /** The base URL with /v1 added, when it has no /v1 (a 404 is then likely the server's answer to a wrong path). */
+    private static String withV1(String baseUrl) {
+        String url = baseUrl.replaceAll("/+$", "");
+        if (!url.startsWith("http") || url.endsWith("/v1") || url.contains("/v1/")) {
+            return null; // "(given client)", or a URL with /v1 in it already
+        }
+        return url + "/v1";
     }
 
     /** The facade on this command's connection: models called as trained, metrics, evaluation. */

@@ -21,7 +21,7 @@ final class Failures implements CommandLine.IExecutionExceptionHandler {
     public int handleExecutionException(Exception e, CommandLine cmd, CommandLine.ParseResult parsed) throws Exception {
         Throwable cause = e instanceof WithHint h ? h.getCause() : e;
         int code;
-        if (cause instanceof DatasetException) {
+        if (cause instanceof DatasetException || cause instanceof Usage) {
             code = USAGE;
         } else if (cause instanceof FineTunerException) {
             code = NOT_DONE;
@@ -35,6 +35,17 @@ final class Failures implements CommandLine.IExecutionExceptionHandler {
         }
         err.flush();
         return code;
+    }
+
+    /**
+     * A mistake in what the user asked for that picocli cannot see (a mistyped model name, a model that
+     * does not train on the data given): exit 2, one line and a hint, without the usage text that a
+     * {@link CommandLine.ParameterException} prints, because the fix is in the message, not the syntax.
+     */
+    static final class Usage extends RuntimeException {
+        Usage(String message) {
+            super(message, null, false, false);
+        }
     }
 
     /** A failure and what the user can run next (e.g. the command that resumes a follow). */

@@ -1,12 +1,12 @@
 package dev.finetuner.cli;
 
 import dev.finetuner.dataset.Dataset;
-import dev.finetuner.dataset.DatasetOptions;
 import dev.finetuner.validation.Repair;
 import dev.finetuner.validation.ValidationReport;
 import dev.finetuner.validation.Validator;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -18,7 +18,8 @@ import java.util.concurrent.Callable;
 @Command(name = "prepare", mixinStandardHelpOptions = true,
         description = {"Check a dataset (CSV, TSV, XLSX, JSON, JSONL) for fine-tuning and, with --repair, fix it.",
                 "Writes <name>_prepared_train.jsonl (and _valid.jsonl with --split) into --out when given.",
-                "Exit code: 0 ready, 1 not ready, 2 usage error."})
+                "Exit code: 0 ready, 1 not ready, 2 usage error (a missing file or column, an unknown model, a model"
+                        + " that does not train on this format)."})
 final class PrepareCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -27,7 +28,9 @@ final class PrepareCommand implements Callable<Integer> {
     Path file;
 
     @Option(names = {"-m", "--model"}, paramLabel = "MODEL",
-            description = "model to check against (default: inferred; legacy names like curie resolve)")
+            description = {"The model to check against. Default: inferred from the data. Legacy names like curie"
+                    + " resolve to their replacement; a name a typo away from a known one is refused with the name"
+                    + " meant, and a model that does not train on the data's format is refused with the fix."})
     String model;
 
     @Option(names = "--repair", description = "apply the recommended repairs: separator, leading space, stop "
@@ -51,13 +54,8 @@ final class PrepareCommand implements Callable<Integer> {
     @Option(names = "--out", paramLabel = "DIR", description = "write the prepared JSONL file(s) here")
     Path out;
 
-    @Option(names = "--prompt-column", description = "column/key holding the prompt (default: ${DEFAULT-VALUE})",
-            defaultValue = DatasetOptions.DEFAULT_PROMPT_COLUMN)
-    String promptColumn;
-
-    @Option(names = "--completion-column", description = "column/key holding the completion (default: ${DEFAULT-VALUE})",
-            defaultValue = DatasetOptions.DEFAULT_COMPLETION_COLUMN)
-    String completionColumn;
+    @Mixin
+    ColumnOptions columns;
 
     @Option(names = "--json", description = "print the report as one JSON object")
     boolean json;
@@ -79,9 +77,22 @@ final class PrepareCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
         Validator validator = b.build();
-        Dataset dataset = Dataset.read(file, DatasetOptions.builder()
-                .promptColumn(promptColumn).completionColumn(completionColumn).build());
-        ValidationReport report = out != null ? validator.prepare(dataset, out) : validator.validate(dataset);
+        Dataset dataset = columns.read(file);
+        if (model != null) {
+            // the report names an unknown or retired model itself: no warning line on top of it
+            Mistakes.model(model, spec.commandLine().getErr(), false);
+        }
+        ValidationReport report = null;
+        if (model != null || out == null) {
+            report = validator.validate(dataset);
+        }
+        if (model != null) {
+            // checked before --out writes anything: files for a model that cannot train on them help nobody
+            Mistakes.formatMatches(report, file);
+        }
+        if (out != null) {
+            report = validator.prepare(dataset, out);
+        }
         stdout.print(json ? report.toJson() + System.lineSeparator() : report.toText());
         if (!json && out == null && (repair || repairAll)) {
             stdout.println("Nothing was written: add --out DIR to write the prepared files.");

@@ -248,22 +248,6 @@ class ApiCommandsTest {
     }
 
     @Test
-    void a_missing_input_file_is_the_same_usage_error_whichever_command_reads_it() {
-        // given
-        String missing = dir.resolve("nope.jsonl").toString();
-        // when / then: one handler maps the failure, so every command answers alike
-        for (String[] command : new String[][] {{"upload", missing}, {"prepare", missing}, {"estimate", missing, "-m", "babbage-002"},
-                {"evaluate", "-m", "ft:babbage-002:acme::x", missing}}) {
-            String[] rest = java.util.Arrays.copyOfRange(command, 1, command.length);
-            boolean callsTheApi = !command[0].equals("prepare") && !command[0].equals("estimate");
-            assertThat(callsTheApi ? api(command[0], rest) : run(command))
-                    .as("exit code of %s", String.join(" ", command)).isEqualTo(2);
-            assertThat(err.toString()).as("stderr of %s", command[0]).startsWith("error: ").contains("nope.jsonl");
-            assertThat(out.toString()).as("stdout of %s", command[0]).isEmpty();
-        }
-    }
-
-    @Test
     void an_api_failure_is_exit_1_with_the_status_whichever_command_meets_it() {
         for (String[] command : new String[][] {{"get", "ftjob-nope"}, {"cancel", "ftjob-nope"}, {"metrics", "ftjob-nope"},
                 {"follow", "ftjob-nope"}}) {
