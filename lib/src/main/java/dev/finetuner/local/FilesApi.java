@@ -145,7 +145,7 @@ final class FilesApi {
         if (purpose != null) {
             files.removeIf(f -> !f.purpose().equals(purpose));
         }
-        ObjectNode page = Pages.page(files, q.get("after"), limit, FileRecord::id, FileRecord::toJson);
+        ObjectNode page = Pages.page(files, Pages.after(q), limit, FileRecord::id, FileRecord::toJson);
         JsonNode data = page.get("data");
         page.put("first_id", data.isEmpty() ? null : data.get(0).get("id").asText());
         page.put("last_id", data.isEmpty() ? null : data.get(data.size() - 1).get("id").asText());
