@@ -82,14 +82,15 @@ public final class LocalOpenAi implements AutoCloseable {
 
     private LocalOpenAi(Builder b) {
         int instance = INSTANCES.incrementAndGet();
-        this.store = new Store(b.storageDirectory);
+        this.store = new Store(b.storageDirectory, b.logger != null ? b.logger : LoggerFactory.getLogger(Store.class));
         this.clock = b.clock != null ? b.clock : new ScaledClock(b.speed, threads("local-openai-" + instance + "-clock-"));
         this.http = new ThreadPoolExecutor(64, 64, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
                 threads("local-openai-" + instance + "-http-"));
         ((ThreadPoolExecutor) http).allowCoreThreadTimeOut(true);
         Faults faults = new Faults(b.faults);
         this.runner = new JobRunner(store, clock);
-        Router router = new Router(b.apiKey, faults, new FilesApi(store, clock), new JobsApi(store, runner, faults, clock),
+        Router router = new Router(b.logger != null ? b.logger : LoggerFactory.getLogger(Router.class), b.apiKey,
+                faults, new FilesApi(store, clock), new JobsApi(store, runner, faults, clock),
                 new ModelsApi(store, faults, clock));
         try {
             this.server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), b.port), 128);
@@ -223,6 +224,7 @@ public final class LocalOpenAi implements AutoCloseable {
         private Path storageDirectory;
         private FaultPlan faults = FaultPlan.none();
         private ManualClock clock;
+        private Logger logger;
 
         private Builder() {
         }
@@ -275,6 +277,15 @@ public final class LocalOpenAi implements AutoCloseable {
          */
         Builder clock(ManualClock clock) {
             this.clock = Objects.requireNonNull(clock, "clock");
+            return this;
+        }
+
+        /**
+         * Sends what the request handling and the storage log to this logger instead of their classes' own, so
+         * that this package's tests can see the level of each line whatever the slf4j binding prints.
+         */
+        Builder logger(Logger logger) {
+            this.logger = Objects.requireNonNull(logger, "logger");
             return this;
         }
 

@@ -3,7 +3,6 @@ package dev.finetuner.local;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
 import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -19,15 +18,15 @@ import java.util.concurrent.ThreadLocalRandom;
  * errors in the API's shape. Every response carries an {@code x-request-id}.
  */
 final class Router implements HttpHandler {
-    private static final Logger log = LoggerFactory.getLogger(Router.class);
-
+    private final Logger log;
     private final String apiKey;
     private final Faults faults;
     private final FilesApi files;
     private final JobsApi jobs;
     private final ModelsApi models;
 
-    Router(String apiKey, Faults faults, FilesApi files, JobsApi jobs, ModelsApi models) {
+    Router(Logger log, String apiKey, Faults faults, FilesApi files, JobsApi jobs, ModelsApi models) {
+        this.log = log;
         this.apiKey = apiKey;
         this.faults = faults;
         this.files = files;
@@ -73,7 +72,7 @@ final class Router implements HttpHandler {
         }
     }
 
-    private static void respond(HttpExchange ex, Response r) {
+    private void respond(HttpExchange ex, Response r) {
         try {
             HttpIo.send(ex, r, false);
         } catch (IOException | RuntimeException e) {
