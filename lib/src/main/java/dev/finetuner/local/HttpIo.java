@@ -80,8 +80,15 @@ final class HttpIo {
         }
     }
 
-    /** The request body as a JSON object (an empty body is an empty object). */
+    /**
+     * The request body as a JSON object (an empty body is an empty object); a body that is not
+     * {@code application/json} is refused with a 415, as a cross-site form's would be.
+     */
     static ObjectNode jsonBody(HttpExchange ex) {
+        if (!"0".equals(ex.getRequestHeaders().getFirst("Content-Length"))
+                || ex.getRequestHeaders().containsKey("Content-Type")) {
+            RequestGuard.requireMediaType(ex.getRequestHeaders(), Response.JSON);
+        }
         byte[] bytes;
         try (InputStream in = body(ex, MAX_JSON_BYTES)) {
             bytes = in.readAllBytes();

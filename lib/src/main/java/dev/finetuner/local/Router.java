@@ -42,6 +42,7 @@ final class Router implements HttpHandler {
         String method = ex.getRequestMethod().toUpperCase(Locale.ROOT);
         String path = ex.getRequestURI().getPath();
         try {
+            RequestGuard.check(ex.getRequestHeaders());
             authorize(ex);
             boolean malformed = false;
             for (FaultPlan.Rule fault : faults.fire(method + " " + path)) {
