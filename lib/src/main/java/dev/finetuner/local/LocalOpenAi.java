@@ -9,12 +9,10 @@ import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadFactory;
-import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -65,7 +63,7 @@ public final class LocalOpenAi implements AutoCloseable {
     private static final AtomicInteger INSTANCES = new AtomicInteger();
 
     private final HttpServer server;
-    private final ExecutorService http;
+    private final HttpWorkers http;
     private final JobClock clock;
     private final JobRunner runner;
     private final Store store;
@@ -84,9 +82,8 @@ public final class LocalOpenAi implements AutoCloseable {
         int instance = INSTANCES.incrementAndGet();
         this.store = new Store(b.storageDirectory, b.logger != null ? b.logger : LoggerFactory.getLogger(Store.class));
         this.clock = b.clock != null ? b.clock : new ScaledClock(b.speed, threads("local-openai-" + instance + "-clock-"));
-        this.http = new ThreadPoolExecutor(64, 64, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
-                threads("local-openai-" + instance + "-http-"));
-        ((ThreadPoolExecutor) http).allowCoreThreadTimeOut(true);
+        this.http = new HttpWorkers(b.requestTimeout, threads("local-openai-" + instance + "-http-"),
+                threads("local-openai-" + instance + "-watchdog-"));
         Faults faults = new Faults(b.faults);
         this.runner = new JobRunner(store, clock);
         Router router = new Router(b.logger != null ? b.logger : LoggerFactory.getLogger(Router.class), b.apiKey,
@@ -225,6 +222,7 @@ public final class LocalOpenAi implements AutoCloseable {
         private FaultPlan faults = FaultPlan.none();
         private ManualClock clock;
         private Logger logger;
+        private Duration requestTimeout = HttpWorkers.DEFAULT_TIMEOUT;
 
         private Builder() {
         }
@@ -286,6 +284,19 @@ public final class LocalOpenAi implements AutoCloseable {
          */
         Builder logger(Logger logger) {
             this.logger = Objects.requireNonNull(logger, "logger");
+            return this;
+        }
+
+        /**
+         * How long a client may take to send its headers, and to start sending a body or reading a response (which
+         * must then move at 64 KiB/s or more) before its connection is closed; {@link HttpWorkers#DEFAULT_TIMEOUT}
+         * by default. For this package's tests, which cannot wait 10 seconds.
+         */
+        Builder requestTimeout(Duration timeout) {
+            if (timeout.isNegative() || timeout.isZero()) {
+                throw new IllegalArgumentException("the timeout must be positive, was " + timeout);
+            }
+            this.requestTimeout = timeout;
             return this;
         }
 

@@ -36,6 +36,10 @@ final class Router implements HttpHandler {
 
     @Override
     public void handle(HttpExchange ex) {
+        HttpWorkers.Deadline deadline = HttpWorkers.current();
+        if (deadline != null) {
+            deadline.disarm(); // the headers are in
+        }
         byte[] id = new byte[12];
         ThreadLocalRandom.current().nextBytes(id);
         ex.getResponseHeaders().set("x-request-id", "req_" + HexFormat.of().formatHex(id));
@@ -69,7 +73,23 @@ final class Router implements HttpHandler {
             respond(ex, HttpIo.error(new ApiError(500, "The server had an error while processing your request. "
                     + "Sorry about that!", "server_error", null, null, Map.of())));
         } finally {
+            close(ex, deadline);
+        }
+    }
+
+    /** Closes the exchange, which reads what is left of an unread body: a client that sends it slowly is cut off. */
+    private void close(HttpExchange ex, HttpWorkers.Deadline deadline) {
+        if (deadline == null) {
             ex.close();
+            return;
+        }
+        try {
+            deadline.withinTimeout(() -> "the rest of an unread request body", () -> {
+                ex.close();
+                return null;
+            });
+        } catch (IOException e) {
+            log.debug("closing {} {}: {}", ex.getRequestMethod(), ex.getRequestURI().getPath(), e.toString());
         }
     }
 
