@@ -5,6 +5,8 @@ import com.sun.net.httpserver.HttpHandler;
 import org.slf4j.Logger;
 
 import java.io.IOException;
+import java.net.SocketTimeoutException;
+import java.nio.channels.ClosedChannelException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.HexFormat;
@@ -68,10 +70,17 @@ final class Router implements HttpHandler {
             respond(ex, HttpIo.error(e));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-        } catch (IOException | RuntimeException e) {
+        } catch (IOException e) {
+            if (clientGone(e)) {
+                // the client's doing (it hung up, or was too slow): nothing to answer, nothing for the operator to fix
+                log.debug("{} {}: the client went away: {}", method, path, e.toString());
+                return;
+            }
             log.error("{} {} failed: {}", method, path, e.toString(), e);
-            respond(ex, HttpIo.error(new ApiError(500, "The server had an error while processing your request. "
-                    + "Sorry about that!", "server_error", null, null, Map.of())));
+            respond(ex, HttpIo.error(serverError(500)));
+        } catch (RuntimeException e) {
+            log.error("{} {} failed: {}", method, path, e.toString(), e);
+            respond(ex, HttpIo.error(serverError(500)));
         } finally {
             close(ex, deadline);
         }
@@ -91,6 +100,25 @@ final class Router implements HttpHandler {
         } catch (IOException e) {
             log.debug("closing {} {}: {}", ex.getRequestMethod(), ex.getRequestURI().getPath(), e.toString());
         }
+    }
+
+    /**
+     * Whether a failure is the connection's end on the client's side: a reset, a broken pipe, a body cut short, a
+     * channel closed under a read that timed out, or the timeout itself.
+     */
+    static boolean clientGone(IOException e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof SocketTimeoutException || t instanceof ClosedChannelException) {
+                return true;
+            }
+            String m = t.getMessage() == null ? "" : t.getMessage().toLowerCase(Locale.ROOT);
+            if (t instanceof IOException && (m.contains("broken pipe") || m.contains("connection reset")
+                    || m.contains("connection was aborted") || m.contains("connection closed before all data received")
+                    || m.contains("stream is closed"))) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private void respond(HttpExchange ex, Response r) {

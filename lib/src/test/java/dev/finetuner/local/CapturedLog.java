@@ -5,8 +5,11 @@ import org.slf4j.event.Level;
 import org.slf4j.helpers.LegacyAbstractLogger;
 import org.slf4j.helpers.MessageFormatter;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 
 /**
  * A logger that keeps what it is given, at every level, for {@link LocalOpenAi.Builder#logger}: the tests' slf4j
@@ -31,6 +34,26 @@ final class CapturedLog extends LegacyAbstractLogger {
         return List.copyOf(lines);
     }
 
+    /**
+     * The first line that {@code matches}, waiting for it up to {@code timeout} (the line is logged by a server
+     * thread, after the client has seen the connection end).
+     */
+    synchronized Line await(Predicate<Line> matches, Duration timeout) throws InterruptedException {
+        long end = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            for (Line l : lines) {
+                if (matches.test(l)) {
+                    return l;
+                }
+            }
+            long left = end - System.nanoTime();
+            if (left <= 0) {
+                throw new AssertionError("no line matching within " + timeout + "; logged: " + lines);
+            }
+            TimeUnit.NANOSECONDS.timedWait(this, left);
+        }
+    }
+
     List<Line> at(Level level) {
         return lines.stream().filter(l -> l.level() == level).toList();
     }
@@ -43,7 +66,17 @@ final class CapturedLog extends LegacyAbstractLogger {
     @Override
     protected void handleNormalizedLoggingCall(Level level, Marker marker, String pattern, Object[] args,
                                                Throwable thrown) {
-        lines.add(new Line(level, MessageFormatter.basicArrayFormat(pattern, args), thrown));
+        Throwable t = thrown;
+        Object[] a = args;
+        if (t == null && args != null && args.length > 0 && args[args.length - 1] instanceof Throwable last) {
+            // slf4j takes a trailing throwable argument as the line's throwable, as a binding would print it
+            t = last;
+            a = java.util.Arrays.copyOf(args, args.length - 1);
+        }
+        synchronized (this) {
+            lines.add(new Line(level, MessageFormatter.basicArrayFormat(pattern, a), t));
+            notifyAll();
+        }
     }
 
     @Override
