@@ -92,11 +92,6 @@ final class HttpWorkers implements Executor {
         return pool.awaitTermination(timeout, unit) && watchdog.awaitTermination(timeout, unit);
     }
 
-    /** How many workers are serving an exchange now. */
-    int busy() {
-        return pool.getActiveCount();
-    }
-
     /**
      * One exchange's deadline: armed only around a blocking read or write, so the interrupt that enforces it can
      * land on nothing else (an interrupt elsewhere would close a file channel the handler is writing).

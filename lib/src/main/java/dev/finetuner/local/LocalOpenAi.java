@@ -47,6 +47,16 @@ import java.util.concurrent.atomic.AtomicInteger;
  * the backend started. Request bodies are limited (512 MiB for a file, refused from its declared
  * {@code Content-Length} before any of it is read; 64 MB for an upload part; 8 MB for JSON: 413 beyond).
  *
+ * <p>Hostile clients and crashes: with no key set anyone on this machine may call it, so it refuses what a web
+ * page could send: a {@code Host} that is not loopback (DNS rebinding) or an {@code Origin} that is not (a cross-site
+ * form or fetch) gets a 403, a JSON body that is not {@code application/json} or an upload that is not
+ * {@code multipart/form-data} a 415. A client has 10 seconds to send its headers, and a body or a response must keep
+ * moving (64 KiB/s after its first 10 seconds) or the connection is closed; each exchange has its own worker (up to
+ * 256), so slow clients do not hold up the others. A client that goes away is logged at DEBUG. A suffix must be
+ * letters, digits, {@code -}, {@code _} and {@code .}, since it becomes part of the model id. Started on a storage
+ * directory, it removes what a killed backend left half-written and skips (with a WARN naming the file) a damaged
+ * record rather than refusing to start; records are written to a temporary file and moved into place.
+ *
  * <p>Loading this class sets the system property {@code sun.net.httpserver.nodelay} to {@code true}
  * unless it is set already: without it every response of the JDK's HTTP server waits about 40 ms for a
  * delayed ACK.
