@@ -11,6 +11,7 @@ import org.slf4j.event.Level;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -68,13 +69,14 @@ class LocalOpenAiDisconnectLoggingTest {
     void a_client_gone_while_reading_a_response_is_logged_at_debug() throws Exception {
         CapturedLog log = new CapturedLog();
         try (LocalOpenAi local = LocalOpenAi.builder().clock(new ManualClock()).logger(log).build()) {
-            // given a file larger than what the sockets' buffers hold
+            // given a file larger than what the sockets' buffers hold (16 MB; the send buffer grows to 4 MB at most)
             OpenAIClient client = OpenAIOkHttpClient.builder().baseUrl(local.baseUrl()).apiKey("k").maxRetries(0).build();
-            Path big = Files.write(dir.resolve("big.jsonl"), new byte[8 << 20]);
+            Path big = Files.write(dir.resolve("big.jsonl"), new byte[16 << 20]);
             String id = client.files().create(FileCreateParams.builder().file(big).purpose(FilePurpose.BATCH).build()).id();
             client.close();
-            Socket s = new Socket(InetAddress.getLoopbackAddress(), local.port());
-            s.setReceiveBufferSize(4096);
+            Socket s = new Socket();
+            s.setReceiveBufferSize(4096); // before connecting, so that the window stays small
+            s.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), local.port()));
             s.getOutputStream().write(("GET /v1/files/" + id + "/content HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
                     .getBytes(StandardCharsets.US_ASCII));
             s.setSoTimeout(10_000);
