@@ -44,6 +44,7 @@ final class FilesApi {
     Response create(HttpExchange ex) throws IOException {
         List<Path> scratch = new ArrayList<>();
         ApiError tooLarge = fileTooLarge();
+        RequestGuard.requireMediaType(ex.getRequestHeaders(), Multipart.MEDIA_TYPE);
         try (InputStream body = HttpIo.body(ex, HttpIo.MAX_FILE_BYTES + Multipart.MAX_FIELD_BYTES, false, tooLarge)) {
             Map<String, Multipart.Part> form = Multipart.read(body, ex.getRequestHeaders().getFirst("Content-Type"),
                     Set.of("file"), name -> {
@@ -145,7 +146,7 @@ final class FilesApi {
         if (purpose != null) {
             files.removeIf(f -> !f.purpose().equals(purpose));
         }
-        ObjectNode page = Pages.page(files, q.get("after"), limit, FileRecord::id, FileRecord::toJson);
+        ObjectNode page = Pages.page(files, Pages.after(q), limit, FileRecord::id, FileRecord::toJson);
         JsonNode data = page.get("data");
         page.put("first_id", data.isEmpty() ? null : data.get(0).get("id").asText());
         page.put("last_id", data.isEmpty() ? null : data.get(data.size() - 1).get("id").asText());
@@ -215,6 +216,7 @@ final class FilesApi {
         String partId = Ids.next("part_");
         Path target = store.partData(partId);
         boolean kept = false;
+        RequestGuard.requireMediaType(ex.getRequestHeaders(), Multipart.MEDIA_TYPE);
         try (InputStream body = HttpIo.body(ex, HttpIo.MAX_PART_BYTES + Multipart.MAX_FIELD_BYTES)) {
             Map<String, Multipart.Part> form = Multipart.read(body, ex.getRequestHeaders().getFirst("Content-Type"),
                     Set.of("data"), name -> name.equals("data") ? target : store.scratch());

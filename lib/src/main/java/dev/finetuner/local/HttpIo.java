@@ -57,14 +57,20 @@ final class HttpIo {
             }
             if (length > max) {
                 if (drainSmallExcess && length <= max + DRAIN_BEYOND_LIMIT) {
-                    drain(ex.getRequestBody());
+                    drain(requestBody(ex));
                 } else {
                     ex.getResponseHeaders().set("Connection", "close");
                 }
                 throw refusal;
             }
         }
-        return new Limited(ex.getRequestBody(), max, refusal);
+        return new Limited(requestBody(ex), max, refusal);
+    }
+
+    /** The raw request body, whose reads time out when the client stops sending (on the server's workers). */
+    private static InputStream requestBody(HttpExchange ex) {
+        HttpWorkers.Deadline deadline = HttpWorkers.current();
+        return deadline == null ? ex.getRequestBody() : new HttpWorkers.TimedInput(ex.getRequestBody(), deadline);
     }
 
     static ApiError tooLarge(long max) {
@@ -80,8 +86,15 @@ final class HttpIo {
         }
     }
 
-    /** The request body as a JSON object (an empty body is an empty object). */
+    /**
+     * The request body as a JSON object (an empty body is an empty object); a body that is not
+     * {@code application/json} is refused with a 415, as a cross-site form's would be.
+     */
     static ObjectNode jsonBody(HttpExchange ex) {
+        if (!"0".equals(ex.getRequestHeaders().getFirst("Content-Length"))
+                || ex.getRequestHeaders().containsKey("Content-Type")) {
+            RequestGuard.requireMediaType(ex.getRequestHeaders(), Response.JSON);
+        }
         byte[] bytes;
         try (InputStream in = body(ex, MAX_JSON_BYTES)) {
             bytes = in.readAllBytes();
@@ -129,6 +142,20 @@ final class HttpIo {
 
     /** Writes a response; {@code malformed} cuts a JSON body in half, as a broken proxy would. */
     static void send(HttpExchange ex, Response r, boolean malformed) throws IOException {
+        HttpWorkers.Deadline deadline = HttpWorkers.current();
+        if (deadline == null) {
+            write(ex, r, malformed);
+            return;
+        }
+        // a client that does not read its response must not hold a worker for ever
+        long size = r.file() != null ? Files.size(r.file()) : r.body().length;
+        deadline.within(deadline.dueFor(System.nanoTime(), size), () -> "a response of " + size + " bytes", () -> {
+            write(ex, r, malformed);
+            return null;
+        });
+    }
+
+    private static void write(HttpExchange ex, Response r, boolean malformed) throws IOException {
         ex.getResponseHeaders().set("Content-Type", r.contentType());
         r.headers().forEach((k, v) -> ex.getResponseHeaders().set(k, v));
         if (r.file() != null) {

@@ -8,10 +8,12 @@ import dev.finetuner.model.BaseModel;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Pattern;
 
 /** {@code /v1/fine_tuning/jobs} and its events and checkpoints. */
 final class JobsApi {
     static final int MAX_SUFFIX = 64;
+    private static final Pattern SUFFIX = Pattern.compile("[A-Za-z0-9._-]+");
     static final int MAX_METADATA = 16;
 
     private final Store store;
@@ -67,6 +69,12 @@ final class JobsApi {
         }
         if (suffix != null && suffix.isEmpty()) {
             suffix = null;
+        }
+        if (suffix != null && !SUFFIX.matcher(suffix).matches()) {
+            // the suffix becomes a field of the model id, which is a path segment of /v1/models/{id}: a '/' or a
+            // ':' in it would make a model that can never be retrieved or deleted
+            throw ApiError.badRequest("Invalid 'suffix': '" + suffix + "' may contain only letters, digits, '-', '_' "
+                    + "and '.' (it becomes part of the model id).", "suffix", "invalid_value");
         }
         long seed;
         JsonNode s = body.get("seed");
@@ -243,7 +251,7 @@ final class JobsApi {
                 jobs.removeIf(j -> j.spec.metadata() == null || !v.equals(j.spec.metadata().path(name).asText(null)));
             }
         });
-        return Response.ok(Pages.page(jobs, q.get("after"), limit, j -> j.id, Job::toJson));
+        return Response.ok(Pages.page(jobs, Pages.after(q), limit, j -> j.id, Job::toJson));
     }
 
     Response retrieve(String id) {
@@ -298,7 +306,7 @@ final class JobsApi {
         Job job = job(id);
         Map<String, String> q = HttpIo.query(ex);
         int limit = Pages.limit(q, 20, 100);
-        List<JobEvent> events = job.eventsNewestFirst(q.get("after"));
+        List<JobEvent> events = job.eventsNewestFirst(Pages.after(q));
         List<ObjectNode> data = new ArrayList<>();
         for (int i = 0; i < Math.min(limit, events.size()); i++) {
             data.add(events.get(i).toJson());
@@ -315,7 +323,7 @@ final class JobsApi {
             newestFirst = new ArrayList<>(job.checkpoints);
         }
         java.util.Collections.reverse(newestFirst);
-        ObjectNode page = Pages.page(newestFirst, q.get("after"), limit, Checkpoint::id, Checkpoint::toJson);
+        ObjectNode page = Pages.page(newestFirst, Pages.after(q), limit, Checkpoint::id, Checkpoint::toJson);
         JsonNode data = page.get("data");
         page.put("first_id", data.isEmpty() ? null : data.get(0).get("id").asText());
         page.put("last_id", data.isEmpty() ? null : data.get(data.size() - 1).get("id").asText());

@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -79,13 +80,32 @@ final class Json {
         return page;
     }
 
-    /** Writes beside the target and moves into place, so a reader never sees half a file. */
+    /** How the temporary file of {@link #writeAtomically} ends; a backend starting removes what a crash left. */
+    static final String PARTIAL = ".part";
+
+    /**
+     * Writes to a temporary file beside the target and moves it into place, so that a reader, or a backend started
+     * after a crash, never sees half a record. The temporary name is unique, so two writers of one record cannot
+     * mix their bytes; where the file system cannot move atomically, the move still replaces the target whole.
+     */
     static void writeAtomically(Path target, JsonNode node) {
-        Path part = target.resolveSibling(target.getFileName() + ".part");
+        Path part = null;
         try {
+            part = Files.createTempFile(target.getParent(), target.getFileName() + ".", PARTIAL);
             Files.write(part, bytes(node));
-            Files.move(part, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            try {
+                Files.move(part, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(part, target, StandardCopyOption.REPLACE_EXISTING);
+            }
         } catch (IOException e) {
+            if (part != null) {
+                try {
+                    Files.deleteIfExists(part);
+                } catch (IOException ignored) {
+                    // the next start removes it
+                }
+            }
             throw new UncheckedIOException("cannot write " + target, e);
         }
     }

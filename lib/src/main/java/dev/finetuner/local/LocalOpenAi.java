@@ -9,12 +9,10 @@ import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadFactory;
-import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -49,6 +47,16 @@ import java.util.concurrent.atomic.AtomicInteger;
  * the backend started. Request bodies are limited (512 MiB for a file, refused from its declared
  * {@code Content-Length} before any of it is read; 64 MB for an upload part; 8 MB for JSON: 413 beyond).
  *
+ * <p>Hostile clients and crashes: with no key set anyone on this machine may call it, so it refuses what a web
+ * page could send: a {@code Host} that is not loopback (DNS rebinding) or an {@code Origin} that is not (a cross-site
+ * form or fetch) gets a 403, a JSON body that is not {@code application/json} or an upload that is not
+ * {@code multipart/form-data} a 415. A client has 10 seconds to send its headers, and a body or a response must keep
+ * moving (64 KiB/s after its first 10 seconds) or the connection is closed; each exchange has its own worker (up to
+ * 256), so slow clients do not hold up the others. A client that goes away is logged at DEBUG. A suffix must be
+ * letters, digits, {@code -}, {@code _} and {@code .}, since it becomes part of the model id. Started on a storage
+ * directory, it removes what a killed backend left half-written and skips (with a WARN naming the file) a damaged
+ * record rather than refusing to start; records are written to a temporary file and moved into place.
+ *
  * <p>Loading this class sets the system property {@code sun.net.httpserver.nodelay} to {@code true}
  * unless it is set already: without it every response of the JDK's HTTP server waits about 40 ms for a
  * delayed ACK.
@@ -65,7 +73,7 @@ public final class LocalOpenAi implements AutoCloseable {
     private static final AtomicInteger INSTANCES = new AtomicInteger();
 
     private final HttpServer server;
-    private final ExecutorService http;
+    private final HttpWorkers http;
     private final JobClock clock;
     private final JobRunner runner;
     private final Store store;
@@ -82,14 +90,14 @@ public final class LocalOpenAi implements AutoCloseable {
 
     private LocalOpenAi(Builder b) {
         int instance = INSTANCES.incrementAndGet();
-        this.store = new Store(b.storageDirectory);
+        this.store = new Store(b.storageDirectory, b.logger != null ? b.logger : LoggerFactory.getLogger(Store.class));
         this.clock = b.clock != null ? b.clock : new ScaledClock(b.speed, threads("local-openai-" + instance + "-clock-"));
-        this.http = new ThreadPoolExecutor(64, 64, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
-                threads("local-openai-" + instance + "-http-"));
-        ((ThreadPoolExecutor) http).allowCoreThreadTimeOut(true);
+        this.http = new HttpWorkers(b.requestTimeout, threads("local-openai-" + instance + "-http-"),
+                threads("local-openai-" + instance + "-watchdog-"));
         Faults faults = new Faults(b.faults);
         this.runner = new JobRunner(store, clock);
-        Router router = new Router(b.apiKey, faults, new FilesApi(store, clock), new JobsApi(store, runner, faults, clock),
+        Router router = new Router(b.logger != null ? b.logger : LoggerFactory.getLogger(Router.class), b.apiKey,
+                faults, new FilesApi(store, clock), new JobsApi(store, runner, faults, clock),
                 new ModelsApi(store, faults, clock));
         try {
             this.server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), b.port), 128);
@@ -223,6 +231,8 @@ public final class LocalOpenAi implements AutoCloseable {
         private Path storageDirectory;
         private FaultPlan faults = FaultPlan.none();
         private ManualClock clock;
+        private Logger logger;
+        private Duration requestTimeout = HttpWorkers.DEFAULT_TIMEOUT;
 
         private Builder() {
         }
@@ -275,6 +285,28 @@ public final class LocalOpenAi implements AutoCloseable {
          */
         Builder clock(ManualClock clock) {
             this.clock = Objects.requireNonNull(clock, "clock");
+            return this;
+        }
+
+        /**
+         * Sends what the request handling and the storage log to this logger instead of their classes' own, so
+         * that this package's tests can see the level of each line whatever the slf4j binding prints.
+         */
+        Builder logger(Logger logger) {
+            this.logger = Objects.requireNonNull(logger, "logger");
+            return this;
+        }
+
+        /**
+         * How long a client may take to send its headers, and to start sending a body or reading a response (which
+         * must then move at 64 KiB/s or more) before its connection is closed; {@link HttpWorkers#DEFAULT_TIMEOUT}
+         * by default. For this package's tests, which cannot wait 10 seconds.
+         */
+        Builder requestTimeout(Duration timeout) {
+            if (timeout.isNegative() || timeout.isZero()) {
+                throw new IllegalArgumentException("the timeout must be positive, was " + timeout);
+            }
+            this.requestTimeout = timeout;
             return this;
         }
 

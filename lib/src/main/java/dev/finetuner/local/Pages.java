@@ -31,13 +31,22 @@ final class Pages {
     }
 
     /**
+     * The {@code after} cursor, or null when absent or empty: a client that builds its query from an unset
+     * cursor sends {@code after=}, and every list (events included) must then start at its first item.
+     */
+    static String after(Map<String, String> query) {
+        String after = query.get("after");
+        return after == null || after.isEmpty() ? null : after;
+    }
+
+    /**
      * A page of {@code items} (already in page order): those after the item whose id is {@code after}
-     * (all when null; none when no item has that id), at most {@code limit}.
+     * (all when null, see {@link #after}; none when no item has that id), at most {@code limit}.
      */
     static <T> ObjectNode page(List<T> items, String after, int limit, Function<T, String> id,
                                Function<T, ObjectNode> json) {
         int from = 0;
-        if (after != null && !after.isEmpty()) {
+        if (after != null) {
             from = items.size();
             for (int i = 0; i < items.size(); i++) {
                 if (id.apply(items.get(i)).equals(after)) {

@@ -3,9 +3,10 @@ package dev.finetuner.local;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
 import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.net.SocketTimeoutException;
+import java.nio.channels.ClosedChannelException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.HexFormat;
@@ -19,15 +20,15 @@ import java.util.concurrent.ThreadLocalRandom;
  * errors in the API's shape. Every response carries an {@code x-request-id}.
  */
 final class Router implements HttpHandler {
-    private static final Logger log = LoggerFactory.getLogger(Router.class);
-
+    private final Logger log;
     private final String apiKey;
     private final Faults faults;
     private final FilesApi files;
     private final JobsApi jobs;
     private final ModelsApi models;
 
-    Router(String apiKey, Faults faults, FilesApi files, JobsApi jobs, ModelsApi models) {
+    Router(Logger log, String apiKey, Faults faults, FilesApi files, JobsApi jobs, ModelsApi models) {
+        this.log = log;
         this.apiKey = apiKey;
         this.faults = faults;
         this.files = files;
@@ -37,12 +38,17 @@ final class Router implements HttpHandler {
 
     @Override
     public void handle(HttpExchange ex) {
+        HttpWorkers.Deadline deadline = HttpWorkers.current();
+        if (deadline != null) {
+            deadline.disarm(); // the headers are in
+        }
         byte[] id = new byte[12];
         ThreadLocalRandom.current().nextBytes(id);
         ex.getResponseHeaders().set("x-request-id", "req_" + HexFormat.of().formatHex(id));
         String method = ex.getRequestMethod().toUpperCase(Locale.ROOT);
         String path = ex.getRequestURI().getPath();
         try {
+            RequestGuard.check(ex.getRequestHeaders());
             authorize(ex);
             boolean malformed = false;
             for (FaultPlan.Rule fault : faults.fire(method + " " + path)) {
@@ -64,16 +70,58 @@ final class Router implements HttpHandler {
             respond(ex, HttpIo.error(e));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-        } catch (IOException | RuntimeException e) {
+        } catch (IOException e) {
+            if (clientGone(e)) {
+                // the client's doing (it hung up, or was too slow): nothing to answer, nothing for the operator to fix
+                log.debug("{} {}: the client went away: {}", method, path, e.toString());
+                return;
+            }
             log.error("{} {} failed: {}", method, path, e.toString(), e);
-            respond(ex, HttpIo.error(new ApiError(500, "The server had an error while processing your request. "
-                    + "Sorry about that!", "server_error", null, null, Map.of())));
+            respond(ex, HttpIo.error(serverError(500)));
+        } catch (RuntimeException e) {
+            log.error("{} {} failed: {}", method, path, e.toString(), e);
+            respond(ex, HttpIo.error(serverError(500)));
         } finally {
-            ex.close();
+            close(ex, deadline);
         }
     }
 
-    private static void respond(HttpExchange ex, Response r) {
+    /** Closes the exchange, which reads what is left of an unread body: a client that sends it slowly is cut off. */
+    private void close(HttpExchange ex, HttpWorkers.Deadline deadline) {
+        if (deadline == null) {
+            ex.close();
+            return;
+        }
+        try {
+            deadline.withinTimeout(() -> "the rest of an unread request body", () -> {
+                ex.close();
+                return null;
+            });
+        } catch (IOException e) {
+            log.debug("closing {} {}: {}", ex.getRequestMethod(), ex.getRequestURI().getPath(), e.toString());
+        }
+    }
+
+    /**
+     * Whether a failure is the connection's end on the client's side: a reset, a broken pipe, a body cut short, a
+     * channel closed under a read that timed out, or the timeout itself.
+     */
+    static boolean clientGone(IOException e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof SocketTimeoutException || t instanceof ClosedChannelException) {
+                return true;
+            }
+            String m = t.getMessage() == null ? "" : t.getMessage().toLowerCase(Locale.ROOT);
+            if (t instanceof IOException && (m.contains("broken pipe") || m.contains("connection reset")
+                    || m.contains("connection was aborted") || m.contains("connection closed before all data received")
+                    || m.contains("stream is closed"))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private void respond(HttpExchange ex, Response r) {
         try {
             HttpIo.send(ex, r, false);
         } catch (IOException | RuntimeException e) {

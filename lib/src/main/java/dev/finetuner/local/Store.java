@@ -1,5 +1,6 @@
 package dev.finetuner.local;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -23,6 +24,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
 import java.util.stream.Stream;
 
 /**
@@ -33,9 +35,10 @@ import java.util.stream.Stream;
  * <p>Paths are only ever made from ids this store created (a request's id is looked up in memory first).
  */
 final class Store implements AutoCloseable {
-    private static final Logger log = LoggerFactory.getLogger(Store.class);
+    private static final Logger LOG = LoggerFactory.getLogger(Store.class);
     private static final int CACHED_MODELS = 32;
 
+    private final Logger log;
     private final Path root;
     private final boolean persistent;
     private final Path files;
@@ -82,7 +85,8 @@ final class Store implements AutoCloseable {
     record ModelState(List<NeighbourModel.Pair> examples, double lr, int[] seen, Map<String, int[]> checkpoints) {
     }
 
-    Store(Path storage) {
+    Store(Path storage, Logger log) {
+        this.log = log;
         try {
             this.persistent = storage != null;
             this.root = storage != null ? Files.createDirectories(storage) : Files.createTempDirectory("local-openai-");
@@ -95,7 +99,23 @@ final class Store implements AutoCloseable {
             throw new UncheckedIOException("cannot create the storage directory " + storage, e);
         }
         if (persistent) {
+            clearScratch();
             load();
+        }
+    }
+
+    /**
+     * Removes what a backend killed mid-write leaves behind: request bodies being received (nothing refers to them,
+     * and a partial body would stay forever) and half-written records beside the records they were to replace.
+     */
+    private void clearScratch() {
+        try (Stream<Path> walk = Files.walk(tmp)) {
+            walk.sorted(Comparator.reverseOrder()).filter(p -> !p.equals(tmp)).forEach(Store::deleteQuietly);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot clear the scratch directory " + tmp, e);
+        }
+        for (Path dir : List.of(files, uploads, jobs, models)) {
+            list(dir, "*" + Json.PARTIAL).forEach(Store::deleteQuietly);
         }
     }
 
@@ -368,9 +388,9 @@ final class Store implements AutoCloseable {
     private void load() {
         long maxSeq = 0;
         for (Path p : list(files, "*.json")) {
-            JsonNode o = Json.read(p);
-            FileRecord f = FileRecord.fromJson(o);
-            if (Ids.FILE.matcher(f.id()).matches() && Files.exists(dataOf(f.id()))) {
+            JsonNode o = readRecord(p);
+            FileRecord f = o == null ? null : parseRecord(p, () -> FileRecord.fromJson(o));
+            if (f != null && Ids.FILE.matcher(f.id()).matches() && Files.exists(dataOf(f.id()))) {
                 long s = o.path("seq").asLong();
                 fileIndex.put(f.id(), f);
                 fileSeq.put(f.id(), s);
@@ -378,15 +398,19 @@ final class Store implements AutoCloseable {
             }
         }
         for (Path p : list(uploads, "*.json")) {
-            Upload u = Upload.fromStored(Json.read(p));
-            if (Ids.UPLOAD.matcher(u.id).matches()) {
+            JsonNode o = readRecord(p);
+            Upload u = o == null ? null : parseRecord(p, () -> Upload.fromStored(o));
+            if (u != null && Ids.UPLOAD.matcher(u.id).matches()) {
                 uploadIndex.put(u.id, u);
             }
         }
         for (Path p : list(jobs, "*.json")) {
-            JsonNode stored = Json.read(p);
-            String id = stored.path("job").path("id").asText();
+            JsonNode stored = readRecord(p);
+            String id = stored == null ? "" : stored.path("job").path("id").asText();
             if (!Ids.JOB.matcher(id).matches()) {
+                if (stored != null) {
+                    damaged(p, "it names no job id");
+                }
                 continue;
             }
             List<JobEvent> events = new ArrayList<>();
@@ -400,11 +424,14 @@ final class Store implements AutoCloseable {
                             log.warn("skipping an unreadable event of {}: {}", id, e.toString());
                         }
                     });
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
+                } catch (IOException | UncheckedIOException e) {
+                    log.warn("skipping the unreadable event log {} of {}: {}", eventLog, id, e.toString());
                 }
             }
-            Job job = Job.fromStored(stored, events);
+            Job job = parseRecord(p, () -> Job.fromStored(stored, events));
+            if (job == null) {
+                continue;
+            }
             jobIndex.put(id, job);
             if (job.spec.idempotencyKey() != null) {
                 idempotency.put(job.spec.idempotencyKey(), id);
@@ -412,11 +439,56 @@ final class Store implements AutoCloseable {
             maxSeq = Math.max(maxSeq, job.seq);
         }
         for (Path p : list(models, "*.json")) {
-            register(Json.read(p));
+            JsonNode o = readRecord(p);
+            if (o != null) {
+                parseRecord(p, () -> {
+                    checkModel(o);
+                    register(o);
+                    return o;
+                });
+            }
         }
         seq.set(maxSeq);
         log.debug("loaded {} files, {} uploads, {} jobs and {} models from {}", fileIndex.size(), uploadIndex.size(),
                 jobIndex.size(), models().size(), root);
+    }
+
+    /** A stored record, or null (reported) when it cannot be read: one damaged record must not stop the start. */
+    private JsonNode readRecord(Path p) {
+        try {
+            JsonNode o = Json.MAPPER.readTree(p.toFile());
+            if (o == null || !o.isObject()) {
+                damaged(p, "it is not a JSON object");
+                return null;
+            }
+            return o;
+        } catch (IOException e) {
+            damaged(p, e instanceof JsonProcessingException j ? j.getOriginalMessage() : e.toString());
+            return null;
+        }
+    }
+
+    /** What {@code parse} makes of a record, or null (reported) when a field it needs is missing or wrong. */
+    private <T> T parseRecord(Path p, Supplier<T> parse) {
+        try {
+            return parse.get();
+        } catch (RuntimeException e) {
+            damaged(p, e.toString());
+            return null;
+        }
+    }
+
+    private void damaged(Path p, String why) {
+        log.warn("skipping the damaged record {}: {}; the rest of {} is loaded", p, why, root);
+    }
+
+    /** A model record is used lazily, when the model first answers: checked whole here so it cannot fail then. */
+    private static void checkModel(JsonNode o) {
+        for (String field : List.of("job_id", "model", "base", "created_at", "lr", "examples", "seen")) {
+            if (!o.hasNonNull(field)) {
+                throw new IllegalArgumentException("no '" + field + "'");
+            }
+        }
     }
 
     private static List<Path> list(Path dir, String glob) {
@@ -434,7 +506,7 @@ final class Store implements AutoCloseable {
         try {
             Files.deleteIfExists(p);
         } catch (IOException e) {
-            log.debug("cannot delete {}: {}", p, e.toString());
+            LOG.debug("cannot delete {}: {}", p, e.toString());
         }
     }
 

@@ -101,6 +101,55 @@ class LocalOpenAiJobRequestsTest {
     }
 
     @Test
+    void a_suffix_that_cannot_be_part_of_a_model_id_is_refused_naming_suffix() {
+        // given suffixes that would put a path separator, an extra ":" field, a space or a URL delimiter in a model id
+        for (String suffix : List.of("a/b", "team:one", "two words", "what?", "50%", "caf\u00e9")) {
+            // when
+            BadRequestException e = catchThrowableOfType(BadRequestException.class, () -> client.fineTuning().jobs().create(
+                    JobCreateParams.builder().model("babbage-002").trainingFile(reviews.id()).suffix(suffix).build()));
+            // then
+            assertThat(e).as(suffix).isNotNull();
+            assertThat(e.param()).as(suffix).hasValue("suffix");
+            assertThat(e.code()).as(suffix).hasValue("invalid_value");
+            assertThat(e.getMessage()).as(suffix).contains("letters, digits");
+        }
+    }
+
+    @Test
+    void a_suffix_of_64_letters_digits_dashes_underscores_and_dots_is_taken() {
+        // given
+        String suffix = "Help-desk_v2.1" + "x".repeat(50);
+        // when
+        FineTuningJob job = client.fineTuning().jobs().create(
+                JobCreateParams.builder().model("babbage-002").trainingFile(reviews.id()).suffix(suffix).build());
+        // then
+        assertThat(job._additionalProperties().get("user_provided_suffix").asString()).hasValue(suffix);
+    }
+
+    @Test
+    void a_model_trained_with_a_suffix_of_every_allowed_kind_of_character_can_be_retrieved_and_deleted() {
+        // given a job with a suffix of letters, digits, '-', '_' and '.', trained to its end on its own backend
+        ManualClock own = new ManualClock();
+        try (LocalOpenAi backend = LocalOpenAi.builder().clock(own).build()) {
+            OpenAIClient c = OpenAIOkHttpClient.builder().baseUrl(backend.baseUrl()).apiKey("k").maxRetries(0).build();
+            String file = c.files().create(FileCreateParams.builder().purpose(FilePurpose.FINE_TUNE)
+                    .file(TestData.write(dir, "suffix.jsonl", TestData.jsonl(TestData.reviews(10, 4)))).build()).id();
+            String jobId = c.fineTuning().jobs().create(JobCreateParams.builder().model("babbage-002").trainingFile(file)
+                    .suffix("Help-desk_v2.1").build()).id();
+            own.advance(TestData.LONG_ENOUGH);
+            String model = c.fineTuning().jobs().retrieve(jobId).fineTunedModel().orElseThrow();
+            // when
+            String retrieved = c.models().retrieve(model).id();
+            boolean deleted = c.models().delete(model).deleted();
+            // then
+            assertThat(model).contains(":Help-desk_v2.1:");
+            assertThat(retrieved).isEqualTo(model);
+            assertThat(deleted).isTrue();
+            c.close();
+        }
+    }
+
+    @Test
     void a_suffix_longer_than_64_characters_is_refused() {
         // given
         String suffix = "s".repeat(65);
