@@ -45,6 +45,9 @@ final class CreateCommand extends ApiCommand {
     @Option(names = "--no-follow", description = "print the job id and return at once")
     boolean noFollow;
 
+    @CommandLine.Mixin
+    FollowDisplay display;
+
     @Override
     int run(OpenAiConnection c) {
         JobRequest request;
@@ -84,7 +87,7 @@ final class CreateCommand extends ApiCommand {
         Job job = c.jobs().create(request);
         out().println("Created fine-tuning job " + job.id());
         out().flush();
-        return noFollow ? 0 : FollowCommand.follow(c, job.id(), null, out(), err());
+        return noFollow ? 0 : FollowCommand.follow(c, job.id(), null, display, out(), err());
     }
 
     private String fileId(OpenAiConnection c, String pathOrId) {

@@ -4,19 +4,21 @@ import dev.finetuner.ApiException;
 import dev.finetuner.FineTunerException;
 import dev.finetuner.service.FollowListener;
 import dev.finetuner.service.Job;
-import dev.finetuner.service.JobEvent;
 import dev.finetuner.service.JobStatus;
 import dev.finetuner.service.OpenAiConnection;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 import java.io.PrintWriter;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BooleanSupplier;
 
 /** {@code finetuner follow JOB_ID}: a job's events to its end, resumable with {@code --after}. */
 @Command(name = "follow", mixinStandardHelpOptions = true,
-        description = {"Follow a job's events to its end; resumable with --after.",
+        description = {"Follow a job to its end: its status changes and a progress bar (on a terminal; elsewhere a",
+                "line per tenth of the steps), then the model. Resumable with --after.",
                 "Exit code 1 when the job fails or is cancelled."})
 final class FollowCommand extends ApiCommand {
     @Parameters(paramLabel = "JOB_ID")
@@ -25,14 +27,24 @@ final class FollowCommand extends ApiCommand {
     @Option(names = "--after", paramLabel = "EVENT_ID", description = "continue after this event")
     String after;
 
+    @Mixin
+    FollowDisplay display;
+
+    /**
+     * Whether standard output is a console, where the progress bar is redrawn in place with {@code \r}. A
+     * seam for tests, which run without one.
+     */
+    static volatile BooleanSupplier terminal = () -> System.console() != null;
+
     @Override
     int run(OpenAiConnection c) {
-        return follow(c, jobId, after, out(), err());
+        return follow(c, jobId, after, display, out(), err());
     }
 
-    static int follow(OpenAiConnection c, String jobId, String after, PrintWriter out, PrintWriter err) {
+    static int follow(OpenAiConnection c, String jobId, String after, FollowDisplay display, PrintWriter out,
+                      PrintWriter err) {
         AtomicReference<String> last = new AtomicReference<>(after);
-        boolean terminal = System.console() != null;
+        FollowListener shown = display.listener(out, terminal.getAsBoolean());
         Thread hint = new Thread(() -> {
             err.println();
             err.println("Stream interrupted. Resume with: finetuner follow " + jobId
@@ -41,23 +53,12 @@ final class FollowCommand extends ApiCommand {
         });
         Runtime.getRuntime().addShutdownHook(hint);
         try {
-            Job done = c.follower().follow(jobId, after, new FollowListener() {
-                @Override
-                public void onEvent(JobEvent e) {
-                    last.set(e.id());
-                    if (terminal && e.metrics().isPresent()) {
-                        JobEvent.Metrics m = e.metrics().get();
-                        long step = m.step().orElse(0);
-                        long total = m.totalSteps().orElse(0);
-                        out.print("\r" + progress(step, total) + " " + e.message());
-                    } else {
-                        out.println("[" + e.createdAt() + "] " + e.message());
-                    }
-                    out.flush();
-                }
-            });
-            if (terminal) {
-                out.println();
+            Job done;
+            try {
+                done = c.follower().follow(jobId, after, FollowListener.all(FollowListener.of(e -> last.set(e.id())),
+                        shown));
+            } finally {
+                FollowDisplay.end(shown);
             }
             if (done.status().equals(JobStatus.SUCCEEDED)) {
                 out.println("Job complete! Status: succeeded. Model: " + done.fineTunedModel().orElse("?"));
@@ -79,12 +80,5 @@ final class FollowCommand extends ApiCommand {
                 // the hook is running: it prints the resume command
             }
         }
-    }
-
-    static String progress(long step, long total) {
-        int width = 30;
-        int filled = total <= 0 ? 0 : (int) Math.min(width, step * width / total);
-        return "[" + "#".repeat(filled) + " ".repeat(width - filled) + "]"
-                + (total <= 0 ? "" : String.format(" %3d%%", step * 100 / total));
     }
 }
