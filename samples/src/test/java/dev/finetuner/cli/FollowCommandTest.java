@@ -2,6 +2,8 @@ package dev.finetuner.cli;
 
 import dev.finetuner.local.FaultPlan;
 import dev.finetuner.local.LocalOpenAi;
+import dev.finetuner.service.FollowListener;
+import dev.finetuner.service.JobEvent;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -14,7 +16,11 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
+import java.util.OptionalDouble;
+import java.util.OptionalLong;
 import java.util.function.BooleanSupplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -25,10 +31,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * What {@code follow} and {@code create} print while a long job runs: a 40-epoch job of 60 examples is
- * 2,400 steps, one metrics event each, on the embedded backend.
+ * 2,400 steps, one metrics event each, on the embedded backend. The finished jobs followed again have 20
+ * examples (800 steps), so that replaying their events stays within the follower's request budget.
  */
 class FollowCommandTest {
     private static final int STEPS = 2400;
+    private static final int REPLAYED_STEPS = 800;
     private static LocalOpenAi local;
     private static final BooleanSupplier REAL_TERMINAL = FollowCommand.terminal;
 
@@ -65,15 +73,19 @@ class FollowCommandTest {
     }
 
     private Path trainingFile() throws IOException {
-        return Files.writeString(dir.resolve("train.jsonl"), IntStream.range(0, 60)
+        return trainingFile(60);
+    }
+
+    private Path trainingFile(int examples) throws IOException {
+        return Files.writeString(dir.resolve("train.jsonl"), IntStream.range(0, examples)
                 .mapToObj(i -> "{\"prompt\":\"ticket " + i + " about the " + (i % 2 == 0 ? "printer" : "vpn")
                         + " ->\",\"completion\":\" " + (i % 2 == 0 ? "printer" : "vpn") + "\\n\"}")
                 .collect(Collectors.joining("\n", "", "\n")));
     }
 
-    /** A finished 40-epoch job, made without following it. */
+    /** A finished 40-epoch job of {@value #REPLAYED_STEPS} steps. */
     private String finishedLongJob() throws IOException {
-        assertThat(api(local, "create", "-t", trainingFile().toString(), "-m", "davinci-002", "--epochs", "40"))
+        assertThat(api(local, "create", "-t", trainingFile(20).toString(), "-m", "davinci-002", "--epochs", "40"))
                 .as(err.toString()).isZero();
         return jobId(out.toString());
     }
@@ -110,20 +122,47 @@ class FollowCommandTest {
     }
 
     @Test
-    void follow_outside_a_terminal_shows_how_long_is_left_while_the_job_runs() throws IOException {
+    void follow_of_a_finished_job_outside_a_terminal_prints_its_tenths_and_the_model() throws IOException {
         // given
         FollowCommand.terminal = () -> false;
         String jobId = finishedLongJob();
         // when
         int code = api(local, "follow", jobId);
-        // then: the times are the server's, so a finished job still shows the time that was left then
+        // then
         assertThat(code).isZero();
-        List<String> steps = lines(out.toString()).stream().filter(l -> l.contains("step ")).toList();
-        assertThat(steps).hasSize(10);
-        assertThat(steps.subList(0, 9)).filteredOn(l -> l.contains("ETA")).isNotEmpty()
-                .allMatch(l -> l.matches(".*  ETA \\d+(s|m\\d\\ds|h\\d\\dm)$"));
-        assertThat(steps.get(9)).doesNotContain("ETA");
-        assertThat(lines(out.toString())).hasSizeLessThanOrEqualTo(12);
+        List<String> lines = lines(out.toString());
+        assertThat(lines).filteredOn(l -> l.contains("step ")).hasSize(10);
+        assertThat(lines.subList(lines.size() - 2, lines.size())).satisfiesExactly(
+                status -> assertThat(status).isEqualTo("status: succeeded"),
+                model -> assertThat(model).startsWith("Job complete! Status: succeeded. Model: ft:davinci-002:"));
+        assertThat(lines).hasSizeLessThanOrEqualTo(12);
+    }
+
+    @Test
+    void the_time_left_is_the_pace_of_the_steps_so_far_by_the_server_s_clock() {
+        // given: steps 100 and 200 of 1000, ten seconds apart by the events' times
+        StringWriter printed = new StringWriter();
+        FollowListener display = new FollowDisplay().listener(new PrintWriter(printed, true), false);
+        Instant start = Instant.parse("2026-12-02T12:00:00Z");
+        // when
+        display.onMetrics(metrics(100, 1000), event(start));
+        display.onMetrics(metrics(200, 1000), event(start.plusSeconds(10)));
+        display.onMetrics(metrics(1000, 1000), event(start.plusSeconds(90)));
+        // then: 800 steps left at 10 steps a second
+        assertThat(lines(printed.toString())).containsExactly(
+                "[###                           ]  10%  step 100/1000  loss 0.5000",
+                "[######                        ]  20%  step 200/1000  loss 0.5000  ETA 1m20s",
+                "[##############################] 100%  step 1000/1000  loss 0.5000");
+    }
+
+    private static JobEvent.Metrics metrics(long step, long total) {
+        return new JobEvent.Metrics(OptionalLong.of(step), OptionalLong.of(total), OptionalDouble.of(0.5),
+                OptionalDouble.empty(), OptionalDouble.empty(), OptionalDouble.empty(), OptionalDouble.empty(),
+                OptionalDouble.empty());
+    }
+
+    private static JobEvent event(Instant at) {
+        return new JobEvent("ftevent-" + at.getEpochSecond(), at, "info", "Step", Optional.of("metrics"), Optional.empty());
     }
 
     @Test
@@ -136,7 +175,7 @@ class FollowCommandTest {
         // then: one line for the bar, however many steps; the status and model have lines of their own
         assertThat(code).isZero();
         String printed = out.toString();
-        assertThat(printed).contains("\r[").contains("step 2400/2400");
+        assertThat(printed).contains("\r[").contains("step 800/800");
         List<String> lines = lines(printed);
         assertThat(lines).as(printed).hasSizeLessThanOrEqualTo(4);
         assertThat(lines.subList(lines.size() - 2, lines.size())).satisfiesExactly(
@@ -144,7 +183,7 @@ class FollowCommandTest {
                 model -> assertThat(model).startsWith("Job complete! Status: succeeded. Model: ft:davinci-002:"));
         String bar = lines.get(lines.size() - 3);
         assertThat(bar.substring(bar.lastIndexOf('\r') + 1)).startsWith("[##############################] 100%"
-                + "  step 2400/2400");
+                + "  step 800/800");
     }
 
     @Test
@@ -157,7 +196,7 @@ class FollowCommandTest {
         // then
         assertThat(code).isZero();
         List<String> lines = lines(out.toString());
-        assertThat(lines).filteredOn(l -> l.matches("\\[\\S+] Step \\d+/2400: .*")).hasSize(STEPS);
+        assertThat(lines).filteredOn(l -> l.matches("\\[\\S+] Step \\d+/800: .*")).hasSize(REPLAYED_STEPS);
         assertThat(lines).anyMatch(l -> l.endsWith("] The job has successfully completed"))
                 .noneMatch(l -> l.contains("\r"));
         assertThat(lines.get(lines.size() - 1)).startsWith("Job complete! Status: succeeded. Model: ft:davinci-002:");
