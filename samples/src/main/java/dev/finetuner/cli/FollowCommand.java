@@ -13,7 +13,6 @@ import picocli.CommandLine.Parameters;
 
 import java.io.PrintWriter;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.function.BooleanSupplier;
 
 /** {@code finetuner follow JOB_ID}: a job's events to its end, resumable with {@code --after}. */
 @Command(name = "follow", mixinStandardHelpOptions = true,
@@ -30,12 +29,6 @@ final class FollowCommand extends ApiCommand {
     @Mixin
     FollowDisplay display;
 
-    /**
-     * Whether standard output is a console, where the progress bar is redrawn in place with {@code \r}. A
-     * seam for tests, which run without one.
-     */
-    static volatile BooleanSupplier terminal = () -> System.console() != null;
-
     @Override
     int run(OpenAiConnection c) {
         return follow(c, jobId, after, display, out(), err());
@@ -44,7 +37,7 @@ final class FollowCommand extends ApiCommand {
     static int follow(OpenAiConnection c, String jobId, String after, FollowDisplay display, PrintWriter out,
                       PrintWriter err) {
         AtomicReference<String> last = new AtomicReference<>(after);
-        FollowListener shown = display.listener(out, terminal.getAsBoolean());
+        FollowListener shown = display.listener(out, Terminal.attached());
         Thread hint = new Thread(() -> {
             err.println();
             err.println("Stream interrupted. Resume with: finetuner follow " + jobId

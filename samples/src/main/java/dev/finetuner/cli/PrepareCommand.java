@@ -81,12 +81,32 @@ final class PrepareCommand implements Callable<Integer> {
         Validator validator = b.build();
         Dataset dataset = Dataset.read(file, DatasetOptions.builder()
                 .promptColumn(promptColumn).completionColumn(completionColumn).build());
-        ValidationReport report = out != null ? validator.prepare(dataset, out) : validator.validate(dataset);
+        ReadProgress progress = null;
+        if (Terminal.attached()) {
+            progress = new ReadProgress(spec.commandLine().getErr(), file.getFileName().toString(), size(file));
+            dataset = dataset.withProgress(progress);
+        }
+        ValidationReport report;
+        try {
+            report = out != null ? validator.prepare(dataset, out) : validator.validate(dataset);
+        } finally {
+            if (progress != null) {
+                progress.clear();
+            }
+        }
         stdout.print(json ? report.toJson() + System.lineSeparator() : report.toText());
         if (!json && out == null && (repair || repairAll)) {
             stdout.println("Nothing was written: add --out DIR to write the prepared files.");
         }
         stdout.flush();
         return report.isReady() ? 0 : 1;
+    }
+
+    private static long size(Path file) {
+        try {
+            return java.nio.file.Files.size(file);
+        } catch (java.io.IOException e) {
+            return 0; // Dataset.read has seen the file: if it is gone now, reading it says so
+        }
     }
 }

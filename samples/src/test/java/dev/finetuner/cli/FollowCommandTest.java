@@ -38,7 +38,7 @@ class FollowCommandTest {
     private static final int STEPS = 2400;
     private static final int REPLAYED_STEPS = 800;
     private static LocalOpenAi local;
-    private static final BooleanSupplier REAL_TERMINAL = FollowCommand.terminal;
+    private static final BooleanSupplier REAL_TERMINAL = Terminal.attached;
 
     @TempDir
     Path dir;
@@ -58,7 +58,7 @@ class FollowCommandTest {
 
     @AfterEach
     void realTerminal() {
-        FollowCommand.terminal = REAL_TERMINAL;
+        Terminal.attached = REAL_TERMINAL;
     }
 
     private int api(LocalOpenAi backend, String... args) {
@@ -105,7 +105,7 @@ class FollowCommandTest {
     @Test
     void create_of_a_long_job_outside_a_terminal_prints_a_line_per_tenth_of_the_steps_and_the_model() throws IOException {
         // given
-        FollowCommand.terminal = () -> false;
+        Terminal.attached = () -> false;
         // when
         int code = api(local, "create", "-t", trainingFile().toString(), "-m", "davinci-002", "--epochs", "40");
         // then
@@ -124,7 +124,7 @@ class FollowCommandTest {
     @Test
     void follow_of_a_finished_job_outside_a_terminal_prints_its_tenths_and_the_model() throws IOException {
         // given
-        FollowCommand.terminal = () -> false;
+        Terminal.attached = () -> false;
         String jobId = finishedLongJob();
         // when
         int code = api(local, "follow", jobId);
@@ -168,7 +168,7 @@ class FollowCommandTest {
     @Test
     void follow_on_a_terminal_redraws_one_progress_line_in_place() throws IOException {
         // given
-        FollowCommand.terminal = () -> true;
+        Terminal.attached = () -> true;
         String jobId = finishedLongJob();
         // when
         int code = api(local, "follow", jobId);
@@ -189,7 +189,7 @@ class FollowCommandTest {
     @Test
     void follow_with_events_prints_every_event_as_the_api_sends_it() throws IOException {
         // given
-        FollowCommand.terminal = () -> true;
+        Terminal.attached = () -> true;
         String jobId = finishedLongJob();
         // when
         int code = api(local, "follow", jobId, "--events");
@@ -205,7 +205,7 @@ class FollowCommandTest {
     @Test
     void a_failed_job_shows_its_error_and_exits_1() throws IOException {
         // given
-        FollowCommand.terminal = () -> false;
+        Terminal.attached = () -> false;
         try (LocalOpenAi failing = LocalOpenAi.builder().speed(LocalOpenAi.FAST)
                 .faults(FaultPlan.builder().failJobs(FaultPlan.always()).build()).build()) {
             // when
