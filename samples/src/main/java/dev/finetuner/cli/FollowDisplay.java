@@ -9,6 +9,8 @@ import picocli.CommandLine.Option;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 
 /**
@@ -64,6 +66,12 @@ final class FollowDisplay {
         private Instant firstAt;
         private long firstStep;
         private JobStatus finalStatus;
+        /**
+         * Progress lines heard before the first status: a poll delivers the events before the job's status,
+         * and a follow that starts late hears several tenths at once; they are printed after that status.
+         */
+        private final List<String> early = new ArrayList<>();
+        private boolean statusSeen;
 
         Progress(PrintWriter out, boolean terminal) {
             this.out = out;
@@ -78,6 +86,14 @@ final class FollowDisplay {
             } else {
                 line("status: " + to.asString());
             }
+            statusSeen = true;
+            printEarly();
+        }
+
+        private void printEarly() {
+            early.forEach(out::println);
+            early.clear();
+            out.flush();
         }
 
         @Override
@@ -111,8 +127,12 @@ final class FollowDisplay {
                 long tenth = Math.min(10, step * 10 / total);
                 if (tenth > shownTenth) {
                     shownTenth = tenth;
-                    out.println(text);
-                    out.flush();
+                    if (statusSeen) {
+                        out.println(text);
+                        out.flush();
+                    } else {
+                        early.add(text);
+                    }
                 }
             }
         }
@@ -128,6 +148,7 @@ final class FollowDisplay {
         }
 
         void finish() {
+            printEarly();
             if (openWidth > 0) {
                 out.println();
                 openWidth = 0;

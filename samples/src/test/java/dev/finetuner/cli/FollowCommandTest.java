@@ -4,6 +4,7 @@ import dev.finetuner.local.FaultPlan;
 import dev.finetuner.local.LocalOpenAi;
 import dev.finetuner.service.FollowListener;
 import dev.finetuner.service.JobEvent;
+import dev.finetuner.service.JobStatus;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -144,15 +145,33 @@ class FollowCommandTest {
         StringWriter printed = new StringWriter();
         FollowListener display = new FollowDisplay().listener(new PrintWriter(printed, true), false);
         Instant start = Instant.parse("2026-12-02T12:00:00Z");
+        display.onStatus(null, JobStatus.RUNNING, null);
         // when
         display.onMetrics(metrics(100, 1000), event(start));
         display.onMetrics(metrics(200, 1000), event(start.plusSeconds(10)));
         display.onMetrics(metrics(1000, 1000), event(start.plusSeconds(90)));
         // then: 800 steps left at 10 steps a second
-        assertThat(lines(printed.toString())).containsExactly(
+        assertThat(lines(printed.toString())).containsExactly("status: running",
                 "[###                           ]  10%  step 100/1000  loss 0.5000",
                 "[######                        ]  20%  step 200/1000  loss 0.5000  ETA 1m20s",
                 "[##############################] 100%  step 1000/1000  loss 0.5000");
+    }
+
+    @Test
+    void a_follow_that_starts_late_prints_the_job_s_status_before_the_tenths_it_catches_up_on() {
+        // given: the first poll delivers the events so far, then the job's status
+        StringWriter printed = new StringWriter();
+        FollowListener display = new FollowDisplay().listener(new PrintWriter(printed, true), false);
+        Instant start = Instant.parse("2026-12-02T12:00:00Z");
+        // when
+        display.onMetrics(metrics(100, 1000), event(start));
+        display.onMetrics(metrics(200, 1000), event(start.plusSeconds(10)));
+        display.onStatus(null, JobStatus.RUNNING, null);
+        display.onMetrics(metrics(300, 1000), event(start.plusSeconds(20)));
+        // then
+        assertThat(lines(printed.toString())).extracting(l -> l.replaceAll("  (step|loss|ETA).*", ""))
+                .containsExactly("status: running", "[###                           ]  10%",
+                        "[######                        ]  20%", "[#########                     ]  30%");
     }
 
     private static JobEvent.Metrics metrics(long step, long total) {
