@@ -16,9 +16,9 @@ import java.util.concurrent.atomic.AtomicReference;
 
 /** {@code finetuner follow JOB_ID}: a job's events to its end, resumable with {@code --after}. */
 @Command(name = "follow", mixinStandardHelpOptions = true,
-        description = {"Follow a job to its end: its status changes and a progress bar (on a terminal; elsewhere a",
-                "line per tenth of the steps), then the model. Resumable with --after.",
-                "Exit code 1 when the job fails or is cancelled."})
+        description = {"Follow a job to its end: its status changes, a progress bar, then the model.",
+                "On a terminal the bar is redrawn in place; elsewhere a line is printed per tenth of the steps.",
+                "Resumable with --after. Exit code 1 when the job fails or is cancelled."})
 final class FollowCommand extends ApiCommand {
     @Parameters(paramLabel = "JOB_ID")
     String jobId;
