@@ -30,8 +30,9 @@ final class Verbosity {
 
     /**
      * Sets the log level from every {@code --verbose} given, on the root command and on the subcommand,
-     * then runs the command as picocli would. An explicit {@code -Dorg.slf4j.simpleLogger.defaultLogLevel}
-     * (e.g. in {@code JAVA_OPTS}) is kept when no {@code -v} is given.
+     * then runs the command as picocli would. A level set outside the command line, as
+     * {@code -Dorg.slf4j.simpleLogger.defaultLogLevel} (e.g. in {@code JAVA_OPTS}) or in a
+     * {@code simplelogger.properties} on the class path (the tests' own), is kept when no {@code -v} is given.
      */
     static int configure(CommandLine.ParseResult parsed) {
         int count = 0;
@@ -41,10 +42,27 @@ final class Verbosity {
                 count += ((boolean[]) o.getValue()).length;
             }
         }
-        if (count > 0 || System.getProperty(LEVEL_PROPERTY) == null) {
+        if (count > 0 || !configured()) {
             System.setProperty(LEVEL_PROPERTY, level(count));
         }
         return new CommandLine.RunLast().execute(parsed);
+    }
+
+    /** Whether a level was chosen outside the command line: a system property, or slf4j-simple's own file. */
+    private static boolean configured() {
+        if (System.getProperty(LEVEL_PROPERTY) != null) {
+            return true;
+        }
+        try (java.io.InputStream in = Verbosity.class.getClassLoader().getResourceAsStream("simplelogger.properties")) {
+            if (in == null) {
+                return false;
+            }
+            java.util.Properties p = new java.util.Properties();
+            p.load(in);
+            return p.containsKey(LEVEL_PROPERTY);
+        } catch (java.io.IOException e) {
+            return false; // slf4j-simple cannot read it either, and uses its defaults
+        }
     }
 
     /** The slf4j-simple level for {@code count} times {@code -v}. */

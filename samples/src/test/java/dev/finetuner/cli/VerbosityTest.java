@@ -47,11 +47,20 @@ class VerbosityTest {
     }
 
     private Run finetuner(String... args) throws IOException, InterruptedException {
-        String classPath = Arrays.stream(System.getProperty("java.class.path").split(File.pathSeparator))
-                .filter(entry -> !entry.endsWith("test-classes"))
+        return finetuner(List.of(), List.of(), args);
+    }
+
+    /** The command line in a process of its own, with {@code jvm} options and {@code first} on the class path. */
+    private Run finetuner(List<String> jvm, List<Path> first, String... args) throws IOException, InterruptedException {
+        String classPath = java.util.stream.Stream.concat(first.stream().map(Path::toString),
+                        Arrays.stream(System.getProperty("java.class.path").split(File.pathSeparator))
+                                .filter(entry -> !entry.endsWith("test-classes")))
                 .collect(Collectors.joining(File.pathSeparator));
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", classPath, Main.class.getName()));
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+        command.addAll(jvm);
+        command.add("-cp");
+        command.add(classPath);
+        command.add(Main.class.getName());
         command.addAll(List.of(args));
         Path out = dir.resolve("out.txt");
         Path err = dir.resolve("err.txt");
@@ -92,6 +101,27 @@ class VerbosityTest {
         assertThat(run.code()).as(run.err()).isZero();
         assertThat(run.err()).contains("INFO dev.finetuner.service.FilesService - ").doesNotContain("DEBUG");
         assertThat(run.out()).doesNotContain("INFO");
+    }
+
+    @Test
+    void a_level_set_in_java_opts_is_kept_without_v() throws Exception {
+        // when
+        Run run = finetuner(List.of("-Dorg.slf4j.simpleLogger.defaultLogLevel=info"), List.of(), "upload", trainingFile().toString());
+        // then
+        assertThat(run.code()).as(run.err()).isZero();
+        assertThat(run.err()).contains("INFO dev.finetuner.service.FilesService - ");
+    }
+
+    @Test
+    void a_level_set_in_a_simplelogger_properties_file_is_kept_without_v() throws Exception {
+        // given: slf4j-simple's own configuration file, first on the class path
+        Path config = Files.createDirectories(dir.resolve("config"));
+        Files.writeString(config.resolve("simplelogger.properties"), "org.slf4j.simpleLogger.defaultLogLevel=info\n");
+        // when
+        Run run = finetuner(List.of(), List.of(config), "upload", trainingFile().toString());
+        // then
+        assertThat(run.code()).as(run.err()).isZero();
+        assertThat(run.err()).contains("INFO dev.finetuner.service.FilesService - ");
     }
 
     @Test
