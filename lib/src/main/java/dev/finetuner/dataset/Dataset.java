@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Consumer;
+import java.util.function.LongConsumer;
 import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
 
@@ -27,16 +28,19 @@ public final class Dataset {
     private final DatasetOptions options;
     private final List<Example> examples;
     private final UnaryOperator<Example> mapping;
+    private final LongConsumer progress;
 
     private Dataset(Path file, DatasetOptions options, List<Example> examples) {
-        this(file, options, examples, null);
+        this(file, options, examples, null, null);
     }
 
-    private Dataset(Path file, DatasetOptions options, List<Example> examples, UnaryOperator<Example> mapping) {
+    private Dataset(Path file, DatasetOptions options, List<Example> examples, UnaryOperator<Example> mapping,
+                    LongConsumer progress) {
         this.file = file;
         this.options = options;
         this.examples = examples;
         this.mapping = mapping;
+        this.progress = progress;
     }
 
     /**
@@ -46,7 +50,21 @@ public final class Dataset {
     public Dataset map(UnaryOperator<Example> f) {
         Objects.requireNonNull(f, "f");
         UnaryOperator<Example> composed = mapping == null ? f : e -> f.apply(mapping.apply(e));
-        return new Dataset(file, options, examples, composed);
+        return new Dataset(file, options, examples, composed, progress);
+    }
+
+    /**
+     * This dataset, telling {@code bytesRead} how far each read of its file has got, for a progress bar
+     * ({@code bytesRead / Files.size(file)}): the bytes read from the start of the file, at most once per
+     * example and per 64 KiB, and once at the end with the file's size. Each read starts again from 0 (a
+     * {@code Validator} reads a file twice: statistics, then repairs and output). It is called on the thread
+     * that reads the file, which may not be the caller's (the validator reads ahead on a thread of its own):
+     * keep it fast and do not throw. An XLSX file, unpacked by its own reader, reports only its end; a
+     * dataset in memory reports nothing.
+     */
+    public Dataset withProgress(LongConsumer bytesRead) {
+        Objects.requireNonNull(bytesRead, "bytesRead");
+        return new Dataset(file, options, examples, mapping, bytesRead);
     }
 
     /**
@@ -128,7 +146,7 @@ public final class Dataset {
      */
     public Stream<Example> stream(Consumer<ReadIssue> issues) {
         Objects.requireNonNull(issues, "issues");
-        Stream<Example> s = file == null ? examples.stream() : DatasetReader.read(file, options, issues);
+        Stream<Example> s = file == null ? examples.stream() : DatasetReader.read(file, options, issues, progress);
         return mapping == null ? s : s.map(mapping);
     }
 

@@ -24,6 +24,7 @@ import org.dhatim.fastexcel.reader.Sheet;
 import java.io.BufferedInputStream;
 import java.io.BufferedReader;
 import java.io.Closeable;
+import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.AccessDeniedException;
@@ -41,6 +42,7 @@ import java.util.Optional;
 import java.util.Spliterator;
 import java.util.Spliterators;
 import java.util.function.Consumer;
+import java.util.function.LongConsumer;
 import java.util.stream.Stream;
 import java.util.stream.StreamSupport;
 
@@ -89,6 +91,11 @@ public final class DatasetReader {
      * @throws DatasetException if the file is missing, is a directory, or cannot be opened
      */
     public static Stream<Example> read(Path file, DatasetOptions options, Consumer<ReadIssue> issues) {
+        return read(file, options, issues, null);
+    }
+
+    /** {@link #read(Path, DatasetOptions, Consumer)}, telling {@code progress} the bytes read: see {@link Dataset#withProgress}. */
+    static Stream<Example> read(Path file, DatasetOptions options, Consumer<ReadIssue> issues, LongConsumer progress) {
         Sniff sniff = sniff(file);
         DatasetFormat format = options.format().orElse(sniff.format);
         DatasetFormat byExtension = DatasetFormat.fromExtension(file.getFileName().toString());
@@ -114,6 +121,7 @@ public final class DatasetReader {
         } catch (IOException e) {
             throw new DatasetException("unreadable_file", file, 0, null, "cannot read the file: " + e.getMessage(), e);
         }
+        it.progress = progress;
         Spliterator<Example> split = Spliterators.spliteratorUnknownSize(it, Spliterator.ORDERED | Spliterator.NONNULL);
         return StreamSupport.stream(split, false).onClose(it::closeQuietly);
     }
@@ -288,6 +296,11 @@ public final class DatasetReader {
         final Consumer<ReadIssue> issues;
         private Example next;
         private boolean done;
+        /** Told the bytes read so far; null: nobody asked. */
+        LongConsumer progress;
+        /** The file as this iterator last opened it, counting; null for a reader that opens it itself (XLSX). */
+        private CountingInputStream counted;
+        private long reported;
 
         RecordIterator(Path file, DatasetOptions options, Consumer<ReadIssue> issues) {
             this.file = file;
@@ -311,6 +324,10 @@ public final class DatasetReader {
                 if (next == null) {
                     done = true;
                     closeQuietly();
+                    reportEnd();
+                } else if (progress != null && counted != null && counted.count - reported >= PROGRESS_BYTES) {
+                    reported = counted.count;
+                    progress.accept(reported);
                 }
             }
             return next != null;
@@ -326,6 +343,29 @@ public final class DatasetReader {
             return e;
         }
 
+        private void reportEnd() {
+            if (progress != null) {
+                long size;
+                try {
+                    size = Files.size(file);
+                } catch (IOException e) {
+                    size = counted == null ? 0 : counted.count; // the file went while it was read: what was read
+                }
+                progress.accept(size);
+            }
+        }
+
+        /** Opens the file from its start, counting the bytes read for {@link #progress}. */
+        InputStream openFile() throws IOException {
+            counted = new CountingInputStream(Files.newInputStream(file));
+            reported = 0;
+            return counted;
+        }
+
+        CheckedUtf8Reader decoder() throws IOException {
+            return new CheckedUtf8Reader(new BufferedInputStream(openFile(), 1 << 16));
+        }
+
         void closeQuietly() {
             try {
                 close();
@@ -335,8 +375,40 @@ public final class DatasetReader {
         }
     }
 
-    private static CheckedUtf8Reader decoder(Path file) throws IOException {
-        return new CheckedUtf8Reader(new BufferedInputStream(Files.newInputStream(file), 1 << 16));
+    /** How often, at most, {@link Dataset#withProgress} hears of a read: once per this many bytes. */
+    static final long PROGRESS_BYTES = 64 * 1024;
+
+    private static final class CountingInputStream extends FilterInputStream {
+        long count;
+
+        CountingInputStream(InputStream in) {
+            super(in);
+        }
+
+        @Override
+        public int read() throws IOException {
+            int b = super.read();
+            if (b >= 0) {
+                count++;
+            }
+            return b;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            int n = super.read(b, off, len);
+            if (n > 0) {
+                count += n;
+            }
+            return n;
+        }
+
+        @Override
+        public long skip(long n) throws IOException {
+            long skipped = super.skip(n);
+            count += skipped;
+            return skipped;
+        }
     }
 
     private static final class JsonlIterator extends RecordIterator {
@@ -347,7 +419,7 @@ public final class DatasetReader {
 
         JsonlIterator(Path file, DatasetOptions options, Consumer<ReadIssue> issues) throws IOException {
             super(file, options, issues);
-            this.decoder = decoder(file);
+            this.decoder = decoder();
             this.guard = new LineGuard(decoder, MAX_RECORD_CHARS);
             this.reader = new BufferedReader(guard, 1 << 16);
         }
@@ -423,7 +495,7 @@ public final class DatasetReader {
 
         JsonIterator(Path file, DatasetOptions options, Consumer<ReadIssue> issues) throws IOException {
             super(file, options, issues);
-            this.decoder = decoder(file);
+            this.decoder = decoder();
             this.parser = JSON.getFactory().createParser(decoder);
         }
 
@@ -619,7 +691,7 @@ public final class DatasetReader {
         CsvIterator(Path file, DatasetOptions options, Consumer<ReadIssue> issues, char separator) throws IOException {
             super(file, options, issues);
             this.separator = separator;
-            open(decoder(file), 0);
+            open(decoder(), 0);
         }
 
         private void open(CheckedUtf8Reader reader, long offset) throws IOException {
@@ -681,7 +753,7 @@ public final class DatasetReader {
                             : "; this record is dropped") + " and reading goes on at line " + (last + 1)
                             + ". Check the quotes in it (a quote inside a cell is doubled: \"\")"));
                     parser.close();
-                    open(skipLines(file, last), last);
+                    open(skipLines(last), last);
                     continue;
                 }
                 if (cells.size() == 1 && cells.get(0).isEmpty()) {
@@ -720,8 +792,8 @@ public final class DatasetReader {
         }
 
         /** A reader of {@code file} from the start of line {@code lines + 1}, counting lines as the parser does. */
-        private static CheckedUtf8Reader skipLines(Path file, long lines) throws IOException {
-            BufferedInputStream in = new BufferedInputStream(Files.newInputStream(file), 1 << 16);
+        private CheckedUtf8Reader skipLines(long lines) throws IOException {
+            BufferedInputStream in = new BufferedInputStream(openFile(), 1 << 16);
             try {
                 long seen = 0;
                 int b;

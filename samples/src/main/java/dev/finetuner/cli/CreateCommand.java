@@ -97,6 +97,9 @@ final class CreateCommand extends ApiCommand {
         return poll.interval(spec.commandLine());
     }
 
+    @Mixin
+    FollowDisplay display;
+
     @Override
     int run(OpenAiConnection c) {
         requestFor("file-to-upload"); // hyperparameters out of range fail before any upload
@@ -131,9 +134,9 @@ final class CreateCommand extends ApiCommand {
             return 0;
         }
         if (json) {
-            return FollowCommand.followToJson(c, job.id(), null, out(), err());
+            return FollowCommand.followToJson(c, job.id(), null, display, out(), err());
         }
-        return noFollow ? 0 : FollowCommand.follow(c, job.id(), null, out(), err());
+        return noFollow ? 0 : FollowCommand.follow(c, job.id(), null, display, out(), err());
     }
 
     /** The job request with the options given; an option out of range is a usage error. */

@@ -4,7 +4,6 @@ import dev.finetuner.ApiException;
 import dev.finetuner.FineTunerException;
 import dev.finetuner.service.FollowListener;
 import dev.finetuner.service.Job;
-import dev.finetuner.service.JobEvent;
 import dev.finetuner.service.JobStatus;
 import dev.finetuner.service.OpenAiConnection;
 import picocli.CommandLine.Command;
@@ -17,8 +16,9 @@ import java.util.concurrent.atomic.AtomicReference;
 
 /** {@code finetuner follow JOB_ID}: a job's events to its end, resumable with {@code --after}. */
 @Command(name = "follow", mixinStandardHelpOptions = true,
-        description = {"Follow a job's events to its end; resumable with --after.",
-                "Exit code 1 when the job fails or is cancelled."})
+        description = {"Follow a job to its end: its status changes, a progress bar, then the model.",
+                "On a terminal the bar is redrawn in place; elsewhere a line is printed per tenth of the steps.",
+                "Resumable with --after. Exit code 1 when the job fails or is cancelled."})
 final class FollowCommand extends ApiCommand {
     @Parameters(paramLabel = "JOB_ID", description = "The job to follow, e.g. ftjob-abc123.")
     String jobId;
@@ -33,6 +33,9 @@ final class FollowCommand extends ApiCommand {
     @Mixin
     PollOption poll;
 
+    @Mixin
+    FollowDisplay display;
+
     @Override
     java.time.Duration pollInterval() {
         return poll.interval(spec.commandLine());
@@ -40,22 +43,24 @@ final class FollowCommand extends ApiCommand {
 
     @Override
     int run(OpenAiConnection c) {
-        return json ? followToJson(c, jobId, after, out(), err()) : follow(c, jobId, after, out(), err());
+        return json ? followToJson(c, jobId, after, display, out(), err()) : follow(c, jobId, after, display, out(), err());
     }
 
     /**
      * A follow whose stdout is the finished job as JSON and nothing else, so that a script can parse it:
      * the events and the closing line go to stderr. The exit code is the follow's.
      */
-    static int followToJson(OpenAiConnection c, String jobId, String after, PrintWriter out, PrintWriter err) {
-        int code = follow(c, jobId, after, err, err);
+    static int followToJson(OpenAiConnection c, String jobId, String after, FollowDisplay display, PrintWriter out,
+                            PrintWriter err) {
+        int code = follow(c, jobId, after, display, err, err);
         out.println(CliJson.json(CliJson.jobJson(c.jobs().retrieve(jobId))));
         return code;
     }
 
-    static int follow(OpenAiConnection c, String jobId, String after, PrintWriter out, PrintWriter err) {
+    static int follow(OpenAiConnection c, String jobId, String after, FollowDisplay display, PrintWriter out,
+                      PrintWriter err) {
         AtomicReference<String> last = new AtomicReference<>(after);
-        boolean terminal = System.console() != null;
+        FollowListener shown = display.listener(out, Terminal.attached());
         Thread hint = new Thread(() -> {
             err.println();
             err.println("Stream interrupted. Resume with: finetuner follow " + jobId
@@ -64,23 +69,12 @@ final class FollowCommand extends ApiCommand {
         });
         Runtime.getRuntime().addShutdownHook(hint);
         try {
-            Job done = c.follower().follow(jobId, after, new FollowListener() {
-                @Override
-                public void onEvent(JobEvent e) {
-                    last.set(e.id());
-                    if (terminal && e.metrics().isPresent()) {
-                        JobEvent.Metrics m = e.metrics().get();
-                        long step = m.step().orElse(0);
-                        long total = m.totalSteps().orElse(0);
-                        out.print("\r" + progress(step, total) + " " + e.message());
-                    } else {
-                        out.println("[" + e.createdAt() + "] " + e.message());
-                    }
-                    out.flush();
-                }
-            });
-            if (terminal) {
-                out.println();
+            Job done;
+            try {
+                done = c.follower().follow(jobId, after, FollowListener.all(FollowListener.of(e -> last.set(e.id())),
+                        shown));
+            } finally {
+                FollowDisplay.end(shown);
             }
             if (done.status().equals(JobStatus.SUCCEEDED)) {
                 out.println("Job complete! Status: succeeded. Model: " + done.fineTunedModel().orElse("?"));
@@ -102,12 +96,5 @@ final class FollowCommand extends ApiCommand {
                 // the hook is running: it prints the resume command
             }
         }
-    }
-
-    static String progress(long step, long total) {
-        int width = 30;
-        int filled = total <= 0 ? 0 : (int) Math.min(width, step * width / total);
-        return "[" + "#".repeat(filled) + " ".repeat(width - filled) + "]"
-                + (total <= 0 ? "" : String.format(" %3d%%", step * 100 / total));
     }
 }

@@ -6,7 +6,8 @@ import picocli.CommandLine.Command;
 /**
  * The {@code finetuner} command line: the legacy {@code openai} fine-tuning workflow, one command each,
  * with no interactive prompts. Exit codes: 0 success, 1 the work could not be done (e.g. the data is
- * not ready), 2 a usage error.
+ * not ready), 2 a usage error. Every command takes {@code -v}/{@code -vv} ({@code create}: {@code --verbose})
+ * to show the library's log; see {@link Verbosity}.
  */
 @Command(name = "finetuner", mixinStandardHelpOptions = true, version = "finetuner 0.1.0",
         description = "Prepare data for, run and use OpenAI fine-tunes.",
@@ -16,6 +17,9 @@ import picocli.CommandLine.Command;
 public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
+
+    @CommandLine.Mixin
+    Verbosity verbosity;
 
     public static void main(String[] args) {
         CommandLine cli = commandLine();
@@ -29,8 +33,18 @@ public final class Main implements Runnable {
     /** The configured command line, for tests: {@code commandLine().execute("prepare", "x.csv")}. */
     public static CommandLine commandLine() {
         // set on the root, picocli hands the handler to every subcommand
-        return new CommandLine(new Main()).setExecutionExceptionHandler(new Failures())
-                .setCaseInsensitiveEnumValuesAllowed(true);
+        CommandLine cli = new CommandLine(new Main()).setExecutionExceptionHandler(new Failures())
+                .setCaseInsensitiveEnumValuesAllowed(true)
+                .setExecutionStrategy(Verbosity::configure);
+        // added here rather than declared in each command, so that no command can be left without it
+        for (CommandLine sub : cli.getSubcommands().values()) {
+            Object command = sub.getCommandSpec().userObject();
+            if (!(command instanceof CommandLine.HelpCommand)) {
+                sub.getCommandSpec().addMixin("verbosity", CommandLine.Model.CommandSpec.forAnnotatedObject(
+                        command instanceof CreateCommand ? new Verbosity.LongOnly() : new Verbosity()));
+            }
+        }
+        return cli;
     }
 
     @Override

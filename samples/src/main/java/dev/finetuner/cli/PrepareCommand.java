@@ -82,16 +82,28 @@ final class PrepareCommand implements Callable<Integer> {
             // the report names an unknown or retired model itself: no warning line on top of it
             Mistakes.model(model, spec.commandLine().getErr(), false);
         }
-        ValidationReport report = null;
-        if (model != null || out == null) {
-            report = validator.validate(dataset);
+        ReadProgress progress = null;
+        if (Terminal.attached()) {
+            progress = new ReadProgress(spec.commandLine().getErr(), file.getFileName().toString(), size(file));
+            dataset = dataset.withProgress(progress);
+        }
+        ValidationReport report;
+        try {
+            report = out != null ? validator.prepare(dataset, out) : validator.validate(dataset);
+        } finally {
+            if (progress != null) {
+                progress.clear();
+            }
         }
         if (model != null) {
-            // checked before --out writes anything: files for a model that cannot train on them help nobody
-            Mistakes.formatMatches(report, file);
-        }
-        if (out != null) {
-            report = validator.prepare(dataset, out);
+            // files for a model that cannot train on them help nobody: they go, and the mistake is explained
+            // (one pass over the data instead of a validation before the prepare, which would read it twice more)
+            try {
+                Mistakes.formatMatches(report, file);
+            } catch (RuntimeException mismatch) {
+                deleteWritten(report);
+                throw mismatch;
+            }
         }
         stdout.print(json ? report.toJson() + System.lineSeparator() : report.toText());
         if (!json && out == null && (repair || repairAll)) {
@@ -99,5 +111,25 @@ final class PrepareCommand implements Callable<Integer> {
         }
         stdout.flush();
         return report.isReady() ? 0 : 1;
+    }
+
+    private static void deleteWritten(ValidationReport report) {
+        for (Path written : new Path[] {report.trainingFile().orElse(null), report.validationFile().orElse(null)}) {
+            try {
+                if (written != null) {
+                    java.nio.file.Files.deleteIfExists(written);
+                }
+            } catch (java.io.IOException e) {
+                // the usage error that follows matters more than a file left behind
+            }
+        }
+    }
+
+    private static long size(Path file) {
+        try {
+            return java.nio.file.Files.size(file);
+        } catch (java.io.IOException e) {
+            return 0; // Dataset.read has seen the file: if it is gone now, reading it says so
+        }
     }
 }

@@ -177,7 +177,7 @@ class ApiCommandsTest {
             follow.setOut(new PrintWriter(followOut, true));
             follow.setErr(new PrintWriter(followErr, true));
             Future<Integer> code = thread.submit(() -> follow.execute(concat(new String[] {"follow", jobId}, common)));
-            followOut.await("] ", Duration.ofSeconds(10)); // the first event has been printed
+            followOut.await("status: ", Duration.ofSeconds(10)); // the first status, after the first event, has been printed
             // when: the backend goes away mid-follow
             doomed.close();
             // then
@@ -212,7 +212,7 @@ class ApiCommandsTest {
             });
             reader.start();
             try {
-                printed.await("] ", Duration.ofSeconds(30)); // the first event has been printed
+                printed.await("status: ", Duration.ofSeconds(30)); // the first status, after the first event, has been printed
                 // when: stopped the way Ctrl-C or a deploy stops it (SIGTERM; through the handle, because
                 // Process.destroy also closes our end of the pipe and the hook's last lines would be lost)
                 follow.toHandle().destroy();

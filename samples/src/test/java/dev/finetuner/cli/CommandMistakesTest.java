@@ -225,6 +225,21 @@ class CommandMistakesTest {
         assertThat(out.toString()).isEmpty();
     }
 
+    @Test
+    void prepare_with_out_for_a_model_that_does_not_train_on_the_data_leaves_no_file_behind() throws Exception {
+        // given
+        Path outDir = java.nio.file.Files.createDirectories(Path.of(file("prepared-for-chat")));
+        // when
+        int code = command("prepare", file("train.jsonl"), "-m", "gpt-4o-mini", "--repair", "--split", "0.2",
+                "--out", outDir.toString());
+        // then
+        assertThat(code).isEqualTo(2);
+        assertThat(err.toString()).contains("gpt-4o-mini trains on chat examples");
+        try (var written = java.nio.file.Files.list(outDir)) {
+            assertThat(written).as("files in --out").isEmpty();
+        }
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"prepare", "estimate", "create"})
     void a_completion_model_for_chat_data_is_refused_with_both_fixes(String command) {
