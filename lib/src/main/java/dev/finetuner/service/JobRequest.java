@@ -24,7 +24,7 @@ import java.util.OptionalLong;
  * @param suffix up to {@value #MAX_SUFFIX} characters added to the fine-tuned model's name
  * @param seed for reproducible training
  * @param metadata up to {@value #MAX_METADATA} key/value pairs
- * @param wandbProject a Weights & Biases project to report to, if any
+ * @param wandbProject a Weights &amp; Biases project to report to, if any
  * @param idempotencyKey sent as {@code Idempotency-Key} so a retried create never makes two jobs; a
  *     random one unless given
  */
