@@ -64,7 +64,7 @@ public final class FineTuner implements AutoCloseable {
         return f;
     }
 
-    /** A builder for a fine-tuner with its own connection settings. */
+    /** {@return a builder for a fine-tuner with its own connection settings} */
     public static Builder builder() {
         return new Builder();
     }
@@ -100,7 +100,7 @@ public final class FineTuner implements AutoCloseable {
         return PromptFormat.fromMetadata(job.metadata());
     }
 
-    /** The connection underneath: files, jobs, follower, and the openai-java client. */
+    /** {@return the connection underneath: files, jobs, follower, and the openai-java client} */
     public OpenAiConnection connection() {
         return api;
     }
@@ -160,19 +160,19 @@ public final class FineTuner implements AutoCloseable {
             return this;
         }
 
-        /** How jobs are polled while followed or awaited. */
+        /** {@return how jobs are polled while followed or awaited} */
         public Builder follow(FollowOptions options) {
             follow = Objects.requireNonNull(options, "follow");
             connection.follow(options);
             return this;
         }
 
-        /** The pause between polls of a job, whatever its status (shorthand for {@link #follow}). */
+        /** {@return the pause between polls of a job, whatever its status (shorthand for {@link #follow})} */
         public Builder pollInterval(Duration interval) {
             return follow(follow.withInterval(Objects.requireNonNull(interval, "interval")));
         }
 
-        /** Where {@link FineTuneJob#awaitAsync()} waits (default: the common fork-join pool). */
+        /** {@return where {@link FineTuneJob#awaitAsync()} waits (default: the common fork-join pool)} */
         public Builder executor(java.util.concurrent.Executor executor) {
             this.executor = Objects.requireNonNull(executor, "executor");
             return this;
@@ -184,7 +184,7 @@ public final class FineTuner implements AutoCloseable {
             return this;
         }
 
-        /** The fine-tuner. */
+        /** {@return the fine-tuner} */
         public FineTuner build() {
             return new FineTuner(connection.build(), executor);
         }

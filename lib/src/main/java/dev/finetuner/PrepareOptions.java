@@ -32,12 +32,12 @@ public record PrepareOptions(DatasetOptions dataset, Set<Repair> repairs, double
         }
     }
 
-    /** The defaults. */
+    /** {@return the defaults} */
     public static PrepareOptions defaults() {
         return builder().build();
     }
 
-    /** A builder starting from the defaults. */
+    /** {@return a builder starting from the defaults} */
     public static Builder builder() {
         return new Builder();
     }
@@ -74,7 +74,7 @@ public record PrepareOptions(DatasetOptions dataset, Set<Repair> repairs, double
             return this;
         }
 
-        /** The repairs to apply; {@link Repair#NONE} to only report. */
+        /** {@return the repairs to apply; {@link Repair#NONE} to only report} */
         public Builder repair(Set<Repair> set) {
             repairs = EnumSet.copyOf(Objects.requireNonNull(set, "repairs").isEmpty() ? EnumSet.noneOf(Repair.class) : set);
             return this;
@@ -93,7 +93,7 @@ public record PrepareOptions(DatasetOptions dataset, Set<Repair> repairs, double
             return this;
         }
 
-        /** The options. */
+        /** {@return the options} */
         public PrepareOptions build() {
             return new PrepareOptions(dataset.build(), repairs, validationFraction, seed, convertFormat);
         }

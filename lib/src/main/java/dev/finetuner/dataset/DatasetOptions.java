@@ -32,17 +32,17 @@ public record DatasetOptions(String promptColumn, String completionColumn, Optio
         }
     }
 
-    /** The defaults. */
+    /** {@return the defaults} */
     public static DatasetOptions defaults() {
         return builder().build();
     }
 
-    /** A builder starting from the defaults. */
+    /** {@return a builder starting from the defaults} */
     public static Builder builder() {
         return new Builder();
     }
 
-    /** A builder holding these options. */
+    /** {@return a builder holding these options} */
     public Builder toBuilder() {
         Builder b = new Builder().promptColumn(promptColumn).completionColumn(completionColumn);
         format.ifPresent(b::format);
@@ -60,13 +60,13 @@ public record DatasetOptions(String promptColumn, String completionColumn, Optio
         private Builder() {
         }
 
-        /** The column or key holding the prompt, e.g. {@code question}. */
+        /** {@return the column or key holding the prompt, e.g. {@code question}} */
         public Builder promptColumn(String name) {
             this.promptColumn = Objects.requireNonNull(name, "promptColumn").trim();
             return this;
         }
 
-        /** The column or key holding the completion, e.g. {@code answer}. */
+        /** {@return the column or key holding the completion, e.g. {@code answer}} */
         public Builder completionColumn(String name) {
             this.completionColumn = Objects.requireNonNull(name, "completionColumn").trim();
             return this;
@@ -84,7 +84,7 @@ public record DatasetOptions(String promptColumn, String completionColumn, Optio
             return this;
         }
 
-        /** The options. */
+        /** {@return the options} */
         public DatasetOptions build() {
             return new DatasetOptions(promptColumn, completionColumn, Optional.ofNullable(format),
                     Optional.ofNullable(sheet));

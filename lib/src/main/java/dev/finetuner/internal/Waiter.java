@@ -54,7 +54,7 @@ public final class Waiter<T> {
         this.stop = b.stop;
     }
 
-    /** A builder for a waiter on {@code timing}. */
+    /** {@return a builder for a waiter on {@code timing}} */
     public static <T> Builder<T> builder(Timing timing) {
         return new Builder<>(timing);
     }
@@ -219,7 +219,7 @@ public final class Waiter<T> {
             this.timing = Objects.requireNonNull(timing, "timing");
         }
 
-        /** What is waited for, for log lines. */
+        /** {@return what is waited for, for log lines} */
         public Builder<T> name(String name) {
             this.name = Objects.requireNonNull(name, "name");
             return this;
@@ -231,20 +231,20 @@ public final class Waiter<T> {
             return this;
         }
 
-        /** The pause after each attempt, by the number of attempts made. */
+        /** {@return the pause after each attempt, by the number of attempts made} */
         public Builder<T> backoff(Backoff backoff) {
             Objects.requireNonNull(backoff, "backoff");
             this.delays = (n, last) -> backoff.delay(n);
             return this;
         }
 
-        /** The pause after each attempt, by the number of attempts made and what the last one gave. */
+        /** {@return the pause after each attempt, by the number of attempts made and what the last one gave} */
         public Builder<T> delays(BiFunction<Integer, ResponseOrException<T>, Duration> delays) {
             this.delays = Objects.requireNonNull(delays, "delays");
             return this;
         }
 
-        /** The longest wait; the last attempt is made when it ends. Null: no limit. */
+        /** {@return the longest wait; the last attempt is made when it ends. Null: no limit} */
         public Builder<T> timeout(Duration timeout) {
             if (timeout != null && timeout.isNegative()) {
                 throw new IllegalArgumentException("timeout must not be negative, was " + timeout);
@@ -253,7 +253,7 @@ public final class Waiter<T> {
             return this;
         }
 
-        /** A pause before the first attempt. */
+        /** {@return a pause before the first attempt} */
         public Builder<T> initialDelay(Duration delay) {
             Objects.requireNonNull(delay, "delay");
             if (delay.isNegative()) {
@@ -269,7 +269,7 @@ public final class Waiter<T> {
             return this;
         }
 
-        /** The waiter. */
+        /** {@return the waiter} */
         public Waiter<T> build() {
             return new Waiter<>(this);
         }

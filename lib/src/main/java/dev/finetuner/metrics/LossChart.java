@@ -107,12 +107,12 @@ public final class LossChart {
         return new LossChart(runs, comparing, title, width, height);
     }
 
-    /** The same chart under another title (any text: it is escaped). */
+    /** {@return the same chart under another title (any text: it is escaped)} */
     public LossChart withTitle(String title) {
         return new LossChart(runs, comparing, Objects.requireNonNull(title, "title"), width, height);
     }
 
-    /** The chart as a standalone SVG document (UTF-8, with its XML declaration). */
+    /** {@return the chart as a standalone SVG document (UTF-8, with its XML declaration)} */
     public String toSvg() {
         double x0 = LEFT;
         double x1 = width - RIGHT;

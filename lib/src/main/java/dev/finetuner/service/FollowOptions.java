@@ -35,7 +35,7 @@ public record FollowOptions(Duration runningInterval, Duration waitingInterval, 
         }
     }
 
-    /** The defaults. */
+    /** {@return the defaults} */
     public static FollowOptions defaults() {
         return new FollowOptions(DEFAULT_RUNNING_INTERVAL, DEFAULT_WAITING_INTERVAL, DEFAULT_PAGE_SIZE,
                 DEFAULT_MAX_REQUESTS_PER_MINUTE);

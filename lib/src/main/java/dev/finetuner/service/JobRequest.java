@@ -92,7 +92,7 @@ public record JobRequest(String model, String trainingFile, Optional<String> val
         }
     }
 
-    /** A request for a model and a training file; everything else optional. */
+    /** {@return a request for a model and a training file; everything else optional} */
     public static Builder builder(String model, String trainingFile) {
         return new Builder(model, trainingFile);
     }

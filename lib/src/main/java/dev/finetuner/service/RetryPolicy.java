@@ -45,7 +45,7 @@ public final class RetryPolicy {
         this.maxElapsed = b.maxElapsed;
     }
 
-    /** The defaults. */
+    /** {@return the defaults} */
     public static RetryPolicy defaults() {
         return builder().build();
     }
@@ -59,7 +59,7 @@ public final class RetryPolicy {
         return new Builder();
     }
 
-    /** A builder holding this policy's values. */
+    /** {@return a builder holding this policy's values} */
     public Builder toBuilder() {
         return new Builder().maxAttempts(maxAttempts).initialBackoff(initialBackoff).maxBackoff(maxBackoff)
                 .multiplier(multiplier).jitter(jitter).maxRetryAfter(maxRetryAfter).maxElapsed(maxElapsed);
@@ -162,7 +162,7 @@ public final class RetryPolicy {
             return this;
         }
 
-        /** The share of each backoff taken off at random, 0 (none) to 1. */
+        /** {@return the share of each backoff taken off at random, 0 (none) to 1} */
         public Builder jitter(double j) {
             if (!(j >= 0 && j <= 1)) {
                 throw new IllegalArgumentException("jitter must be in [0, 1], was " + j);
@@ -171,13 +171,13 @@ public final class RetryPolicy {
             return this;
         }
 
-        /** The longest {@code Retry-After} honoured; a longer one is waited this long. */
+        /** {@return the longest {@code Retry-After} honoured; a longer one is waited this long} */
         public Builder maxRetryAfter(Duration d) {
             this.maxRetryAfter = nonNegative(d, "maxRetryAfter");
             return this;
         }
 
-        /** The longest time one call may take with its retries; no retry starts after it. */
+        /** {@return the longest time one call may take with its retries; no retry starts after it} */
         public Builder maxElapsed(Duration d) {
             this.maxElapsed = nonNegative(d, "maxElapsed");
             return this;

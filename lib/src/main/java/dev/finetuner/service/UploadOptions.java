@@ -38,7 +38,7 @@ public record UploadOptions(long multipartThreshold, int partSize, int parallelP
         }
     }
 
-    /** The defaults. */
+    /** {@return the defaults} */
     public static UploadOptions defaults() {
         return new UploadOptions(DEFAULT_MULTIPART_THRESHOLD, DEFAULT_PART_SIZE, DEFAULT_PARALLEL_PARTS, true, null);
     }

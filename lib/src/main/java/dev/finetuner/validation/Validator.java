@@ -76,17 +76,17 @@ public final class Validator {
         this.maxFindingsPerCode = b.maxFindingsPerCode;
     }
 
-    /** A validator with the defaults: report only, no repair. */
+    /** {@return a validator with the defaults: report only, no repair} */
     public static Validator standard() {
         return builder().build();
     }
 
-    /** A builder starting from the defaults. */
+    /** {@return a builder starting from the defaults} */
     public static Builder builder() {
         return new Builder();
     }
 
-    /** A builder holding this validator's settings. */
+    /** {@return a builder holding this validator's settings} */
     public Builder toBuilder() {
         Builder b = new Builder();
         b.model = model.orElse(null);
@@ -102,7 +102,7 @@ public final class Validator {
         return b;
     }
 
-    /** The repairs this validator applies. */
+    /** {@return the repairs this validator applies} */
     public Set<Repair> repairs() {
         return repairs;
     }
@@ -292,21 +292,21 @@ public final class Validator {
         private Builder() {
         }
 
-        /** The model to check against (context, encoding, format, price); any name {@link BaseModel#resolve} takes. */
+        /** {@return the model to check against (context, encoding, format, price); any name {@link BaseModel#resolve} takes} */
         public Builder model(String name) {
             BaseModel.resolve(name); // rejects blank names now
             this.model = name.trim();
             return this;
         }
 
-        /** The repairs to apply, e.g. {@link Repair#RECOMMENDED}. */
+        /** {@return the repairs to apply, e.g. {@link Repair#RECOMMENDED}} */
         public Builder repair(Set<Repair> repairs) {
             this.repairs = EnumSet.noneOf(Repair.class);
             this.repairs.addAll(Objects.requireNonNull(repairs, "repairs"));
             return this;
         }
 
-        /** The repairs to apply. */
+        /** {@return the repairs to apply} */
         public Builder repair(Repair... repairs) {
             EnumSet<Repair> set = EnumSet.noneOf(Repair.class);
             for (Repair r : repairs) {
@@ -359,7 +359,7 @@ public final class Validator {
             return this;
         }
 
-        /** The share of examples (per class, for classification) held out for validation, in [0, 1). */
+        /** {@return the share of examples (per class, for classification) held out for validation, in [0, 1)} */
         public Builder validationFraction(double fraction) {
             if (!(fraction >= 0 && fraction < 1)) {
                 throw new IllegalArgumentException("validation fraction must be in [0, 1), was " + fraction);
@@ -368,13 +368,13 @@ public final class Validator {
             return this;
         }
 
-        /** The seed of the train/validation split. */
+        /** {@return the seed of the train/validation split} */
         public Builder seed(long seed) {
             this.seed = seed;
             return this;
         }
 
-        /** The epochs to estimate the cost for (1..50); unset means the API's "auto". */
+        /** {@return the epochs to estimate the cost for (1..50); unset means the API's "auto"} */
         public Builder epochs(int epochs) {
             if (epochs < 1 || epochs > 50) {
                 throw new IllegalArgumentException("epochs must be 1..50, was " + epochs);
@@ -383,7 +383,7 @@ public final class Validator {
             return this;
         }
 
-        /** How many findings of one code are listed in the report (all are counted). */
+        /** {@return how many findings of one code are listed in the report (all are counted)} */
         public Builder maxFindingsPerCode(int max) {
             if (max < 1) {
                 throw new IllegalArgumentException("maxFindingsPerCode must be >= 1, was " + max);
@@ -392,7 +392,7 @@ public final class Validator {
             return this;
         }
 
-        /** The validator. */
+        /** {@return the validator} */
         public Validator build() {
             return new Validator(this);
         }
