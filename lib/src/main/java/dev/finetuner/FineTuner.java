@@ -160,19 +160,19 @@ public final class FineTuner implements AutoCloseable {
             return this;
         }
 
-        /** {@return how jobs are polled while followed or awaited} */
+        /** How jobs are polled while followed or awaited. */
         public Builder follow(FollowOptions options) {
             follow = Objects.requireNonNull(options, "follow");
             connection.follow(options);
             return this;
         }
 
-        /** {@return the pause between polls of a job, whatever its status (shorthand for {@link #follow})} */
+        /** The pause between polls of a job, whatever its status (shorthand for {@link #follow}). */
         public Builder pollInterval(Duration interval) {
             return follow(follow.withInterval(Objects.requireNonNull(interval, "interval")));
         }
 
-        /** {@return where {@link FineTuneJob#awaitAsync()} waits (default: the common fork-join pool)} */
+        /** Where {@link FineTuneJob#awaitAsync()} waits (default: the common fork-join pool). */
         public Builder executor(java.util.concurrent.Executor executor) {
             this.executor = Objects.requireNonNull(executor, "executor");
             return this;

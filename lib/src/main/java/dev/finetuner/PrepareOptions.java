@@ -74,7 +74,7 @@ public record PrepareOptions(DatasetOptions dataset, Set<Repair> repairs, double
             return this;
         }
 
-        /** {@return the repairs to apply; {@link Repair#NONE} to only report} */
+        /** The repairs to apply; {@link Repair#NONE} to only report. */
         public Builder repair(Set<Repair> set) {
             repairs = EnumSet.copyOf(Objects.requireNonNull(set, "repairs").isEmpty() ? EnumSet.noneOf(Repair.class) : set);
             return this;

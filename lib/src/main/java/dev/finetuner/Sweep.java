@@ -234,7 +234,7 @@ public final class Sweep {
             return out;
         }
 
-        /** {@return the most the whole sweep may cost (estimated before anything starts)} */
+        /** The most the whole sweep may cost (estimated before anything starts). */
         public Builder budgetUsd(BigDecimal usd) {
             Objects.requireNonNull(usd, "usd");
             if (usd.signum() < 0) {
@@ -262,7 +262,7 @@ public final class Sweep {
             return this;
         }
 
-        /** {@return how each model is evaluated on the validation split} */
+        /** How each model is evaluated on the validation split. */
         public Builder evaluator(Evaluator e) {
             evaluator = Objects.requireNonNull(e, "evaluator");
             return this;

@@ -108,7 +108,7 @@ public record TrainOptions(Hyperparameters hyperparameters, Optional<String> suf
             return this;
         }
 
-        /** {@return how long {@code train} waits for the job before an {@link AwaitTimeoutException}} */
+        /** How long {@code train} waits for the job before an {@link AwaitTimeoutException}. */
         public Builder await(Duration d) {
             await = Objects.requireNonNull(d, "await");
             return this;

@@ -60,13 +60,13 @@ public record DatasetOptions(String promptColumn, String completionColumn, Optio
         private Builder() {
         }
 
-        /** {@return the column or key holding the prompt, e.g. {@code question}} */
+        /** The column or key holding the prompt, e.g. {@code question}. */
         public Builder promptColumn(String name) {
             this.promptColumn = Objects.requireNonNull(name, "promptColumn").trim();
             return this;
         }
 
-        /** {@return the column or key holding the completion, e.g. {@code answer}} */
+        /** The column or key holding the completion, e.g. {@code answer}. */
         public Builder completionColumn(String name) {
             this.completionColumn = Objects.requireNonNull(name, "completionColumn").trim();
             return this;

@@ -219,7 +219,7 @@ public final class Waiter<T> {
             this.timing = Objects.requireNonNull(timing, "timing");
         }
 
-        /** {@return what is waited for, for log lines} */
+        /** What is waited for, for log lines. */
         public Builder<T> name(String name) {
             this.name = Objects.requireNonNull(name, "name");
             return this;
@@ -231,20 +231,20 @@ public final class Waiter<T> {
             return this;
         }
 
-        /** {@return the pause after each attempt, by the number of attempts made} */
+        /** The pause after each attempt, by the number of attempts made. */
         public Builder<T> backoff(Backoff backoff) {
             Objects.requireNonNull(backoff, "backoff");
             this.delays = (n, last) -> backoff.delay(n);
             return this;
         }
 
-        /** {@return the pause after each attempt, by the number of attempts made and what the last one gave} */
+        /** The pause after each attempt, by the number of attempts made and what the last one gave. */
         public Builder<T> delays(BiFunction<Integer, ResponseOrException<T>, Duration> delays) {
             this.delays = Objects.requireNonNull(delays, "delays");
             return this;
         }
 
-        /** {@return the longest wait; the last attempt is made when it ends. Null: no limit} */
+        /** The longest wait; the last attempt is made when it ends. Null: no limit. */
         public Builder<T> timeout(Duration timeout) {
             if (timeout != null && timeout.isNegative()) {
                 throw new IllegalArgumentException("timeout must not be negative, was " + timeout);
@@ -253,7 +253,7 @@ public final class Waiter<T> {
             return this;
         }
 
-        /** {@return a pause before the first attempt} */
+        /** A pause before the first attempt. */
         public Builder<T> initialDelay(Duration delay) {
             Objects.requireNonNull(delay, "delay");
             if (delay.isNegative()) {

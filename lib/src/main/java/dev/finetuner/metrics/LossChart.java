@@ -107,7 +107,7 @@ public final class LossChart {
         return new LossChart(runs, comparing, title, width, height);
     }
 
-    /** {@return the same chart under another title (any text: it is escaped)} */
+    /** The same chart under another title (any text: it is escaped). */
     public LossChart withTitle(String title) {
         return new LossChart(runs, comparing, Objects.requireNonNull(title, "title"), width, height);
     }

@@ -70,7 +70,7 @@ public final class JobFollower {
         this.timing = Objects.requireNonNull(timing, "timing");
     }
 
-    /** {@return a follower with other options, sharing the connection} */
+    /** A follower with other options, sharing the connection. */
     public JobFollower withOptions(FollowOptions newOptions) {
         return new JobFollower(jobs, newOptions, timing);
     }

@@ -203,13 +203,13 @@ public final class OpenAiConnection implements AutoCloseable {
         private Builder() {
         }
 
-        /** {@return the API key (default: {@code OPENAI_API_KEY})} */
+        /** The API key (default: {@code OPENAI_API_KEY}). */
         public Builder apiKey(String key) {
             this.apiKey = Objects.requireNonNull(key, "apiKey");
             return this;
         }
 
-        /** {@return the base URL, ending in {@code /v1} (default: {@code OPENAI_BASE_URL}, else api.openai.com)} */
+        /** The base URL, ending in {@code /v1} (default: {@code OPENAI_BASE_URL}, else api.openai.com). */
         public Builder baseUrl(String url) {
             this.baseUrl = Objects.requireNonNull(url, "baseUrl");
             return this;
@@ -225,7 +225,7 @@ public final class OpenAiConnection implements AutoCloseable {
             return this;
         }
 
-        /** {@return the timeout of one request (default {@link #DEFAULT_TIMEOUT})} */
+        /** The timeout of one request (default {@link #DEFAULT_TIMEOUT}). */
         public Builder timeout(Duration timeout) {
             Objects.requireNonNull(timeout, "timeout");
             if (timeout.isZero() || timeout.isNegative()) {
@@ -235,13 +235,13 @@ public final class OpenAiConnection implements AutoCloseable {
             return this;
         }
 
-        /** {@return a header sent with every request (e.g. Azure's {@code api-key})} */
+        /** A header sent with every request (e.g. Azure's {@code api-key}). */
         public Builder header(String name, String value) {
             headers.put(Objects.requireNonNull(name, "name"), Objects.requireNonNull(value, "value"));
             return this;
         }
 
-        /** {@return a query parameter sent with every request (e.g. Azure's {@code api-version})} */
+        /** A query parameter sent with every request (e.g. Azure's {@code api-version}). */
         public Builder queryParam(String name, String value) {
             queryParams.put(Objects.requireNonNull(name, "name"), Objects.requireNonNull(value, "value"));
             return this;

@@ -162,7 +162,7 @@ public final class RetryPolicy {
             return this;
         }
 
-        /** {@return the share of each backoff taken off at random, 0 (none) to 1} */
+        /** The share of each backoff taken off at random, 0 (none) to 1. */
         public Builder jitter(double j) {
             if (!(j >= 0 && j <= 1)) {
                 throw new IllegalArgumentException("jitter must be in [0, 1], was " + j);
@@ -171,13 +171,13 @@ public final class RetryPolicy {
             return this;
         }
 
-        /** {@return the longest {@code Retry-After} honoured; a longer one is waited this long} */
+        /** The longest {@code Retry-After} honoured; a longer one is waited this long. */
         public Builder maxRetryAfter(Duration d) {
             this.maxRetryAfter = nonNegative(d, "maxRetryAfter");
             return this;
         }
 
-        /** {@return the longest time one call may take with its retries; no retry starts after it} */
+        /** The longest time one call may take with its retries; no retry starts after it. */
         public Builder maxElapsed(Duration d) {
             this.maxElapsed = nonNegative(d, "maxElapsed");
             return this;

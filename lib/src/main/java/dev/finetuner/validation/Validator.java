@@ -292,21 +292,21 @@ public final class Validator {
         private Builder() {
         }
 
-        /** {@return the model to check against (context, encoding, format, price); any name {@link BaseModel#resolve} takes} */
+        /** The model to check against (context, encoding, format, price); any name {@link BaseModel#resolve} takes. */
         public Builder model(String name) {
             BaseModel.resolve(name); // rejects blank names now
             this.model = name.trim();
             return this;
         }
 
-        /** {@return the repairs to apply, e.g. {@link Repair#RECOMMENDED}} */
+        /** The repairs to apply, e.g. {@link Repair#RECOMMENDED}. */
         public Builder repair(Set<Repair> repairs) {
             this.repairs = EnumSet.noneOf(Repair.class);
             this.repairs.addAll(Objects.requireNonNull(repairs, "repairs"));
             return this;
         }
 
-        /** {@return the repairs to apply} */
+        /** The repairs to apply. */
         public Builder repair(Repair... repairs) {
             EnumSet<Repair> set = EnumSet.noneOf(Repair.class);
             for (Repair r : repairs) {
@@ -359,7 +359,7 @@ public final class Validator {
             return this;
         }
 
-        /** {@return the share of examples (per class, for classification) held out for validation, in [0, 1)} */
+        /** The share of examples (per class, for classification) held out for validation, in [0, 1). */
         public Builder validationFraction(double fraction) {
             if (!(fraction >= 0 && fraction < 1)) {
                 throw new IllegalArgumentException("validation fraction must be in [0, 1), was " + fraction);
@@ -368,13 +368,13 @@ public final class Validator {
             return this;
         }
 
-        /** {@return the seed of the train/validation split} */
+        /** The seed of the train/validation split. */
         public Builder seed(long seed) {
             this.seed = seed;
             return this;
         }
 
-        /** {@return the epochs to estimate the cost for (1..50); unset means the API's "auto"} */
+        /** The epochs to estimate the cost for (1..50); unset means the API's "auto". */
         public Builder epochs(int epochs) {
             if (epochs < 1 || epochs > 50) {
                 throw new IllegalArgumentException("epochs must be 1..50, was " + epochs);
@@ -383,7 +383,7 @@ public final class Validator {
             return this;
         }
 
-        /** {@return how many findings of one code are listed in the report (all are counted)} */
+        /** How many findings of one code are listed in the report (all are counted). */
         public Builder maxFindingsPerCode(int max) {
             if (max < 1) {
                 throw new IllegalArgumentException("maxFindingsPerCode must be >= 1, was " + max);
