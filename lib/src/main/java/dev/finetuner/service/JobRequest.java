@@ -31,9 +31,13 @@ import java.util.OptionalLong;
 public record JobRequest(String model, String trainingFile, Optional<String> validationFile, Method method,
                          Hyperparameters hyperparameters, Optional<String> suffix, OptionalLong seed,
                          Map<String, String> metadata, Optional<String> wandbProject, String idempotencyKey) {
+    /** The most characters of a suffix. */
     public static final int MAX_SUFFIX = 64;
+    /** The most metadata pairs of a job. */
     public static final int MAX_METADATA = 16;
+    /** The most characters of a metadata key. */
     public static final int MAX_METADATA_KEY = 64;
+    /** The most characters of a metadata value. */
     public static final int MAX_METADATA_VALUE = 512;
 
     /** This request with {@code extra} added to its metadata (same idempotency key: the same create). */
