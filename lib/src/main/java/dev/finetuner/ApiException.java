@@ -70,42 +70,42 @@ public class ApiException extends FineTunerException {
         return sb.toString();
     }
 
-    /** The API's own message (or what went wrong), without the status, code and ids around it. */
+    /** {@return the API's own message (or what went wrong), without the status, code and ids around it} */
     public String detail() {
         return detail;
     }
 
-    /** The HTTP status; empty when no response arrived. */
+    /** {@return the HTTP status; empty when no response arrived} */
     public OptionalInt statusCode() {
         return statusCode == 0 ? OptionalInt.empty() : OptionalInt.of(statusCode);
     }
 
-    /** The API's error code, e.g. {@code rate_limit_exceeded} or {@code invalid_request_error}. */
+    /** {@return the API's error code, e.g. {@code rate_limit_exceeded} or {@code invalid_request_error}} */
     public Optional<String> code() {
         return Optional.ofNullable(code);
     }
 
-    /** The request parameter the API named as wrong. */
+    /** {@return the request parameter the API named as wrong} */
     public Optional<String> param() {
         return Optional.ofNullable(param);
     }
 
-    /** The request id to quote to support. */
+    /** {@return the request id to quote to support} */
     public Optional<String> requestId() {
         return Optional.ofNullable(requestId);
     }
 
-    /** Whether trying again later may succeed (429, 5xx, connection errors; never quota or validation). */
+    /** {@return whether trying again later may succeed (429, 5xx, connection errors; never quota or validation)} */
     public boolean isRetryable() {
         return retryable;
     }
 
-    /** The wait the server asked for with {@code Retry-After} or {@code retry-after-ms}. */
+    /** {@return the wait the server asked for with {@code Retry-After} or {@code retry-after-ms}} */
     public java.util.Optional<java.time.Duration> retryAfter() {
         return java.util.Optional.ofNullable(retryAfter);
     }
 
-    /** How many attempts were made before giving up. */
+    /** {@return how many attempts were made before giving up} */
     public int attempts() {
         return attempts;
     }

@@ -28,17 +28,17 @@ public class AwaitTimeoutException extends FineTunerException {
         this.lastStatus = lastStatus;
     }
 
-    /** The id of what was waited for (a job or a file). */
+    /** {@return the id of what was waited for (a job or a file)} */
     public String id() {
         return id;
     }
 
-    /** How long was waited. */
+    /** {@return how long was waited} */
     public Duration waited() {
         return waited;
     }
 
-    /** The job's status when waiting stopped. */
+    /** {@return the job's status when waiting stopped} */
     public String lastStatus() {
         return lastStatus;
     }

@@ -45,22 +45,22 @@ public class DatasetException extends FineTunerException {
         return where + ": " + detail;
     }
 
-    /** A stable key for the problem, e.g. {@code file_not_found}, {@code invalid_json}. */
+    /** {@return a stable key for the problem, e.g. {@code file_not_found}, {@code invalid_json}} */
     public String code() {
         return code;
     }
 
-    /** The file, empty for an in-memory dataset. */
+    /** {@return the file, empty for an in-memory dataset} */
     public Optional<Path> file() {
         return Optional.ofNullable(file);
     }
 
-    /** The 1-based line or spreadsheet row; 0 when the problem concerns the whole file. */
+    /** {@return the 1-based line or spreadsheet row; 0 when the problem concerns the whole file} */
     public long line() {
         return line;
     }
 
-    /** The column or key at fault, if one is. */
+    /** {@return the column or key at fault, if one is} */
     public Optional<String> field() {
         return Optional.ofNullable(field);
     }

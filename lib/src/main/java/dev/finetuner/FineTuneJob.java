@@ -33,23 +33,23 @@ public final class FineTuneJob {
         this.format = format;
     }
 
-    /** The job id, e.g. {@code ftjob-abc}. */
+    /** {@return the job id, e.g. {@code ftjob-abc}} */
     public String id() {
         return id;
     }
 
-    /** The job as last seen (no request). */
+    /** {@return the job as last seen (no request)} */
     public Job job() {
         return last;
     }
 
-    /** The job's status now (one request). */
+    /** {@return the job's status now (one request)} */
     public JobStatus status() {
         last = fineTuner.connection().jobs().retrieve(id);
         return last.status();
     }
 
-    /** The prompt format the model will be called with. */
+    /** {@return the prompt format the model will be called with} */
     public PromptFormat format() {
         return format;
     }

@@ -64,7 +64,7 @@ public final class FineTuner implements AutoCloseable {
         return f;
     }
 
-    /** A builder for a fine-tuner with its own connection settings. */
+    /** {@return a builder for a fine-tuner with its own connection settings} */
     public static Builder builder() {
         return new Builder();
     }
@@ -100,7 +100,7 @@ public final class FineTuner implements AutoCloseable {
         return PromptFormat.fromMetadata(job.metadata());
     }
 
-    /** The connection underneath: files, jobs, follower, and the openai-java client. */
+    /** {@return the connection underneath: files, jobs, follower, and the openai-java client} */
     public OpenAiConnection connection() {
         return api;
     }
@@ -184,7 +184,7 @@ public final class FineTuner implements AutoCloseable {
             return this;
         }
 
-        /** The fine-tuner. */
+        /** {@return the fine-tuner} */
         public FineTuner build() {
             return new FineTuner(connection.build(), executor);
         }

@@ -16,17 +16,17 @@ public class JobFailedException extends FineTunerException {
         this.param = param;
     }
 
-    /** The failed job. */
+    /** {@return the failed job} */
     public String jobId() {
         return jobId;
     }
 
-    /** The job's error code, e.g. {@code invalid_training_file}. */
+    /** {@return the job's error code, e.g. {@code invalid_training_file}} */
     public Optional<String> code() {
         return Optional.ofNullable(code);
     }
 
-    /** The parameter the error names, e.g. {@code training_file}. */
+    /** {@return the parameter the error names, e.g. {@code training_file}} */
     public Optional<String> param() {
         return Optional.ofNullable(param);
     }

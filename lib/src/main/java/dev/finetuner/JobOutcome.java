@@ -24,16 +24,16 @@ import java.util.Optional;
  * }</pre>
  */
 public sealed interface JobOutcome {
-    /** The job as the last poll saw it. */
+    /** {@return the job as the last poll saw it} */
     Job job();
 
-    /** How many times the job was retrieved while waiting. */
+    /** {@return how many times the job was retrieved while waiting} */
     int polls();
 
-    /** How long the wait took. */
+    /** {@return how long the wait took} */
     Duration elapsed();
 
-    /** The job's id, e.g. {@code ftjob-abc}. */
+    /** {@return the job's id, e.g. {@code ftjob-abc}} */
     default String jobId() {
         return job().id();
     }
@@ -75,7 +75,7 @@ public sealed interface JobOutcome {
             requireValid(job, polls, elapsed);
         }
 
-        /** The job's status when waiting stopped. */
+        /** {@return the job's status when waiting stopped} */
         public JobStatus lastStatus() {
             return job.status();
         }

@@ -82,22 +82,22 @@ public final class Preparation implements AutoCloseable {
         this.cleanable = Cleaners.register(this, temp);
     }
 
-    /** The report for the model the data suits best (davinci-002 for prompt/completion, gpt-4o-mini for chat). */
+    /** {@return the report for the model the data suits best (davinci-002 for prompt/completion, gpt-4o-mini for chat)} */
     public ValidationReport report() {
         return prepared(null).report();
     }
 
-    /** The report for a model: findings, counts, tokens and cost with that model's encoding and limits. */
+    /** {@return the report for a model: findings, counts, tokens and cost with that model's encoding and limits} */
     public ValidationReport report(String model) {
         return prepared(Objects.requireNonNull(model, "model")).report();
     }
 
-    /** What training on {@code model} costs with "auto" hyperparameters. */
+    /** {@return what training on {@code model} costs with "auto" hyperparameters} */
     public CostEstimate estimate(String model) {
         return estimate(model, Hyperparameters.auto());
     }
 
-    /** What training on {@code model} costs with these hyperparameters ("auto" epochs as the API picks them). */
+    /** {@return what training on {@code model} costs with these hyperparameters ("auto" epochs as the API picks them)} */
     public CostEstimate estimate(String model, Hyperparameters hyperparameters) {
         ValidationReport r = report(model);
         return CostEstimate.of(BaseModel.named(model), r.counts().training(), r.tokens().training(),
@@ -110,17 +110,17 @@ public final class Preparation implements AutoCloseable {
         return validator(null).prepare(dataset, dir);
     }
 
-    /** The prepared training examples for the model the data suits best. */
+    /** {@return the prepared training examples for the model the data suits best} */
     public Dataset training() {
         return Dataset.read(prepared(null).training());
     }
 
-    /** The prepared training examples for {@code model} (its format, context limit and repairs). */
+    /** {@return the prepared training examples for {@code model} (its format, context limit and repairs)} */
     public Dataset training(String model) {
         return Dataset.read(prepared(target(model)).training());
     }
 
-    /** The held-out examples for the model the data suits best; empty when no validation fraction was set. */
+    /** {@return the held-out examples for the model the data suits best; empty when no validation fraction was set} */
     public Dataset validation() {
         return prepared(null).validation().map(Dataset::read).orElseGet(Dataset::of);
     }

@@ -32,12 +32,12 @@ public record PrepareOptions(DatasetOptions dataset, Set<Repair> repairs, double
         }
     }
 
-    /** The defaults. */
+    /** {@return the defaults} */
     public static PrepareOptions defaults() {
         return builder().build();
     }
 
-    /** A builder starting from the defaults. */
+    /** {@return a builder starting from the defaults} */
     public static Builder builder() {
         return new Builder();
     }
@@ -93,7 +93,7 @@ public record PrepareOptions(DatasetOptions dataset, Set<Repair> repairs, double
             return this;
         }
 
-        /** The options. */
+        /** {@return the options} */
         public PrepareOptions build() {
             return new PrepareOptions(dataset.build(), repairs, validationFraction, seed, convertFormat);
         }

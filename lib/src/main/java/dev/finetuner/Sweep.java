@@ -61,12 +61,12 @@ public final class Sweep {
         this.cancelAbandoned = b.cancelAbandoned;
     }
 
-    /** A sweep over a prepared dataset (with a validation split) on one base model. */
+    /** {@return a sweep over a prepared dataset (with a validation split) on one base model} */
     public static Builder builder(Preparation preparation, String model) {
         return new Builder(preparation, model);
     }
 
-    /** What each run would cost, and the total, without starting anything. */
+    /** {@return what each run would cost, and the total, without starting anything} */
     public List<CostEstimate> estimates() {
         return runs.stream().map(o -> preparation.estimate(model, o.hyperparameters())).toList();
     }
@@ -268,7 +268,7 @@ public final class Sweep {
             return this;
         }
 
-        /** The sweep. */
+        /** {@return the sweep} */
         public Sweep build() {
             if (runs.isEmpty()) {
                 throw new IllegalStateException("a sweep needs at least one run: options(...) or grid(...)");
@@ -288,12 +288,12 @@ public final class Sweep {
             this.budget = budget;
         }
 
-        /** The estimated total, when known. */
+        /** {@return the estimated total, when known} */
         public Optional<BigDecimal> estimated() {
             return Optional.ofNullable(estimated);
         }
 
-        /** The budget. */
+        /** {@return the budget} */
         public BigDecimal budget() {
             return budget;
         }

@@ -65,12 +65,12 @@ public record SweepReport(String model, List<Run> runs) {
         }
     }
 
-    /** The run with the highest validation metric. */
+    /** {@return the run with the highest validation metric} */
     public Optional<Run> best() {
         return runs.stream().filter(r -> r.metric().isPresent()).max(Sweep.byMetric());
     }
 
-    /** The cheapest run scoring within {@link #WITHIN} of the best (the best itself when none is cheaper). */
+    /** {@return the cheapest run scoring within {@link #WITHIN} of the best (the best itself when none is cheaper)} */
     public Optional<Run> cheapestNearBest() {
         return best().flatMap(b -> runs.stream()
                 .filter(r -> r.metric().isPresent() && r.metric().getAsDouble() >= b.metric().getAsDouble() - WITHIN)
@@ -78,12 +78,12 @@ public record SweepReport(String model, List<Run> runs) {
                         .thenComparing(r -> -r.metric().getAsDouble())));
     }
 
-    /** The training curves of every run in one chart. */
+    /** {@return the training curves of every run in one chart} */
     public LossChart chart() {
         return Sweep.chart(runs, model);
     }
 
-    /** A table of the runs, then the best and the cheapest near it. */
+    /** {@return a table of the runs, then the best and the cheapest near it} */
     public String toText() {
         StringBuilder sb = new StringBuilder();
         sb.append(String.format(Locale.ROOT, "%-22s %9s %10s %10s %8s  %s%n", "run", "cost", "train loss",

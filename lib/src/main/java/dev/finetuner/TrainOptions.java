@@ -43,12 +43,12 @@ public record TrainOptions(Hyperparameters hyperparameters, Optional<String> suf
         }
     }
 
-    /** The defaults. */
+    /** {@return the defaults} */
     public static TrainOptions defaults() {
         return builder().build();
     }
 
-    /** A builder starting from the defaults. */
+    /** {@return a builder starting from the defaults} */
     public static Builder builder() {
         return new Builder();
     }
@@ -120,7 +120,7 @@ public record TrainOptions(Hyperparameters hyperparameters, Optional<String> suf
             return this;
         }
 
-        /** The options. */
+        /** {@return the options} */
         public TrainOptions build() {
             return new TrainOptions(hyperparameters, Optional.ofNullable(suffix),
                     seed == null ? OptionalLong.empty() : OptionalLong.of(seed), metadata, await, allowErrors);

@@ -35,32 +35,32 @@ public final class TrainedModel {
         this.client = job.isPresent() ? c.withNotReadyWait(CompletionClient.DEFAULT_NOT_READY_WAIT) : c;
     }
 
-    /** The model id, e.g. {@code ft:davinci-002:acme:helpdesk:abc123}. */
+    /** {@return the model id, e.g. {@code ft:davinci-002:acme:helpdesk:abc123}} */
     public String id() {
         return id;
     }
 
-    /** The model it was trained from. */
+    /** {@return the model it was trained from} */
     public String baseModel() {
         return job.map(Job::model).orElseGet(() -> id.startsWith("ft:") ? id.split(":")[1] : id);
     }
 
-    /** The job that trained it, when known. */
+    /** {@return the job that trained it, when known} */
     public Optional<Job> job() {
         return job;
     }
 
-    /** The prompt format it is called with. */
+    /** {@return the prompt format it is called with} */
     public PromptFormat format() {
         return client.format();
     }
 
-    /** The answer to a prompt (temperature 0). */
+    /** {@return the answer to a prompt (temperature 0)} */
     public String complete(String prompt) {
         return client.complete(prompt);
     }
 
-    /** The answers to a prompt, with options (max tokens, temperature, n, logprobs). */
+    /** {@return the answers to a prompt, with options (max tokens, temperature, n, logprobs)} */
     public Completion complete(String prompt, CompletionOptions options) {
         return client.complete(prompt, options);
     }
@@ -78,12 +78,12 @@ public final class TrainedModel {
         return evaluator.evaluate(Objects.requireNonNull(heldOut, "heldOut"), client.asPredictionSource());
     }
 
-    /** The training curves of the job that made it; empty when the job is not known. */
+    /** {@return the training curves of the job that made it; empty when the job is not known} */
     public TrainingMetrics metrics() {
         return job.map(j -> FineTuneJob.metricsOf(fineTuner, j)).orElseGet(TrainingMetrics::empty);
     }
 
-    /** The answer of a chat model to a conversation (system, user and earlier assistant messages). */
+    /** {@return the answer of a chat model to a conversation (system, user and earlier assistant messages)} */
     public String chat(List<Message> messages) {
         return client.chat(messages, CompletionOptions.defaults()).text();
     }
@@ -96,7 +96,7 @@ public final class TrainedModel {
         return client.stream(prompt, CompletionOptions.defaults(), onText);
     }
 
-    /** The client underneath, for finer control. */
+    /** {@return the client underneath, for finer control} */
     public CompletionClient client() {
         return client;
     }

@@ -24,7 +24,7 @@ public class ValidationException extends FineTunerException {
         return sb.append(". See report() for every finding and its fix.").toString();
     }
 
-    /** The full report, with every finding and its suggested fix. */
+    /** {@return the full report, with every finding and its suggested fix} */
     public ValidationReport report() {
         return report;
     }

@@ -26,7 +26,7 @@ public record Completion(List<String> answers, List<String> raw, Optional<Map<St
         }
     }
 
-    /** The first answer. */
+    /** {@return the first answer} */
     public String text() {
         return answers.get(0);
     }

@@ -65,7 +65,7 @@ public final class CompletionClient {
         this.notReadyWait = notReadyWait;
     }
 
-    /** A client for a model called with this prompt format; a 404 fails at once. */
+    /** {@return a client for a model called with this prompt format; a 404 fails at once} */
     public static CompletionClient of(OpenAiConnection api, String model, PromptFormat format) {
         return new CompletionClient(api, model, format, Duration.ZERO);
     }
@@ -78,27 +78,27 @@ public final class CompletionClient {
         return new CompletionClient(api, model, format, Objects.requireNonNull(wait, "wait"));
     }
 
-    /** The model called. */
+    /** {@return the model called} */
     public String model() {
         return model;
     }
 
-    /** The prompt format applied. */
+    /** {@return the prompt format applied} */
     public PromptFormat format() {
         return format;
     }
 
-    /** Whether the model is a chat model (called on {@code /chat/completions}). */
+    /** {@return whether the model is a chat model (called on {@code /chat/completions})} */
     public boolean isChat() {
         return chat;
     }
 
-    /** The answer to a prompt, with the default options. */
+    /** {@return the answer to a prompt, with the default options} */
     public String complete(String prompt) {
         return complete(prompt, CompletionOptions.defaults()).text();
     }
 
-    /** The answers to a prompt (for a chat model: a user message). */
+    /** {@return the answers to a prompt (for a chat model: a user message)} */
     public Completion complete(String prompt, CompletionOptions options) {
         Objects.requireNonNull(prompt, "prompt");
         Objects.requireNonNull(options, "options");
@@ -214,7 +214,7 @@ public final class CompletionClient {
         }
     }
 
-    /** The answer of a chat model to a conversation (the system message, if any, first). */
+    /** {@return the answer of a chat model to a conversation (the system message, if any, first)} */
     public Completion chat(List<Message> messages, CompletionOptions options) {
         Objects.requireNonNull(messages, "messages");
         if (!chat) {

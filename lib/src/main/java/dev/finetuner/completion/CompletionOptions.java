@@ -29,7 +29,7 @@ public record CompletionOptions(int maxTokens, double temperature, int n, Option
         }
     }
 
-    /** The defaults. */
+    /** {@return the defaults} */
     public static CompletionOptions defaults() {
         return new CompletionOptions(DEFAULT_MAX_TOKENS, 0, 1, OptionalInt.empty());
     }

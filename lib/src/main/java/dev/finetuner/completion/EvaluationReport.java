@@ -140,14 +140,14 @@ public record EvaluationReport(
             }
         }
 
-        /** The examples with this reference label answered with that label; 0 for an unknown label. */
+        /** {@return the examples with this reference label answered with that label; 0 for an unknown label} */
         public long count(String reference, String answer) {
             int i = labels.indexOf(reference);
             int j = labels.indexOf(answer);
             return i < 0 || j < 0 ? 0 : rows.get(i).get(j);
         }
 
-        /** Every count added up: the scored examples. */
+        /** {@return every count added up: the scored examples} */
         public long total() {
             return rows.stream().flatMap(List::stream).mapToLong(Long::longValue).sum();
         }
@@ -185,17 +185,17 @@ public record EvaluationReport(
         }
     }
 
-    /** True when the examples were scored as classification. */
+    /** {@return true when the examples were scored as classification} */
     public boolean isClassification() {
         return task == TaskType.CLASSIFICATION;
     }
 
-    /** The metrics of one class, if it is a reference label. */
+    /** {@return the metrics of one class, if it is a reference label} */
     public Optional<ClassMetrics> classMetrics(String label) {
         return classes.stream().filter(c -> c.label().equals(label)).findFirst();
     }
 
-    /** The report as one JSON object, for scripts: absent metrics are {@code null}. */
+    /** {@return the report as one JSON object, for scripts: absent metrics are {@code null}} */
     public String toJson() {
         ObjectNode root = JSON.createObjectNode();
         root.put("task", task.name().toLowerCase(Locale.ROOT));
@@ -255,7 +255,7 @@ public record EvaluationReport(
         }
     }
 
-    /** The report as text a person reads: the numbers, the classes, the confusion matrix, the mistakes. */
+    /** {@return the report as text a person reads: the numbers, the classes, the confusion matrix, the mistakes} */
     public String toText() {
         StringBuilder sb = new StringBuilder();
         sb.append("Evaluation (").append(taskName()).append("): ").append(String.format(Locale.ROOT, "%,d", examples))
@@ -298,7 +298,7 @@ public record EvaluationReport(
         return sb.toString();
     }
 
-    /** The report as a small self-contained HTML page (no scripts, no external resources). */
+    /** {@return the report as a small self-contained HTML page (no scripts, no external resources)} */
     public String toHtml() {
         return html(Optional.empty(), Optional.empty());
     }

@@ -74,17 +74,17 @@ public final class Evaluator {
         this.limit = b.limit;
     }
 
-    /** An evaluator with the defaults. */
+    /** {@return an evaluator with the defaults} */
     public static Evaluator standard() {
         return builder().build();
     }
 
-    /** A builder starting from the defaults. */
+    /** {@return a builder starting from the defaults} */
     public static Builder builder() {
         return new Builder();
     }
 
-    /** A builder holding this evaluator's settings. */
+    /** {@return a builder holding this evaluator's settings} */
     public Builder toBuilder() {
         Builder b = new Builder();
         b.task = task.orElse(null);
@@ -556,7 +556,7 @@ public final class Evaluator {
             return this;
         }
 
-        /** The evaluator. */
+        /** {@return the evaluator} */
         public Evaluator build() {
             return new Evaluator(this);
         }

@@ -49,7 +49,7 @@ public record Prediction(String text, Optional<Map<String, Double>> firstTokenLo
         }
     }
 
-    /** A prediction with only the answer's text. */
+    /** {@return a prediction with only the answer's text} */
     public static Prediction of(String text) {
         return new Prediction(text, Optional.empty(), OptionalDouble.empty(), OptionalInt.empty());
     }

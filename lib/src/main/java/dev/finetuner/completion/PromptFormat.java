@@ -68,12 +68,12 @@ public record PromptFormat(String separator, Optional<String> stop, boolean lead
         return new PromptFormat("", Optional.empty(), false);
     }
 
-    /** The prompt as the model saw prompts in training. */
+    /** {@return the prompt as the model saw prompts in training} */
     public String apply(String prompt) {
         return separator.isEmpty() || prompt.endsWith(separator) ? prompt : prompt + separator;
     }
 
-    /** The answer without the stop sequence and surrounding whitespace. */
+    /** {@return the answer without the stop sequence and surrounding whitespace} */
     public String strip(String answer) {
         String a = answer;
         if (stop.isPresent()) {

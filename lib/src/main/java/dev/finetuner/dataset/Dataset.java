@@ -88,27 +88,27 @@ public final class Dataset {
         return new Dataset(file, options, null);
     }
 
-    /** A dataset of examples held in memory. */
+    /** {@return a dataset of examples held in memory} */
     public static Dataset of(Collection<? extends Example> examples) {
         return new Dataset(null, DatasetOptions.defaults(), List.copyOf(examples));
     }
 
-    /** A dataset of examples held in memory. */
+    /** {@return a dataset of examples held in memory} */
     public static Dataset of(Example... examples) {
         return of(List.of(examples));
     }
 
-    /** The file this dataset is read from; empty for an in-memory dataset. */
+    /** {@return the file this dataset is read from; empty for an in-memory dataset} */
     public Optional<Path> file() {
         return Optional.ofNullable(file);
     }
 
-    /** How the file is read. */
+    /** {@return how the file is read} */
     public DatasetOptions options() {
         return options;
     }
 
-    /** The file's format, detected from content and extension; JSONL for an in-memory dataset. */
+    /** {@return the file's format, detected from content and extension; JSONL for an in-memory dataset} */
     public DatasetFormat format() {
         if (file == null) {
             return DatasetFormat.JSONL;
@@ -150,7 +150,7 @@ public final class Dataset {
         return mapping == null ? s : s.map(mapping);
     }
 
-    /** Every example, read strictly into memory: for small datasets and tests. */
+    /** {@return every example, read strictly into memory: for small datasets and tests} */
     public List<Example> toList() {
         if (file == null && mapping == null) {
             return examples;

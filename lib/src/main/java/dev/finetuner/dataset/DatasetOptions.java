@@ -32,17 +32,17 @@ public record DatasetOptions(String promptColumn, String completionColumn, Optio
         }
     }
 
-    /** The defaults. */
+    /** {@return the defaults} */
     public static DatasetOptions defaults() {
         return builder().build();
     }
 
-    /** A builder starting from the defaults. */
+    /** {@return a builder starting from the defaults} */
     public static Builder builder() {
         return new Builder();
     }
 
-    /** A builder holding these options. */
+    /** {@return a builder holding these options} */
     public Builder toBuilder() {
         Builder b = new Builder().promptColumn(promptColumn).completionColumn(completionColumn);
         format.ifPresent(b::format);
@@ -84,7 +84,7 @@ public record DatasetOptions(String promptColumn, String completionColumn, Optio
             return this;
         }
 
-        /** The options. */
+        /** {@return the options} */
         public DatasetOptions build() {
             return new DatasetOptions(promptColumn, completionColumn, Optional.ofNullable(format),
                     Optional.ofNullable(sheet));

@@ -73,7 +73,7 @@ public final class DatasetWriter implements AutoCloseable {
         }
     }
 
-    /** A writer onto a character stream the caller owns; {@link #close()} closes it. */
+    /** {@return a writer onto a character stream the caller owns; {@link #close()} closes it} */
     public static DatasetWriter to(Writer out) {
         try {
             return new DatasetWriter(out);
@@ -159,7 +159,7 @@ public final class DatasetWriter implements AutoCloseable {
         }
     }
 
-    /** How many examples this writer has written. */
+    /** {@return how many examples this writer has written} */
     public long written() {
         return written;
     }

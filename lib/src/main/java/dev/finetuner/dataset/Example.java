@@ -12,7 +12,7 @@ import java.util.TreeMap;
  */
 public sealed interface Example permits Example.PromptCompletion, Example.Chat, Example.Preference {
 
-    /** The 1-based line or row of the source file where this example starts; 0 when made in memory. */
+    /** {@return the 1-based line or row of the source file where this example starts; 0 when made in memory} */
     long line();
 
     /** This example, remembered as coming from another line. */
@@ -45,7 +45,7 @@ public sealed interface Example permits Example.PromptCompletion, Example.Chat, 
             }
         }
 
-        /** An in-memory example with no extra columns. */
+        /** {@return an in-memory example with no extra columns} */
         public static PromptCompletion of(String prompt, String completion) {
             return new PromptCompletion(0, prompt, completion, Map.of());
         }
@@ -94,7 +94,7 @@ public sealed interface Example permits Example.PromptCompletion, Example.Chat, 
             }
         }
 
-        /** An in-memory chat example with no tools. */
+        /** {@return an in-memory chat example with no tools} */
         public static Chat of(Message... messages) {
             return new Chat(0, List.of(messages), Optional.empty(), Map.of());
         }
@@ -157,7 +157,7 @@ public sealed interface Example permits Example.PromptCompletion, Example.Chat, 
             }
         }
 
-        /** An in-memory preference example with no other keys. */
+        /** {@return an in-memory preference example with no other keys} */
         public static Preference of(Chat input, Message preferred, Message nonPreferred) {
             return new Preference(0, input, List.of(preferred), List.of(nonPreferred), Map.of());
         }

@@ -23,32 +23,32 @@ public record Message(String role, Optional<String> content, Map<String, String>
         extras = Examples.jsonExtras(extras);
     }
 
-    /** A message with text content and no other keys. */
+    /** {@return a message with text content and no other keys} */
     public static Message of(String role, String content) {
         return new Message(role, Optional.of(content), Map.of());
     }
 
-    /** A system message. */
+    /** {@return a system message} */
     public static Message system(String content) {
         return of("system", content);
     }
 
-    /** A user message. */
+    /** {@return a user message} */
     public static Message user(String content) {
         return of("user", content);
     }
 
-    /** An assistant message. */
+    /** {@return an assistant message} */
     public static Message assistant(String content) {
         return of("assistant", content);
     }
 
-    /** The {@code name} key, if present and a string. */
+    /** {@return the {@code name} key, if present and a string} */
     public Optional<String> name() {
         return Examples.jsonString(extras.get("name"));
     }
 
-    /** The content, or the empty string. */
+    /** {@return the content, or the empty string} */
     public String text() {
         return content.orElse("");
     }

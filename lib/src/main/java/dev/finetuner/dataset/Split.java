@@ -28,7 +28,7 @@ public record Split(double fraction, long seed) {
         }
     }
 
-    /** A split with this validation fraction and seed. */
+    /** {@return a split with this validation fraction and seed} */
     public static Split of(double fraction, long seed) {
         return new Split(fraction, seed);
     }
@@ -67,7 +67,7 @@ public record Split(double fraction, long seed) {
         return new Assigner(this, countsByStratum);
     }
 
-    /** The stratum of an example for classification: its trimmed completion or final assistant answer. */
+    /** {@return the stratum of an example for classification: its trimmed completion or final assistant answer} */
     public static String completionClass(Example e) {
         return e.answer().strip();
     }
@@ -83,7 +83,7 @@ public record Split(double fraction, long seed) {
             counts.forEach((k, n) -> remaining.put(k, new long[] {n, Math.round(split.fraction() * n)}));
         }
 
-        /** True when the next example of this stratum goes to validation. */
+        /** {@return true when the next example of this stratum goes to validation} */
         public boolean toValidation(String stratum) {
             long[] r = remaining.get(stratum);
             if (r == null || r[0] <= 0) {

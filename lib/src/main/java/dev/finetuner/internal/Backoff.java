@@ -7,10 +7,10 @@ import java.util.function.DoubleSupplier;
 /** The pause before the next attempt of a {@link Waiter}, by the number of attempts made so far (1, 2, ...). */
 @FunctionalInterface
 public interface Backoff {
-    /** The pause after {@code attempts} attempts; never negative. */
+    /** {@return the pause after {@code attempts} attempts; never negative} */
     Duration delay(int attempts);
 
-    /** The same pause every time. */
+    /** {@return the same pause every time} */
     static Backoff fixed(Duration delay) {
         requireNotNegative(delay, "delay");
         return attempts -> delay;

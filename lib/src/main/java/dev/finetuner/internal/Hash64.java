@@ -28,7 +28,7 @@ public final class Hash64 {
         return this;
     }
 
-    /** The hash, finalised. */
+    /** {@return the hash, finalised} */
     public long value() {
         long x = h;
         x ^= x >>> 33;

@@ -37,22 +37,22 @@ public final class PromptEndings {
         space &= completion.startsWith(" ");
     }
 
-    /** Whether any example was added. */
+    /** {@return whether any example was added} */
     public boolean any() {
         return prompts != null;
     }
 
-    /** The separator every prompt ends with; empty when none (or no example). */
+    /** {@return the separator every prompt ends with; empty when none (or no example)} */
     public String separator() {
         return prompts == null ? "" : marker(prompts);
     }
 
-    /** The stop sequence every completion ends with; empty when none. */
+    /** {@return the stop sequence every completion ends with; empty when none} */
     public String stop() {
         return completions == null ? "" : marker(completions);
     }
 
-    /** Whether every completion starts with a space. */
+    /** {@return whether every completion starts with a space} */
     public boolean leadingSpace() {
         return prompts != null && space;
     }

@@ -24,7 +24,7 @@ public final class RequestBudget {
         this.timing = java.util.Objects.requireNonNull(timing, "timing");
     }
 
-    /** How long until {@code requests} more requests fit in the budget (zero: now). */
+    /** {@return how long until {@code requests} more requests fit in the budget (zero: now)} */
     public Duration delayFor(int requests) {
         long now = timing.nanoTime();
         forgetOlderThanAMinute(now);

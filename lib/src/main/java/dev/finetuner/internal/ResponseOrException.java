@@ -17,27 +17,27 @@ public final class ResponseOrException<T> {
         this.exception = exception;
     }
 
-    /** An attempt that answered (null is an answer too). */
+    /** {@return an attempt that answered (null is an answer too)} */
     public static <T> ResponseOrException<T> ofResponse(T response) {
         return new ResponseOrException<>(response, null);
     }
 
-    /** An attempt that threw. */
+    /** {@return an attempt that threw} */
     public static <T> ResponseOrException<T> ofException(RuntimeException exception) {
         return new ResponseOrException<>(null, Objects.requireNonNull(exception, "exception"));
     }
 
-    /** The response, empty when the attempt threw (or answered null). */
+    /** {@return the response, empty when the attempt threw (or answered null)} */
     public Optional<T> response() {
         return Optional.ofNullable(response);
     }
 
-    /** The exception, empty when the attempt answered. */
+    /** {@return the exception, empty when the attempt answered} */
     public Optional<RuntimeException> exception() {
         return Optional.ofNullable(exception);
     }
 
-    /** The response, or the exception thrown. */
+    /** {@return the response, or the exception thrown} */
     public T orThrow() {
         if (exception != null) {
             throw exception;

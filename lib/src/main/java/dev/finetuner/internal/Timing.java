@@ -40,7 +40,7 @@ public interface Timing {
     /** How late {@link #SYSTEM} notices {@code wake}. */
     Duration SLICE = Duration.ofMillis(50);
 
-    /** A monotonic time in nanoseconds, as {@link System#nanoTime()}: only differences mean something. */
+    /** {@return a monotonic time in nanoseconds, as {@link System#nanoTime()}: only differences mean something} */
     long nanoTime();
 
     /**

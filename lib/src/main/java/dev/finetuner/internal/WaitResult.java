@@ -35,12 +35,12 @@ public record WaitResult<T>(Outcome outcome, Optional<ResponseOrException<T>> la
         Objects.requireNonNull(elapsed, "elapsed");
     }
 
-    /** The last response, empty when there was none or the last attempt threw. */
+    /** {@return the last response, empty when there was none or the last attempt threw} */
     public Optional<T> response() {
         return last.flatMap(ResponseOrException::response);
     }
 
-    /** The exception the last attempt threw, if it did. */
+    /** {@return the exception the last attempt threw, if it did} */
     public Optional<RuntimeException> exception() {
         return last.flatMap(ResponseOrException::exception);
     }

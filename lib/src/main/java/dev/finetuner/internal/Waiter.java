@@ -54,7 +54,7 @@ public final class Waiter<T> {
         this.stop = b.stop;
     }
 
-    /** A builder for a waiter on {@code timing}. */
+    /** {@return a builder for a waiter on {@code timing}} */
     public static <T> Builder<T> builder(Timing timing) {
         return new Builder<>(timing);
     }
@@ -269,7 +269,7 @@ public final class Waiter<T> {
             return this;
         }
 
-        /** The waiter. */
+        /** {@return the waiter} */
         public Waiter<T> build() {
             return new Waiter<>(this);
         }

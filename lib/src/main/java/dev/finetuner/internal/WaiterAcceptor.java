@@ -21,15 +21,15 @@ public interface WaiterAcceptor<T> {
         RETRY
     }
 
-    /** What a match means. */
+    /** {@return what a match means} */
     State state();
 
-    /** Whether this acceptor decides on {@code response}. */
+    /** {@return whether this acceptor decides on {@code response}} */
     default boolean matches(T response) {
         return false;
     }
 
-    /** Whether this acceptor decides on {@code exception}. */
+    /** {@return whether this acceptor decides on {@code exception}} */
     default boolean matches(RuntimeException exception) {
         return false;
     }

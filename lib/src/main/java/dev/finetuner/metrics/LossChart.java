@@ -119,7 +119,7 @@ public final class LossChart {
         return new LossChart(runs, comparing, Objects.requireNonNull(title, "title"), width, height);
     }
 
-    /** The chart as a standalone SVG document (UTF-8, with its XML declaration). */
+    /** {@return the chart as a standalone SVG document (UTF-8, with its XML declaration)} */
     public String toSvg() {
         double x0 = LEFT;
         double x1 = width - RIGHT;

@@ -93,17 +93,17 @@ public final class TrainingMetrics {
         return of(steps);
     }
 
-    /** The steps, sorted by step number, each number once; unmodifiable. */
+    /** {@return the steps, sorted by step number, each number once; unmodifiable} */
     public List<Step> steps() {
         return steps;
     }
 
-    /** True when there is no step. */
+    /** {@return true when there is no step} */
     public boolean isEmpty() {
         return steps.isEmpty();
     }
 
-    /** The training loss of the last step that has one. */
+    /** {@return the training loss of the last step that has one} */
     public OptionalDouble finalTrainLoss() {
         return last(Step::trainLoss);
     }
@@ -116,7 +116,7 @@ public final class TrainingMetrics {
         return last(Step::validLoss);
     }
 
-    /** The lowest validation loss ({@code valid_loss}) of any step. */
+    /** {@return the lowest validation loss ({@code valid_loss}) of any step} */
     public OptionalDouble bestValidLoss() {
         return steps.stream().map(Step::validLoss).filter(OptionalDouble::isPresent)
                 .mapToDouble(OptionalDouble::getAsDouble).min();

@@ -85,7 +85,7 @@ public record BaseModel(
         return new BaseModel(name, format, context, enc, Optional.of(new BigDecimal(price)), true);
     }
 
-    /** Every model of the catalogue, in a stable order. */
+    /** {@return every model of the catalogue, in a stable order} */
     public static List<BaseModel> catalogue() {
         return CATALOGUE;
     }
@@ -247,7 +247,7 @@ public record BaseModel(
             Objects.requireNonNull(warning, "warning");
         }
 
-        /** True when a retired legacy name was replaced. */
+        /** {@return true when a retired legacy name was replaced} */
         public boolean replaced() {
             return !requested.trim().equalsIgnoreCase(model.name()) && model.known() && warning.isPresent();
         }

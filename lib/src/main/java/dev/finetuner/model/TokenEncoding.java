@@ -15,7 +15,7 @@ public enum TokenEncoding {
         this.tiktokenName = tiktokenName;
     }
 
-    /** The name tiktoken and jtokkit use, e.g. {@code cl100k_base}. */
+    /** {@return the name tiktoken and jtokkit use, e.g. {@code cl100k_base}} */
     public String tiktokenName() {
         return tiktokenName;
     }

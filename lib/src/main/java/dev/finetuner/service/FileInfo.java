@@ -26,12 +26,12 @@ public record FileInfo(String id, String filename, long bytes, String purpose, S
         Objects.requireNonNull(createdAt, "createdAt");
     }
 
-    /** True once the API has processed the file and it can be trained on. */
+    /** {@return true once the API has processed the file and it can be trained on} */
     public boolean isProcessed() {
         return status.equals("processed");
     }
 
-    /** True when the API could not process the file ({@link #statusDetails()} says why). */
+    /** {@return true when the API could not process the file ({@link #statusDetails()} says why)} */
     public boolean isError() {
         return status.equals("error");
     }

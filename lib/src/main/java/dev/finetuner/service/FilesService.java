@@ -266,13 +266,13 @@ public final class FilesService {
         };
     }
 
-    /** A file's metadata. */
+    /** {@return a file's metadata} */
     public FileInfo retrieve(String fileId) {
         requireId(fileId);
         return calls.call("retrieve file " + fileId, () -> info(client.files().retrieve(fileId)));
     }
 
-    /** Every file of the organization (all purposes), newest first. */
+    /** {@return every file of the organization (all purposes), newest first} */
     public List<FileInfo> list() {
         return calls.items("list files", () -> client.files().list(FileListParams.builder().build()))
                 .map(FilesService::info).toList();

@@ -40,7 +40,7 @@ public abstract class FollowListener {
         return new All(List.of(listeners));
     }
 
-    /** A listener that hands each event to {@code onEvent}: {@code follow(id, FollowListener.of(log::info))}. */
+    /** {@return a listener that hands each event to {@code onEvent}: {@code follow(id, FollowListener.of(log::info))}} */
     public static FollowListener of(Consumer<JobEvent> onEvent) {
         Objects.requireNonNull(onEvent, "onEvent");
         return new FollowListener() {

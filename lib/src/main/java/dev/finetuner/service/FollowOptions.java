@@ -15,9 +15,13 @@ import java.util.Objects;
  * @param maxRequestsPerMinute a cap on requests per job, whatever the intervals
  */
 public record FollowOptions(Duration runningInterval, Duration waitingInterval, int pageSize, int maxRequestsPerMinute) {
+    /** The default pause between polls while the job runs. */
     public static final Duration DEFAULT_RUNNING_INTERVAL = Duration.ofSeconds(5);
+    /** The default pause between polls while the job validates, queues or is paused. */
     public static final Duration DEFAULT_WAITING_INTERVAL = Duration.ofSeconds(20);
+    /** Events fetched per request by default. */
     public static final int DEFAULT_PAGE_SIZE = 50;
+    /** The default cap on requests a minute per followed job. */
     public static final int DEFAULT_MAX_REQUESTS_PER_MINUTE = 30;
 
     public FollowOptions {
@@ -35,7 +39,7 @@ public record FollowOptions(Duration runningInterval, Duration waitingInterval, 
         }
     }
 
-    /** The defaults. */
+    /** {@return the defaults} */
     public static FollowOptions defaults() {
         return new FollowOptions(DEFAULT_RUNNING_INTERVAL, DEFAULT_WAITING_INTERVAL, DEFAULT_PAGE_SIZE,
                 DEFAULT_MAX_REQUESTS_PER_MINUTE);

@@ -16,7 +16,7 @@ public record FollowResult(Job job, int polls, Duration elapsed) {
         Objects.requireNonNull(elapsed, "elapsed");
     }
 
-    /** Whether the job ended (succeeded, failed or was cancelled); false when the timeout came first. */
+    /** {@return whether the job ended (succeeded, failed or was cancelled); false when the timeout came first} */
     public boolean ended() {
         return job.status().isTerminal();
     }

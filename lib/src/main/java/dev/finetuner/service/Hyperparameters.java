@@ -18,7 +18,9 @@ import java.util.Optional;
  */
 public record Hyperparameters(Optional<Integer> epochs, Optional<Integer> batchSize,
                               Optional<Double> learningRateMultiplier, Optional<Double> beta) {
+    /** The most epochs the API takes. */
     public static final int MAX_EPOCHS = 50;
+    /** The largest batch size the API takes. */
     public static final int MAX_BATCH_SIZE = 256;
 
     public Hyperparameters {

@@ -75,7 +75,7 @@ public final class JobFollower {
         return new JobFollower(jobs, newOptions, timing);
     }
 
-    /** The options this follower polls with. */
+    /** {@return the options this follower polls with} */
     public FollowOptions options() {
         return options;
     }
@@ -222,17 +222,17 @@ public final class JobFollower {
             return ready.poll();
         }
 
-        /** The job as it ended; empty until it has (or when the stream was closed early). */
+        /** {@return the job as it ended; empty until it has (or when the stream was closed early)} */
         public Optional<Job> finalJob() {
             return Optional.ofNullable(poller.finalJob);
         }
 
-        /** The id of the last event handed over: what to resume after. */
+        /** {@return the id of the last event handed over: what to resume after} */
         public Optional<String> lastEventId() {
             return Optional.ofNullable(poller.lastId);
         }
 
-        /** The events as a stream; closing the stream closes this. */
+        /** {@return the events as a stream; closing the stream closes this} */
         public Stream<JobEvent> stream() {
             return StreamSupport.stream(Spliterators.spliteratorUnknownSize(this,
                     Spliterator.ORDERED | Spliterator.NONNULL), false).onClose(this::close);

@@ -24,16 +24,20 @@ import java.util.OptionalLong;
  * @param suffix up to {@value #MAX_SUFFIX} characters added to the fine-tuned model's name
  * @param seed for reproducible training
  * @param metadata up to {@value #MAX_METADATA} key/value pairs
- * @param wandbProject a Weights & Biases project to report to, if any
+ * @param wandbProject a Weights &amp; Biases project to report to, if any
  * @param idempotencyKey sent as {@code Idempotency-Key} so a retried create never makes two jobs; a
  *     random one unless given
  */
 public record JobRequest(String model, String trainingFile, Optional<String> validationFile, Method method,
                          Hyperparameters hyperparameters, Optional<String> suffix, OptionalLong seed,
                          Map<String, String> metadata, Optional<String> wandbProject, String idempotencyKey) {
+    /** The most characters of a suffix. */
     public static final int MAX_SUFFIX = 64;
+    /** The most metadata pairs of a job. */
     public static final int MAX_METADATA = 16;
+    /** The most characters of a metadata key. */
     public static final int MAX_METADATA_KEY = 64;
+    /** The most characters of a metadata value. */
     public static final int MAX_METADATA_VALUE = 512;
 
     /** This request with {@code extra} added to its metadata (same idempotency key: the same create). */
@@ -92,7 +96,7 @@ public record JobRequest(String model, String trainingFile, Optional<String> val
         }
     }
 
-    /** A request for a model and a training file; everything else optional. */
+    /** {@return a request for a model and a training file; everything else optional} */
     public static Builder builder(String model, String trainingFile) {
         return new Builder(model, trainingFile);
     }

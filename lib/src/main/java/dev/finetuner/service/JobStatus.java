@@ -31,24 +31,24 @@ public final class JobStatus {
         this.value = value;
     }
 
-    /** The status for a value the API sent; unknown values are kept. */
+    /** {@return the status for a value the API sent; unknown values are kept} */
     public static JobStatus of(String raw) {
         Objects.requireNonNull(raw, "status");
         JobStatus known = KNOWN.get(raw); // exact: asString() is what the API sent
         return known != null ? known : new JobStatus(raw, Value._UNKNOWN);
     }
 
-    /** The known value, or {@link Value#_UNKNOWN}. */
+    /** {@return the known value, or {@link Value#_UNKNOWN}} */
     public Value value() {
         return value;
     }
 
-    /** The status exactly as the API sent it. */
+    /** {@return the status exactly as the API sent it} */
     public String asString() {
         return raw;
     }
 
-    /** True for succeeded, failed and cancelled: nothing more will happen. Unknown statuses are not terminal. */
+    /** {@return true for succeeded, failed and cancelled: nothing more will happen. Unknown statuses are not terminal} */
     public boolean isTerminal() {
         return value == Value.SUCCEEDED || value == Value.FAILED || value == Value.CANCELLED;
     }

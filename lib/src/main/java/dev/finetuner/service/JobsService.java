@@ -134,7 +134,7 @@ public final class JobsService {
         return b.build();
     }
 
-    /** The job as it is now. */
+    /** {@return the job as it is now} */
     public Job retrieve(String jobId) {
         requireId(jobId);
         return calls.call("retrieve " + jobId, () -> Sdk.job(client.fineTuning().jobs().retrieve(jobId)));
@@ -145,13 +145,13 @@ public final class JobsService {
         return calls.call("retrieve " + jobId, () -> Sdk.job(client.fineTuning().jobs().retrieve(jobId)), onRetry);
     }
 
-    /** Every job of the organization, newest first, fetched page by page as the stream is consumed. */
+    /** {@return every job of the organization, newest first, fetched page by page as the stream is consumed} */
     public Stream<Job> list() {
         return calls.items("list fine-tuning jobs",
                 () -> client.fineTuning().jobs().list(JobListParams.builder().limit(100).build())).map(Sdk::job);
     }
 
-    /** The job that trained {@code modelId}, searched among the organization's jobs, newest first. */
+    /** {@return the job that trained {@code modelId}, searched among the organization's jobs, newest first} */
     public Optional<Job> findByModel(String modelId) {
         Objects.requireNonNull(modelId, "modelId");
         return list().filter(j -> j.fineTunedModel().filter(modelId::equals).isPresent()).findFirst();
@@ -183,7 +183,7 @@ public final class JobsService {
                 .putAdditionalHeader("Idempotency-Key", key).build())));
     }
 
-    /** The job's checkpoints, newest first (all pages). */
+    /** {@return the job's checkpoints, newest first (all pages)} */
     public List<Checkpoint> checkpoints(String jobId) {
         requireId(jobId);
         return calls.items("list checkpoints of " + jobId, () -> client.fineTuning().jobs().checkpoints()
@@ -217,7 +217,7 @@ public final class JobsService {
         return new EventPage(events, page.hasMore().orElse(false));
     }
 
-    /** Every event of the job, oldest first (all pages, read now). */
+    /** {@return every event of the job, oldest first (all pages, read now)} */
     public List<JobEvent> allEvents(String jobId) {
         return eventsSince(jobId, null, 100, null, () -> { }).oldestFirst();
     }

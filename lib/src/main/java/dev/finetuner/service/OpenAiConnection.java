@@ -106,7 +106,7 @@ public final class OpenAiConnection implements AutoCloseable {
         return url.strip();
     }
 
-    /** Where requests go, e.g. {@code https://api.openai.com/v1}; {@code "(given client)"} when built on a client. */
+    /** {@return where requests go, e.g. {@code https://api.openai.com/v1}; {@code "(given client)"} when built on a client} */
     public String baseUrl() {
         return baseUrl;
     }
@@ -116,7 +116,7 @@ public final class OpenAiConnection implements AutoCloseable {
         return v == null || v.isBlank() ? null : v;
     }
 
-    /** A connection configured from {@code OPENAI_API_KEY}, {@code OPENAI_BASE_URL}, {@code OPENAI_ORG_ID}, {@code OPENAI_PROJECT_ID}. */
+    /** {@return a connection configured from {@code OPENAI_API_KEY}, {@code OPENAI_BASE_URL}, {@code OPENAI_ORG_ID}, {@code OPENAI_PROJECT_ID}} */
     public static OpenAiConnection fromEnv() {
         return builder().build();
     }
@@ -140,7 +140,7 @@ public final class OpenAiConnection implements AutoCloseable {
         return follower;
     }
 
-    /** The openai-java client underneath, for calls finetuner does not wrap. */
+    /** {@return the openai-java client underneath, for calls finetuner does not wrap} */
     public OpenAIClient client() {
         return client;
     }
@@ -155,7 +155,7 @@ public final class OpenAiConnection implements AutoCloseable {
         return calls.call(Objects.requireNonNull(operation, "operation"), Objects.requireNonNull(call, "call"));
     }
 
-    /** How many requests this connection has sent, retries included: for budgets and benchmarks. */
+    /** {@return how many requests this connection has sent, retries included: for budgets and benchmarks} */
     public long requestsSent() {
         return calls.attemptsMade();
     }
@@ -168,7 +168,7 @@ public final class OpenAiConnection implements AutoCloseable {
         return timing;
     }
 
-    /** The retry policy every call uses. */
+    /** {@return the retry policy every call uses} */
     public RetryPolicy retryPolicy() {
         return retry;
     }

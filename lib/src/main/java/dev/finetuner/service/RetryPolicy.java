@@ -19,12 +19,19 @@ import java.util.Objects;
  * }</pre>
  */
 public final class RetryPolicy {
+    /** Attempts in all by default, the first included. */
     public static final int DEFAULT_MAX_ATTEMPTS = 5;
+    /** The pause before the first retry by default. */
     public static final Duration DEFAULT_INITIAL_BACKOFF = Duration.ofMillis(500);
+    /** The longest pause between two attempts by default. */
     public static final Duration DEFAULT_MAX_BACKOFF = Duration.ofSeconds(30);
+    /** The factor each pause is multiplied by for the next, by default. */
     public static final double DEFAULT_MULTIPLIER = 2.0;
+    /** The share of each pause taken off at random by default. */
     public static final double DEFAULT_JITTER = 0.25;
+    /** The longest {@code Retry-After} honoured by default. */
     public static final Duration DEFAULT_MAX_RETRY_AFTER = Duration.ofSeconds(60);
+    /** The longest time one call may take with its retries by default. */
     public static final Duration DEFAULT_MAX_ELAPSED = Duration.ofMinutes(3);
 
     private final int maxAttempts;
@@ -45,7 +52,7 @@ public final class RetryPolicy {
         this.maxElapsed = b.maxElapsed;
     }
 
-    /** The defaults. */
+    /** {@return the defaults} */
     public static RetryPolicy defaults() {
         return builder().build();
     }
@@ -59,7 +66,7 @@ public final class RetryPolicy {
         return new Builder();
     }
 
-    /** A builder holding this policy's values. */
+    /** {@return a builder holding this policy's values} */
     public Builder toBuilder() {
         return new Builder().maxAttempts(maxAttempts).initialBackoff(initialBackoff).maxBackoff(maxBackoff)
                 .multiplier(multiplier).jitter(jitter).maxRetryAfter(maxRetryAfter).maxElapsed(maxElapsed);

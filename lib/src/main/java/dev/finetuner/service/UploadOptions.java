@@ -17,13 +17,17 @@ import java.util.function.BiConsumer;
  */
 public record UploadOptions(long multipartThreshold, int partSize, int parallelParts, boolean reuse,
                             BiConsumer<Long, Long> progress) {
+    /** Files larger than this many bytes go through the Uploads API by default (64 MiB). */
     public static final long DEFAULT_MULTIPART_THRESHOLD = 64L << 20;
+    /** Bytes per part by default (64 MiB). */
     public static final int DEFAULT_PART_SIZE = 64 << 20;
+    /** Parts in flight at once by default. */
     public static final int DEFAULT_PARALLEL_PARTS = 2;
     /** The API's limit for one file sent in one request. */
     public static final long MAX_SINGLE_FILE = 512L << 20;
     /** The API's limit for a file sent in parts. */
     public static final long MAX_FILE = 8L << 30;
+    /** The API's limit for one part of an upload, in bytes. */
     public static final int MAX_PART_SIZE = 64 << 20;
 
     public UploadOptions {
@@ -38,7 +42,7 @@ public record UploadOptions(long multipartThreshold, int partSize, int parallelP
         }
     }
 
-    /** The defaults. */
+    /** {@return the defaults} */
     public static UploadOptions defaults() {
         return new UploadOptions(DEFAULT_MULTIPART_THRESHOLD, DEFAULT_PART_SIZE, DEFAULT_PARALLEL_PARTS, true, null);
     }

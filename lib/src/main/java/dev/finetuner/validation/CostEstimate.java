@@ -60,7 +60,7 @@ public record CostEstimate(BaseModel model, long trainingExamples, long tokensPe
         return new CostEstimate(model, trainingExamples, tokensPerEpoch, n, epochs.isEmpty(), billed, usd);
     }
 
-    /** The epochs the API's "auto" setting picks for a training file of {@code examples} examples. */
+    /** {@return the epochs the API's "auto" setting picks for a training file of {@code examples} examples} */
     public static int autoEpochs(long examples) {
         if (examples <= 0) {
             return TARGET_EPOCHS;

@@ -38,13 +38,13 @@ public record Finding(String code, Severity severity, long line, Optional<String
         }
     }
 
-    /** A finding about one line. */
+    /** {@return a finding about one line} */
     public static Finding at(long line, String code, Severity severity, String field, String message, String fix) {
         return new Finding(code, severity, line, Optional.ofNullable(field), message, Optional.ofNullable(fix),
                 Optional.empty(), false);
     }
 
-    /** A finding about the whole dataset. */
+    /** {@return a finding about the whole dataset} */
     public static Finding dataset(String code, Severity severity, String message, String fix) {
         return at(0, code, severity, null, message, fix);
     }
@@ -54,7 +54,7 @@ public record Finding(String code, Severity severity, long line, Optional<String
         return new Finding(code, severity, line, field, message, fix, Optional.of(r), applied);
     }
 
-    /** True for an error that no applied repair resolved: the dataset is not ready while one exists. */
+    /** {@return true for an error that no applied repair resolved: the dataset is not ready while one exists} */
     public boolean blocking() {
         return severity == Severity.ERROR && !repaired;
     }

@@ -54,7 +54,7 @@ public final class TokenCounter {
         });
     }
 
-    /** The counter for an encoding; built once (about half a second) and shared. */
+    /** {@return the counter for an encoding; built once (about half a second) and shared} */
     public static TokenCounter of(TokenEncoding encoding) {
         Objects.requireNonNull(encoding, "encoding");
         synchronized (CACHE) {
@@ -62,12 +62,12 @@ public final class TokenCounter {
         }
     }
 
-    /** The counter for a model's encoding. */
+    /** {@return the counter for a model's encoding} */
     public static TokenCounter forModel(BaseModel model) {
         return of(model.encoding());
     }
 
-    /** The encoding this counter uses. */
+    /** {@return the encoding this counter uses} */
     public TokenEncoding encoding() {
         return encodingName;
     }

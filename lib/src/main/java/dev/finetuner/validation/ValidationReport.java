@@ -116,17 +116,17 @@ public record ValidationReport(
     public record Tokens(long total, long training, long maxPerExample, double meanPerExample) {
     }
 
-    /** True when nothing blocks training: no unrepaired error and at least one example kept. */
+    /** {@return true when nothing blocks training: no unrepaired error and at least one example kept} */
     public boolean isReady() {
         return errorCount() == 0 && counts.kept() > 0;
     }
 
-    /** The findings with this code (as listed). */
+    /** {@return the findings with this code (as listed)} */
     public List<Finding> findings(String code) {
         return findings.stream().filter(f -> f.code().equals(code)).toList();
     }
 
-    /** The report as one JSON object, for scripts. */
+    /** {@return the report as one JSON object, for scripts} */
     public String toJson() {
         ObjectNode root = JSON.createObjectNode();
         root.put("ready", isReady());
@@ -191,7 +191,7 @@ public record ValidationReport(
         }
     }
 
-    /** The report as text a person reads top to bottom: summary, findings, then what to do next. */
+    /** {@return the report as text a person reads top to bottom: summary, findings, then what to do next} */
     public String toText() {
         StringBuilder sb = new StringBuilder();
         sb.append(file.map(Path::toString).orElse("in-memory dataset")).append(" (")

@@ -76,17 +76,17 @@ public final class Validator {
         this.maxFindingsPerCode = b.maxFindingsPerCode;
     }
 
-    /** A validator with the defaults: report only, no repair. */
+    /** {@return a validator with the defaults: report only, no repair} */
     public static Validator standard() {
         return builder().build();
     }
 
-    /** A builder starting from the defaults. */
+    /** {@return a builder starting from the defaults} */
     public static Builder builder() {
         return new Builder();
     }
 
-    /** A builder holding this validator's settings. */
+    /** {@return a builder holding this validator's settings} */
     public Builder toBuilder() {
         Builder b = new Builder();
         b.model = model.orElse(null);
@@ -102,7 +102,7 @@ public final class Validator {
         return b;
     }
 
-    /** The repairs this validator applies. */
+    /** {@return the repairs this validator applies} */
     public Set<Repair> repairs() {
         return repairs;
     }
@@ -392,7 +392,7 @@ public final class Validator {
             return this;
         }
 
-        /** The validator. */
+        /** {@return the validator} */
         public Validator build() {
             return new Validator(this);
         }
