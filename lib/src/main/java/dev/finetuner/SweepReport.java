@@ -86,18 +86,27 @@ public record SweepReport(String model, List<Run> runs) {
     /** {@return a table of the runs, then the best and the cheapest near it} */
     public String toText() {
         StringBuilder sb = new StringBuilder();
+        String metric = metricName();
         sb.append(String.format(Locale.ROOT, "%-22s %9s %10s %10s %8s  %s%n", "run", "cost", "train loss",
-                "valid loss", "metric", "status"));
+                "valid loss", metric, "status"));
         for (Run r : runs) {
             sb.append(String.format(Locale.ROOT, "%-22s %9s %10s %10s %8s  %s%n", r.name(),
                     r.cost().usd().map(u -> "$" + u.toPlainString()).orElse("?"), num(r.metrics().finalTrainLoss()),
                     num(r.metrics().finalValidLoss()), num(r.metric()),
                     r.status() + r.error().map(e -> ": " + e).orElse("")));
         }
-        best().ifPresent(b -> sb.append("best: ").append(b.name()).append(" (").append(num(b.metric())).append(")\n"));
+        best().ifPresent(b -> sb.append("best: ").append(b.name()).append(" (").append(metric).append(' ')
+                .append(num(b.metric())).append(" on the validation split)\n"));
         cheapestNearBest().ifPresent(c -> sb.append("cheapest within one point of it: ").append(c.name()).append(" (")
                 .append(c.cost().usd().map(u -> "$" + u.toPlainString()).orElse("?")).append(")\n"));
         return sb.toString();
+    }
+
+    /** What {@link Run#metric()} is for these runs, as the table's column says it. */
+    private String metricName() {
+        return runs.stream().flatMap(r -> r.evaluation().stream()).findFirst()
+                .map(e -> e.task() == dev.finetuner.model.TaskType.CLASSIFICATION ? "accuracy" : "token F1")
+                .orElse("metric");
     }
 
     private static String num(OptionalDouble d) {

@@ -77,7 +77,8 @@ final class RecordMapper {
         issues.accept(ReadIssue.dropped("unrecognized_format", line, null,
                 "no known example shape: expected 'messages' (chat), 'input'/'preferred_output'/'non_preferred_output'"
                         + " (preference) or '" + promptKey + "'/'" + completionKey + "'; found keys "
-                        + lowerToActual.values() + ". Map your columns with promptColumn(...)/completionColumn(...)"));
+                        + lowerToActual.values() + ". Name the prompt and completion keys (DatasetOptions promptColumn/completionColumn;"
+                        + " --prompt-column/--completion-column on the command line)"));
         return null;
     }
 

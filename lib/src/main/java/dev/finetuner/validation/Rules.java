@@ -349,7 +349,8 @@ final class Rules {
             if (p.completionData() && !p.stats.extraColumns.isEmpty()) {
                 p.report(dataset(p.stats.withExtraColumns + " example(s) have columns/keys other than prompt and"
                         + " completion: " + p.stats.extraColumns + "; they are not written to the training file",
-                        "remove them, or map the right ones with promptColumn(...)/completionColumn(...)"));
+                        "remove them, or name the right ones as prompt and completion (DatasetOptions"
+                                + " promptColumn/completionColumn; --prompt-column/--completion-column on the command line)"));
             }
         }
     }

@@ -12,6 +12,7 @@ import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.stream.IntStream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -56,6 +57,26 @@ class PrepareCommandTest {
         long valid = Files.lines(outDir.resolve("helpdesk_prepared_valid.jsonl")).count();
         assertThat(train + valid).isEqualTo(320);
         assertThat(valid).isEqualTo(64);
+    }
+
+    @Test
+    void jsonl_with_other_keys_is_told_the_flags_that_name_them_and_then_reads_with_them() throws IOException {
+        // given: question/answer keys, as many exports have
+        Path file = dir.resolve("qa.jsonl");
+        Files.writeString(file, IntStream.rangeClosed(1, 12).mapToObj(i ->
+                "{\"question\": \"How do I reset password " + i + "?\", \"answer\": \" Use the portal, step " + i + ".\\n\"}")
+                .collect(java.util.stream.Collectors.joining("\n", "", "\n")));
+        // when
+        int unmapped = run("prepare", file.toString());
+        String told = out.toString();
+        out.getBuffer().setLength(0);
+        int mapped = run("prepare", file.toString(), "--prompt-column", "question", "--completion-column", "answer");
+        // then
+        assertThat(unmapped).isEqualTo(1);
+        assertThat(told).contains("line 1").contains("found keys [question, answer]")
+                .contains("--prompt-column/--completion-column");
+        assertThat(mapped).as(out.toString()).isZero();
+        assertThat(out.toString()).contains("12 records: 12 kept");
     }
 
     @Test

@@ -31,7 +31,7 @@ class SweepSampleTest {
         String out = bytes.toString(StandardCharsets.UTF_8);
         assertThat(result.report().runs()).hasSize(8).allSatisfy(r -> assertThat(r.status()).isEqualTo(JobStatus.SUCCEEDED));
         SweepReport.Run best = result.report().best().orElseThrow();
-        assertThat(out).contains("8 runs, estimated at $").contains("best: " + best.name())
+        assertThat(out).contains("8 runs, estimated at $").contains("best: " + best.name() + " (token F1 ") // helpdesk answers are generated text
                 .contains("cheapest within one point of it: " + result.report().cheapestNearBest().orElseThrow().name());
         assertThat(Files.readString(chart)).contains("<svg").contains("e3-b16-lr0.5");
     }
