@@ -136,7 +136,11 @@ final class CreateCommand extends ApiCommand {
         if (json) {
             return FollowCommand.followToJson(c, job.id(), null, display, out(), err());
         }
-        return noFollow ? 0 : FollowCommand.follow(c, job.id(), null, display, out(), err());
+        if (noFollow) {
+            out().println("Follow it with: finetuner follow " + job.id());
+            return 0;
+        }
+        return FollowCommand.follow(c, job.id(), null, display, out(), err());
     }
 
     /** The job request with the options given; an option out of range is a usage error. */

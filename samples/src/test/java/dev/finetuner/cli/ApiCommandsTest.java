@@ -97,6 +97,7 @@ class ApiCommandsTest {
         String fileId = new ObjectMapper().readTree(out.toString()).get("id").asText();
         assertThat(api("create", "-t", fileId, "-m", "babbage-002", "--no-follow")).isZero();
         String jobId = jobId(out.toString());
+        assertThat(out.toString()).as("what to run next").contains("Follow it with: finetuner follow " + jobId);
         // when / then
         assertThat(api("follow", jobId)).isZero();
         assertThat(out.toString()).contains("Job complete!");
