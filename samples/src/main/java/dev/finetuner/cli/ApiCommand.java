@@ -65,6 +65,23 @@ abstract class ApiCommand implements Callable<Integer> {
         return url + "/v1";
     }
 
+    /**
+     * The model a {@code -m} value names. A fine-tuning job's id ({@code ftjob-...}) stands for the model
+     * that job made, so that a script can go from {@code create} to {@code complete} with the one id it has.
+     */
+    static String modelNamed(OpenAiConnection c, String value) {
+        if (!value.startsWith("ftjob-")) {
+            return value;
+        }
+        dev.finetuner.service.Job job = c.jobs().retrieve(value);
+        return job.fineTunedModel().orElseThrow(() -> {
+            RuntimeException none = new dev.finetuner.FineTunerException("job " + value + " has made no model: it "
+                    + (job.status().isTerminal() ? "ended " : "is ") + job.status());
+            return job.status().isTerminal() ? none
+                    : new Failures.WithHint(none, "Wait for its model with: finetuner follow " + value);
+        });
+    }
+
     /** The facade on this command's connection: models called as trained, metrics, evaluation. */
     static FineTuner fineTuner(OpenAiConnection c) {
         return FineTuner.builder().client(c.client()).retry(c.retryPolicy()).follow(c.follower().options()).build();

@@ -13,7 +13,7 @@ import picocli.CommandLine.Option;
         description = {"Ask a model to complete a prompt.", "With a fine-tuned model made by finetuner, the separator and stop it was"
                 + " trained with are applied (read from its job's metadata)."})
 final class CompleteCommand extends ApiCommand {
-    @Option(names = {"-m", "--model"}, required = true, description = "The model, e.g. ft:davinci-002:acme::abc123.")
+    @Option(names = {"-m", "--model"}, required = true, description = "The model, e.g. ft:davinci-002:acme::abc123, or the id of the job that made it (ftjob-...).")
     String model;
 
     @Option(names = {"-p", "--prompt"}, required = true, description = "The prompt, as a user would type it.")
@@ -38,6 +38,7 @@ final class CompleteCommand extends ApiCommand {
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
+        String model = modelNamed(c, this.model);
         Completion answer;
         try (FineTuner ft = fineTuner(c)) {
             answer = ft.model(model).complete(prompt, options);

@@ -85,6 +85,10 @@ final class CreateCommand extends ApiCommand {
     @Option(names = "--no-follow", description = "Print the job id and return at once.")
     boolean noFollow;
 
+    @Option(names = {"-q", "--quiet"}, description = "Print only an id on stdout: the job's with --no-follow, else the"
+            + " model's once the job succeeds (for scripts: JOB=$(finetuner create ... --no-follow -q)).")
+    boolean quiet;
+
     @Option(names = "--json", description = "Print the job as get --json prints it on stdout: at once with --no-follow,"
             + " else when it ends (the progress then goes to stderr).")
     boolean json;
@@ -102,6 +106,10 @@ final class CreateCommand extends ApiCommand {
 
     @Override
     int run(OpenAiConnection c) {
+        if (json && quiet) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--json and --quiet exclude each other:"
+                    + " --json prints the whole job, --quiet only its id");
+        }
         requestFor("file-to-upload"); // hyperparameters out of range fail before any upload
         BaseModel.Resolution target = Mistakes.model(model, name -> listed(c, name), err(), true);
         List<Preparation> preparations = new ArrayList<>();
@@ -126,9 +134,12 @@ final class CreateCommand extends ApiCommand {
             preparations.forEach(Preparation::close); // the prepared files are uploaded, or not needed
         }
         Job job = c.jobs().create(request);
-        // with --json, stdout holds the job as JSON and nothing else
+        // with --json, stdout holds the job as JSON and nothing else; with --quiet, the id and nothing else
         progress().println("Created fine-tuning job " + job.id());
         progress().flush();
+        if (quiet) {
+            return quietly(c, job);
+        }
         if (json && noFollow) {
             out().println(CliJson.json(CliJson.jobJson(job)));
             return 0;
@@ -234,9 +245,29 @@ final class CreateCommand extends ApiCommand {
         return (format == DatasetFormat.XLSX ? "an " : "a ") + format.name();
     }
 
-    /** Where lines about the work in progress go: stderr with --json, so that stdout is one JSON document. */
+    /**
+     * Where lines about the work in progress go: stderr with --json, so that stdout is one JSON document;
+     * nowhere with --quiet, whose stdout is one id.
+     */
     private java.io.PrintWriter progress() {
-        return json ? err() : out();
+        return quiet ? new java.io.PrintWriter(java.io.Writer.nullWriter()) : json ? err() : out();
+    }
+
+    /** The job's id, or (following it without a word) its model's; the exit code is the follow's. */
+    private int quietly(OpenAiConnection c, Job job) {
+        if (noFollow) {
+            out().println(job.id());
+            return 0;
+        }
+        int code = FollowCommand.follow(c, job.id(), null, display, progress(), err());
+        Job done = c.jobs().retrieve(job.id());
+        done.fineTunedModel().ifPresent(out()::println);
+        if (code != 0) {
+            // the follow's own closing line went nowhere: the reason must not
+            err().println("error: job " + done.id() + " ended " + done.status()
+                    + done.error().map(e -> " (" + e.code() + ": " + e.message() + ")").orElse(""));
+        }
+        return code;
     }
 
     /** The id to send for a value: the uploaded file's for a path, the value itself for a file id. */

@@ -20,7 +20,7 @@ import java.nio.file.Path;
         description = {"Evaluate a model on a held-out file: accuracy, per-class F1, confusion matrix and ROC AUC for"
                 + " classification; exact match and token F1 for generation."})
 final class EvaluateCommand extends ApiCommand {
-    @Option(names = {"-m", "--model"}, required = true, description = "The model to evaluate, e.g. a fine-tuned model's id.")
+    @Option(names = {"-m", "--model"}, required = true, description = "The model to evaluate: a fine-tuned model's id, or the id of the job that made it (ftjob-...).")
     String model;
 
     @Parameters(paramLabel = "FILE", description = "The held-out examples (CSV, TSV, XLSX, JSON, JSONL).")
@@ -38,6 +38,7 @@ final class EvaluateCommand extends ApiCommand {
 
     @Override
     int run(OpenAiConnection c) {
+        String model = modelNamed(c, this.model);
         EvaluationReport r;
         try (FineTuner ft = fineTuner(c)) {
             Evaluator evaluator = task == null ? Evaluator.standard() : Evaluator.builder().task(task).build();

@@ -254,6 +254,67 @@ class CliOutputTest {
     }
 
     @Test
+    void create_quiet_without_following_prints_only_the_job_id_which_complete_takes_for_its_model() throws IOException {
+        // given
+        Path train = tickets(dir.resolve("q.jsonl"), 0, 30);
+        // when
+        int code = api("create", "-t", train.toString(), "-m", "babbage-002", "--no-follow", "--quiet");
+        String printed = out.toString();
+        int asked = api("complete", "-m", jobId, "-p", "ticket 4 about the printer ->", "--max-tokens", "5", "--json");
+        // then
+        assertThat(code).as(err.toString()).isZero();
+        assertThat(printed).matches("ftjob-[A-Za-z0-9]+\\R");
+        assertThat(asked).as(err.toString()).isZero();
+        assertThat(stdoutJson().get("model").asText()).as("the model the job made").isEqualTo(model);
+    }
+
+    @Test
+    void create_quiet_that_follows_prints_only_the_model_id() {
+        // when
+        int code = api("create", "-t", heldOut.toString(), "-m", "babbage-002", "--quiet");
+        // then
+        assertThat(code).as(err.toString()).isZero();
+        assertThat(out.toString()).matches("ft:babbage-002:[^\\s]+\\R");
+        assertThat(err.toString()).isEmpty();
+    }
+
+    @Test
+    void create_quiet_of_a_job_that_fails_exits_1_with_the_reason_on_stderr() throws IOException {
+        try (LocalOpenAi failing = LocalOpenAi.builder().speed(LocalOpenAi.FAST)
+                .faults(FaultPlan.builder().failJobs(FaultPlan.always()).build()).build()) {
+            // when
+            int code = on(failing, "create", "-t", tickets(dir.resolve("f.jsonl"), 0, 30).toString(), "-m",
+                    "babbage-002", "--quiet");
+            // then
+            assertThat(code).isEqualTo(1);
+            assertThat(out.toString()).isEmpty();
+            assertThat(err.toString()).startsWith("error: job ftjob-").contains("ended failed (server_error");
+        }
+    }
+
+    @Test
+    void a_job_id_as_the_model_of_a_job_still_running_is_refused_with_what_to_run() throws IOException {
+        // given: a backend in real time, where a job takes minutes
+        try (LocalOpenAi slow = LocalOpenAi.builder().speed(1).build()) {
+            assertThat(on(slow, "create", "-t", tickets(dir.resolve("s.jsonl"), 0, 30).toString(), "-m",
+                    "babbage-002", "--no-follow", "--quiet")).isZero();
+            String running = out.toString().strip();
+            // when
+            int code = on(slow, "complete", "-m", running, "-p", "ticket 1 about the vpn ->");
+            // then
+            assertThat(code).isEqualTo(1);
+            assertThat(err.toString()).startsWith("error: job " + running + " has made no model: it is ")
+                    .contains("Wait for its model with: finetuner follow " + running);
+        }
+    }
+
+    @Test
+    void json_and_quiet_together_are_a_usage_error() {
+        assertThat(api("create", "-t", "file-abc", "-m", "babbage-002", "--json", "--quiet")).isEqualTo(2);
+        assertThat(err.toString()).contains("--json and --quiet exclude each other");
+    }
+
+    @Test
     void follow_json_of_a_job_that_does_not_exist_prints_nothing_on_stdout() {
         assertThat(api("follow", "ftjob-nope", "--json")).isEqualTo(1);
         assertThat(out.toString()).isEmpty();

@@ -25,20 +25,20 @@ import static org.assertj.core.api.Assertions.fail;
 
 /**
  * Runs the README's five-minute command-line path as written, each {@code finetuner ...} line in its own
- * JVM with the environment the README exports, so the README cannot drift from the commands. The job and
- * model ids the README shows as examples are replaced by the ones the previous commands printed, and its
- * port by a free one.
+ * JVM with the environment the README exports and the shell variables it sets ({@code JOB=$(finetuner ...)}),
+ * so the README cannot drift from the commands. Only its port is replaced, by a free one.
  */
 class ReadmeFiveMinutesTest {
     static final String SECTION = "## Five minutes with the command line";
-    private static final Pattern JOB_ID = Pattern.compile("ftjob-[A-Za-z0-9]+");
-    private static final Pattern MODEL_ID = Pattern.compile("ft:[A-Za-z0-9._-]+:[A-Za-z0-9._-]*:[A-Za-z0-9._-]*:[A-Za-z0-9._-]+");
+    private static final Pattern ASSIGNMENT = Pattern.compile("([A-Z_]+)=\\$\\((finetuner .*)\\)");
+    private static final Pattern VARIABLE = Pattern.compile("\\$([A-Z_]+)");
     private static final Pattern PORT = Pattern.compile("127\\.0\\.0\\.1:(\\d+)");
 
     @TempDir
     Path work;
 
     private final List<Process> background = new ArrayList<>();
+    private final Map<String, String> outputs = new HashMap<>();
 
     @AfterEach
     void stopBackground() {
@@ -50,14 +50,13 @@ class ReadmeFiveMinutesTest {
         List<String> commands = commands(Files.readString(Path.of("..", "README.md")));
         assertThat(commands).as("the README's five-minute commands").hasSizeGreaterThanOrEqualTo(6)
                 .anyMatch(c -> c.startsWith("finetuner serve")).anyMatch(c -> c.startsWith("finetuner prepare"))
-                .anyMatch(c -> c.startsWith("finetuner create")).anyMatch(c -> c.startsWith("finetuner follow"))
+                .anyMatch(c -> c.contains("finetuner create")).anyMatch(c -> c.startsWith("finetuner follow"))
                 .anyMatch(c -> c.startsWith("finetuner complete")).anyMatch(c -> c.startsWith("finetuner evaluate"));
         copy(Path.of("data"), work.resolve("samples/data"));
         String readmePort = null;
         String port = String.valueOf(freePort());
         Map<String, String> env = new HashMap<>();
-        String job = null;
-        String model = null;
+        Map<String, String> variables = new HashMap<>();
         for (String line : commands) {
             if (readmePort == null) {
                 Matcher m = PORT.matcher(line);
@@ -65,21 +64,28 @@ class ReadmeFiveMinutesTest {
                 readmePort = m.find() ? m.group(1) : p.find() ? p.group(1) : null;
             }
             String command = readmePort == null ? line : line.replace(readmePort, port);
-            if (job != null) {
-                command = JOB_ID.matcher(command).replaceAll(Matcher.quoteReplacement(job));
-            }
-            if (model != null) {
-                command = MODEL_ID.matcher(command).replaceAll(Matcher.quoteReplacement(model));
-            }
             if (command.startsWith("mvn ") || command.startsWith("export PATH=")) {
                 continue; // the build ran before this test; the launcher on PATH has its own test
             }
+            Matcher v = VARIABLE.matcher(command);
+            StringBuilder expanded = new StringBuilder();
+            while (v.find()) {
+                assertThat(variables).as("variables set before `%s`", line).containsKey(v.group(1));
+                v.appendReplacement(expanded, Matcher.quoteReplacement(variables.get(v.group(1))));
+            }
+            command = v.appendTail(expanded).toString();
             if (command.startsWith("export ")) {
                 for (String assignment : words(command.substring("export ".length()))) {
                     String[] kv = assignment.split("=", 2);
                     env.put(kv[0], kv[1]);
                 }
                 continue;
+            }
+            Matcher assignment = ASSIGNMENT.matcher(command);
+            String variable = null;
+            if (assignment.matches()) {
+                variable = assignment.group(1);
+                command = assignment.group(2);
             }
             if (!command.startsWith("finetuner ")) {
                 fail("the README's five-minute path has a line this test cannot run: " + line);
@@ -94,17 +100,17 @@ class ReadmeFiveMinutesTest {
             Run run = run(args, env);
             assertThat(run.exit).as("exit code of `%s`; stdout:%n%s%nstderr:%n%s", line, run.out, run.err).isZero();
             assertThat(run.out).as("stdout of `%s`", line).isNotBlank();
-            Matcher j = JOB_ID.matcher(run.out);
-            while (j.find()) {
-                job = j.group();
+            if (variable != null) {
+                variables.put(variable, run.out.strip());
             }
-            Matcher m = MODEL_ID.matcher(run.out);
-            while (m.find()) {
-                model = m.group();
-            }
+            outputs.put(line, run.out);
         }
-        assertThat(job).as("a job was created").isNotNull();
-        assertThat(model).as("a model was trained").isNotNull();
+        assertThat(variables.get("JOB")).as("the job create printed").matches("ftjob-[A-Za-z0-9]+");
+        assertThat(outputs).hasEntrySatisfying(commands.stream().filter(c -> c.startsWith("finetuner follow")).findFirst()
+                .orElseThrow(), out -> assertThat(out).contains("Job complete! Status: succeeded. Model: ft:davinci-002:"));
+        assertThat(outputs).hasEntrySatisfying(commands.stream().filter(c -> c.startsWith("finetuner evaluate"))
+                .findFirst().orElseThrow(), out -> assertThat(out).contains("token F1").contains("Wrote evaluation report"));
+        assertThat(work.resolve("evaluation.html")).isNotEmptyFile();
     }
 
     /** The commands of the section's sh blocks, without comments, continuation lines joined. */
