@@ -33,7 +33,7 @@ public record PrepareOptions(DatasetOptions dataset, Set<Repair> repairs, double
      * @param validationFraction the share held out for validation (stratified for classification)
      * @param seed the split's seed
      * @param convertFormat convert examples to the format the model trains on (prompt/completion to chat or
-     * back) instead of refusing them; each conversion is counted in the report ({@code converted_format})
+     *     back) instead of refusing them; each conversion is counted in the report ({@code converted_format})
      */
     public PrepareOptions {
         Objects.requireNonNull(dataset, "dataset");

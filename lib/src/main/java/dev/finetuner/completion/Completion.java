@@ -22,7 +22,7 @@ public record Completion(List<String> answers, List<String> raw, Optional<Map<St
      * @param answers the answers (one per {@code n}), separator and stop stripped
      * @param raw the answers as the model returned them
      * @param firstTokenLogprobs the top log-probabilities of the first generated token of the first answer,
-     * when asked for and returned
+     *     when asked for and returned
      * @param finishReason why the first answer ended ({@code stop}, {@code length}, ...)
      */
     public Completion {

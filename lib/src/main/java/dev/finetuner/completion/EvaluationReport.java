@@ -79,24 +79,24 @@ public record EvaluationReport(
      * @param errors the predictions that threw (not scored)
      * @param firstErrors the first few of those errors, in example order
      * @param accuracy classification: the share of answers equal to the reference label (trimmed,
-     * case-sensitive)
+     *     case-sensitive)
      * @param macroF1 classification: the mean F1 over the reference labels
      * @param classes classification: precision, recall and F1 per reference label, in label order
      * @param confusionMatrix classification: reference labels (rows) against answers (columns)
      * @param positiveClass classification with exactly two labels: the class the ROC AUC scores
      * @param rocAuc classification with exactly two labels: the area under the ROC curve of the probability
-     * of the positive class's first token; empty when no answer had log-probabilities or the scored answers
-     * hold one class only
+     *     of the positive class's first token; empty when no answer had log-probabilities or the scored answers
+     *     hold one class only
      * @param withoutLogprobs classification with exactly two labels: scored answers left out of the ROC AUC
-     * because they came without first-token log-probabilities
+     *     because they came without first-token log-probabilities
      * @param exactMatch the share of answers equal to the reference (both trimmed)
      * @param tokenF1 the mean token-level F1 (SQuAD-style, lower-cased whitespace tokens) of answer and
-     * reference
+     *     reference
      * @param meanLogprob the mean natural-log probability per reference token, over the answers that carried
-     * one (tokens weighted alike); empty when none did
+     *     one (tokens weighted alike); empty when none did
      * @param perplexity {@code exp(-meanLogprob)}; empty with it
      * @param mistakes the worst wrong answers, at most {@value #MAX_MISTAKES}: for classification in example
-     * order, for generation lowest token F1 first
+     *     order, for generation lowest token F1 first
      */
     public EvaluationReport {
         Objects.requireNonNull(task, "task");
@@ -218,7 +218,7 @@ public record EvaluationReport(
          * @param index the example's 0-based position among the evaluated examples
          * @param line the example's line in its source file; 0 when it was made in memory
          * @param prompt what the model was asked: the prompt of a prompt/completion example, the last message
-         * before the answer of a chat or preference example
+         *     before the answer of a chat or preference example
          * @param reference the reference answer, trimmed
          * @param prediction the model's answer, trimmed
          * @param tokenF1 the token-level F1 of the two

@@ -34,14 +34,14 @@ public record Prediction(String text, Optional<Map<String, Double>> firstTokenLo
      * log-probabilities are copied.
      *
      * @param text the model's answer, already stripped of the separator and stop sequence by the caller (it
-     * is compared after trimming whitespace)
+     *     is compared after trimming whitespace)
      * @param firstTokenLogprobs the top log-probabilities of the first generated token, token to natural-log
-     * probability, tokens as the model returns them (often with a leading space); empty when the model was
-     * not asked for them
+     *     probability, tokens as the model returns them (often with a leading space); empty when the model was
+     *     not asked for them
      * @param referenceLogprob the summed natural-log probability the model gives the reference completion,
-     * when the caller could compute it (present exactly when {@code referenceTokens} is)
+     *     when the caller could compute it (present exactly when {@code referenceTokens} is)
      * @param referenceTokens the number of tokens of the reference completion that {@code referenceLogprob}
-     * sums over (at least 1)
+     *     sums over (at least 1)
      */
     public Prediction {
         Objects.requireNonNull(text, "text");

@@ -50,7 +50,7 @@ public sealed interface Example permits Example.PromptCompletion, Example.Chat, 
          * @param prompt the prompt text
          * @param completion the completion text
          * @param extras other columns or keys of the source record (name to raw text), reported and not
-         * written
+         *     written
          */
         public PromptCompletion {
             Objects.requireNonNull(prompt, "prompt");
@@ -196,11 +196,11 @@ public sealed interface Example permits Example.PromptCompletion, Example.Chat, 
          *
          * @param line source line, 0 if made in memory
          * @param input the conversation so far, as a chat example (its messages, tools and extras), at the
-         * same line
+         *     same line
          * @param preferred the better answer's messages
          * @param nonPreferred the worse answer's messages
          * @param extras other top-level keys (an {@code id}, ...) as raw JSON text, kept so that writing
-         * loses nothing
+         *     loses nothing
          */
         public Preference {
             Objects.requireNonNull(input, "input");

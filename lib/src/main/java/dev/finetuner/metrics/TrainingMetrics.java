@@ -219,8 +219,8 @@ public final class TrainingMetrics {
          *
          * @param step the step number, 0 or more
          * @param trainLoss the loss on the step's training batch
-         * @param trainAccuracy the token accuracy on that batch ({@code train_accuracy} or {@code
-         * train_mean_token_accuracy})
+         * @param trainAccuracy the token accuracy on that batch ({@code train_accuracy} or
+         *     {@code train_mean_token_accuracy})
          * @param validLoss the loss on a validation batch ({@code valid_loss})
          * @param validAccuracy the token accuracy on that batch ({@code valid_mean_token_accuracy})
          * @param fullValidLoss the loss on the whole validation file, usually at the end of an epoch

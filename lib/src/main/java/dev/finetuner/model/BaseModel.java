@@ -266,7 +266,7 @@ public record BaseModel(
          * @param requested the name as the user gave it
          * @param model the model that will be trained or assumed
          * @param warning why the result is not exactly what was asked for (legacy or unknown name), if it is
-         * not
+         *     not
          */
         public Resolution {
             Objects.requireNonNull(requested, "requested");

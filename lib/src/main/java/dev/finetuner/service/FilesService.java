@@ -253,7 +253,7 @@ public final class FilesService {
      * @param timeout the longest wait
      * @return the file, processed
      * @throws AwaitTimeoutException when it is still not processed after {@code timeout} (checked once more
-     * then)
+     *     then)
      */
     public FileInfo awaitProcessed(String fileId, Duration timeout) {
         requireId(fileId);

@@ -75,7 +75,7 @@ public record JobRequest(String model, String trainingFile, Optional<String> val
      * @param metadata up to {@value #MAX_METADATA} key/value pairs
      * @param wandbProject a Weights &amp; Biases project to report to, if any
      * @param idempotencyKey sent as {@code Idempotency-Key} so a retried create never makes two jobs; a
-     * random one unless given
+     *     random one unless given
      */
     public JobRequest {
         requireText(model, "model");

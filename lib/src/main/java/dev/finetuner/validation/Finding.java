@@ -26,8 +26,8 @@ public record Finding(String code, Severity severity, long line, Optional<String
     /**
      * Checks the components: all given and the line not negative.
      *
-     * @param code a stable key, e.g. {@code empty_completion}, {@code invalid_json}, {@code
-     * missing_separator}
+     * @param code a stable key, e.g. {@code empty_completion}, {@code invalid_json},
+     *     {@code missing_separator}
      * @param severity how much it matters
      * @param line the 1-based line or row of the source file; 0 when it concerns the whole dataset
      * @param field the column, key or JSON path at fault, if one is

@@ -71,7 +71,7 @@ public record ValidationReport(
      * @param file the source file; empty for an in-memory dataset
      * @param fileFormat the format the file was read as
      * @param exampleFormat {@code prompt_completion}, {@code chat}, {@code preference}, {@code mixed} or
-     * {@code none}
+     *     {@code none}
      * @param model the model the data was checked against
      * @param task the inferred task
      * @param counts records read, kept, repaired, dropped, split
@@ -80,8 +80,8 @@ public record ValidationReport(
      * @param separator the suffix every prompt ends with after repairs (prompt/completion data only)
      * @param stopSequence the ending every completion has after repairs (prompt/completion data only)
      * @param classes for classification: each class (trimmed completion) and its count, most frequent first
-     * @param findings the findings, sorted by line; at most a fixed number per code (see {@code
-     * findingCounts})
+     * @param findings the findings, sorted by line; at most a fixed number per code (see
+     *     {@code findingCounts})
      * @param findingCounts how many findings of each code there were, including those not listed
      * @param errorCount how many error findings no applied repair resolved, including those not listed
      * @param repairs the repairs that were asked for

@@ -138,7 +138,7 @@ public final class Validator {
      * @param outDir the directory to write into, created if missing
      * @return the report, naming the files written
      * @throws dev.finetuner.DatasetException when a file cannot be written, or would replace the dataset's
-     * own file
+     *     own file
      */
     public ValidationReport prepare(Dataset dataset, Path outDir) {
         Objects.requireNonNull(outDir, "outDir");
