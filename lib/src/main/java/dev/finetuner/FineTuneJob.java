@@ -130,8 +130,7 @@ public final class FineTuneJob {
     }
 
     /**
-     * Waits on the fine-tuner's executor; the future completes with the model or fails as {@link #await}
-     * does.
+     * Waits on the fine-tuner's executor; the future completes with the model or fails as {@link #await} does.
      *
      * @return a future of the trained model
      */

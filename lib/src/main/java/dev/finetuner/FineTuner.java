@@ -56,8 +56,7 @@ public final class FineTuner implements AutoCloseable {
     }
 
     /**
-     * Prepares a dataset with the defaults, on a new connection from the environment (see
-     * {@link #prepare(Path)}).
+     * Prepares a dataset with the defaults, on a new connection from the environment (see {@link #prepare(Path)}).
      *
      * @param dataset the examples, read or made in memory
      * @return the preparation, validated when first asked for a report, a split or a job

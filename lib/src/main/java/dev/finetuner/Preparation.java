@@ -88,8 +88,7 @@ public final class Preparation implements AutoCloseable {
     }
 
     /**
-     * {@return the report for a model: findings, counts, tokens and cost with that model's encoding and
-     * limits}
+     * {@return the report for a model: findings, counts, tokens and cost with that model's encoding and limits}
      *
      * @param model the base model, e.g. {@code davinci-002}
      */
@@ -107,8 +106,7 @@ public final class Preparation implements AutoCloseable {
     }
 
     /**
-     * {@return what training on {@code model} costs with these hyperparameters ("auto" epochs as the API
-     * picks them)}
+     * {@return what training on {@code model} costs with these hyperparameters ("auto" epochs as the API picks them)}
      *
      * @param model the base model, e.g. {@code davinci-002}
      * @param hyperparameters the epochs, batch size and learning-rate multiplier to price

@@ -150,8 +150,7 @@ public final class CompletionClient {
      * ends. The first choice only ({@code n} is 1).
      *
      * <pre>{@code
-     * String answer = model.stream("My VPN drops every hour", CompletionOptions.defaults(), piece ->
-     * out.print(piece));
+     * String answer = model.stream("My VPN drops every hour", CompletionOptions.defaults(), piece -> out.print(piece));
      * }</pre>
      *
      * @param prompt the prompt, without the separator (it is added)

@@ -553,8 +553,7 @@ public final class Evaluator {
         }
 
         /**
-         * Predictions run at once, on a pool of this many threads shut down after the evaluation (1: no
-         * pool).
+         * Predictions run at once, on a pool of this many threads shut down after the evaluation (1: no pool).
          *
          * @param threads at least 1 (default {@value Evaluator#DEFAULT_CONCURRENCY})
          * @return this builder

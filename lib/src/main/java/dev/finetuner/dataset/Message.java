@@ -24,8 +24,8 @@ public record Message(String role, Optional<String> content, Map<String, String>
      *     {@code function}; kept as given, so that validation can report an unknown role
      * @param content the text; empty when the JSON had no content or {@code null} (an assistant tool call)
      * @param extras every other key of the message ({@code name}, {@code weight}, {@code tool_calls},
-     *     {@code tool_call_id}, ...), each value one JSON value as text (a string is {@code "\"bob\""}), kept so that
-     *     writing loses nothing; anything else is rejected
+     *     {@code tool_call_id}, ...), each value one JSON value as text (a string is {@code "\"bob\""}), kept so
+     *     that writing loses nothing; anything else is rejected
      */
     public Message {
         Objects.requireNonNull(role, "role");

@@ -92,8 +92,7 @@ public record Split(double fraction, long seed) {
     }
 
     /**
-     * {@return the stratum of an example for classification: its trimmed completion or final assistant
-     * answer}
+     * {@return the stratum of an example for classification: its trimmed completion or final assistant answer}
      *
      * @param e the example
      */

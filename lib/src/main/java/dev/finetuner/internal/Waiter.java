@@ -65,8 +65,7 @@ public final class Waiter<T> {
     }
 
     /**
-     * Waits on the calling thread: attempts {@code attempt} until the acceptors, the timeout or a stop end
-     * it.
+     * Waits on the calling thread: attempts {@code attempt} until the acceptors, the timeout or a stop end it.
      *
      * @param attempt makes one attempt
      * @return how the wait ended, with the last answer and the attempts made

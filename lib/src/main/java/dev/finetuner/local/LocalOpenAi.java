@@ -270,8 +270,7 @@ public final class LocalOpenAi implements AutoCloseable {
         }
 
         /**
-         * How many simulated seconds pass per wall-clock second, in (0, {@link #MAX_SPEED}]: 1 is the pace of
-         * a
+         * How many simulated seconds pass per wall-clock second, in (0, {@link #MAX_SPEED}]: 1 is the pace of a
          * real job, {@link #DEFAULT_SPEED} the default, {@link #FAST} for tests.
          *
          * @param speed the speed (default {@value LocalOpenAi#DEFAULT_SPEED})
@@ -286,8 +285,7 @@ public final class LocalOpenAi implements AutoCloseable {
         }
 
         /**
-         * Keeps files, uploads, jobs (with their events) and trained models as JSON in this directory, so
-         * that
+         * Keeps files, uploads, jobs (with their events) and trained models as JSON in this directory, so that
          * a backend started again on it knows them (unfinished jobs carry on).
          *
          * @param dir the directory (default: a temporary one)

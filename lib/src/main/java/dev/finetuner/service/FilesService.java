@@ -252,8 +252,7 @@ public final class FilesService {
      * @param fileId the file's id
      * @param timeout the longest wait
      * @return the file, processed
-     * @throws AwaitTimeoutException when it is still not processed after {@code timeout} (checked once more
-     *     then)
+     * @throws AwaitTimeoutException when it is still not processed after {@code timeout} (checked once more then)
      */
     public FileInfo awaitProcessed(String fileId, Duration timeout) {
         requireId(fileId);

@@ -63,8 +63,7 @@ public abstract class FollowListener {
     }
 
     /**
-     * {@return a listener that hands each event to {@code onEvent}: {@code follow(id,
-     * FollowListener.of(log::info))}}
+     * {@return a listener that hands each event to {@code onEvent}: {@code follow(id, FollowListener.of(log::info))}}
      *
      * @param onEvent gets each event
      */

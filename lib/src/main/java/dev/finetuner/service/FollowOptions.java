@@ -54,8 +54,7 @@ public record FollowOptions(Duration runningInterval, Duration waitingInterval, 
     }
 
     /**
-     * These options with both intervals set to {@code interval} (a sped-up test backend may need
-     * milliseconds).
+     * These options with both intervals set to {@code interval} (a sped-up test backend may need milliseconds).
      *
      * @param interval the pause, not negative
      * @return the new options

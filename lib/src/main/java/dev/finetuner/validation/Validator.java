@@ -314,8 +314,7 @@ public final class Validator {
         }
 
         /**
-         * The model to check against (context, encoding, format, price); any name {@link BaseModel#resolve}
-         * takes.
+         * The model to check against (context, encoding, format, price); any name {@link BaseModel#resolve} takes.
          *
          * @param name the model's name
          * @return this builder
