@@ -29,7 +29,7 @@ public final class LongLongMap {
      * Stores {@code value} under {@code key} unless the key is present; returns the present value or -1.
      *
      * @param key the key
-     * @param value the value, not negative
+     * @param value the value
      * @return the present value, or -1 when the value was stored
      */
     public long putIfAbsent(long key, long value) {
