@@ -10,13 +10,21 @@ import java.util.OptionalInt;
  * Never contains the API key.
  */
 public class ApiException extends FineTunerException {
+    /** The HTTP status, 0 when no response arrived. */
     private final int statusCode;
+    /** The API's error code, or null. */
     private final String code;
+    /** The request parameter at fault, or null. */
     private final String param;
+    /** The {@code x-request-id} of the response, or null. */
     private final String requestId;
+    /** Whether trying again may succeed. */
     private final boolean retryable;
+    /** How many attempts were made. */
     private final int attempts;
+    /** The wait the server asked for, or null. */
     private final java.time.Duration retryAfter;
+    /** The API's message, or what went wrong. */
     private final String detail;
 
     /**
@@ -27,13 +35,26 @@ public class ApiException extends FineTunerException {
      * @param retryable whether trying again may succeed
      * @param attempts how many attempts were made
      * @param detail the API's message, or what went wrong
+     * @param cause the exception that caused it, or null
      */
     public ApiException(int statusCode, String code, String param, String requestId, boolean retryable, int attempts,
                         String detail, Throwable cause) {
         this(statusCode, code, param, requestId, retryable, attempts, null, detail, cause);
     }
 
-    /** As above, with the wait the server asked for ({@code Retry-After}), or null. */
+    /**
+     * As above, with the wait the server asked for ({@code Retry-After}), or null.
+     *
+     * @param statusCode the HTTP status, or 0 when no response arrived (a connection error or timeout)
+     * @param code the API's error code, e.g. {@code rate_limit_exceeded}, or null
+     * @param param the request parameter at fault, or null
+     * @param requestId the {@code x-request-id} of the response, or null
+     * @param retryable whether trying again may succeed
+     * @param attempts how many attempts were made
+     * @param retryAfter the wait the server asked for, or null
+     * @param detail the API's message, or what went wrong
+     * @param cause the exception that caused it, or null
+     */
     public ApiException(int statusCode, String code, String param, String requestId, boolean retryable, int attempts,
                         java.time.Duration retryAfter, String detail, Throwable cause) {
         super(format(statusCode, code, param, requestId, attempts, detail), cause);

@@ -8,9 +8,13 @@ import java.util.Optional;
  * records is malformed. Names the file, the 1-based line (or spreadsheet row) and the field when known.
  */
 public class DatasetException extends FineTunerException {
+    /** The file, or null for an in-memory dataset. */
     private final Path file;
+    /** The 1-based line or row, 0 for the whole file. */
     private final long line;
+    /** The column or JSON key, or null. */
     private final String field;
+    /** A stable key for the problem. */
     private final String code;
 
     /**
@@ -24,7 +28,16 @@ public class DatasetException extends FineTunerException {
         this(code, file, line, field, detail, null);
     }
 
-    /** The same, keeping the exception that caused it. */
+    /**
+     * The same, keeping the exception that caused it.
+     *
+     * @param code a stable key for the problem, e.g. {@code invalid_json}
+     * @param file the file, or null for an in-memory dataset
+     * @param line 1-based line or row, 0 when the problem is with the whole file
+     * @param field the column or JSON key, or null
+     * @param detail what is wrong and what to do
+     * @param cause the exception that caused it
+     */
     public DatasetException(String code, Path file, long line, String field, String detail, Throwable cause) {
         super(format(file, line, field, detail), cause);
         this.code = code;

@@ -54,7 +54,12 @@ public final class FineTuneJob {
         return format;
     }
 
-    /** Follows the job's events (from after the last one this object delivered) to its end; blocks. */
+    /**
+     * Follows the job's events (from after the last one this object delivered) to its end; blocks.
+     *
+     * @param listener hears the events, status changes, metrics and retries
+     * @return the job as it ended
+     */
     public Job follow(FollowListener listener) {
         Objects.requireNonNull(listener, "listener");
         last = fineTuner.connection().follower().follow(id, lastEventId, tracking(listener));
@@ -84,6 +89,8 @@ public final class FineTuneJob {
      * quietly (from after the last event this object delivered). The job is polled once more when the
      * timeout ends. A timeout is an outcome, not an exception: the job goes on, and can be awaited again.
      *
+     * @param timeout the longest wait
+     * @return how the wait ended: succeeded, failed, cancelled or timed out
      * @throws ApiException when polling failed beyond the retry policy
      * @throws FineTunerException when the thread was interrupted (its flag stays set; the job goes on)
      */
@@ -106,6 +113,8 @@ public final class FineTuneJob {
      * Waits, on the calling thread, for the job's model: {@link #awaitOutcome} with the outcomes other
      * than success as exceptions.
      *
+     * @param timeout the longest wait
+     * @return the trained model
      * @throws JobFailedException when it failed or was cancelled
      * @throws AwaitTimeoutException when it has not ended within {@code timeout} (it goes on)
      */
@@ -120,7 +129,11 @@ public final class FineTuneJob {
         throw failure(outcome.job());
     }
 
-    /** Waits on the fine-tuner's executor; the future completes with the model or fails as {@link #await} does. */
+    /**
+     * Waits on the fine-tuner's executor; the future completes with the model or fails as {@link #await} does.
+     *
+     * @return a future of the trained model
+     */
     public CompletableFuture<TrainedModel> awaitAsync() {
         return awaitAsync(fineTuner.executor());
     }
@@ -128,6 +141,9 @@ public final class FineTuneJob {
     /**
      * Waits on {@code executor}; the future completes with the model or fails as {@link #await} does.
      * Cancelling it stops the polling.
+     *
+     * @param executor where the waiting runs
+     * @return a future of the trained model
      */
     public CompletableFuture<TrainedModel> awaitAsync(Executor executor) {
         return fineTuner.connection().follower().followAsync(id, lastEventId, tracking(FollowListener.NONE), executor)
@@ -156,6 +172,8 @@ public final class FineTuneJob {
 
     /**
      * The job's training curves: from its result file once it has one, else from its metric events so far.
+     *
+     * @return the training curves so far
      */
     public TrainingMetrics metrics() {
         return metricsOf(fineTuner, fineTuner.connection().jobs().retrieve(id));
@@ -168,19 +186,31 @@ public final class FineTuneJob {
         return TrainingMetrics.fromEvents(fineTuner.connection().jobs().allEvents(job.id()));
     }
 
-    /** Asks the API to cancel the job. */
+    /**
+     * Asks the API to cancel the job.
+     *
+     * @return the job as the API answered
+     */
     public Job cancel() {
         last = fineTuner.connection().jobs().cancel(id);
         return last;
     }
 
-    /** Pauses the job. */
+    /**
+     * Pauses the job.
+     *
+     * @return the job as the API answered
+     */
     public Job pause() {
         last = fineTuner.connection().jobs().pause(id);
         return last;
     }
 
-    /** Resumes a paused job. */
+    /**
+     * Resumes a paused job.
+     *
+     * @return the job as the API answered
+     */
     public Job resume() {
         last = fineTuner.connection().jobs().resume(id);
         return last;

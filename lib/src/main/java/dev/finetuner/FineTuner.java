@@ -47,12 +47,20 @@ public final class FineTuner implements AutoCloseable {
      * belongs to what this returns (the preparation, its jobs and models): it is released when they are
      * all garbage collected, so the one-liner needs no {@code close()}. A service that trains often
      * should build one {@link FineTuner} and close it instead.
+     *
+     * @param file the dataset file: CSV, TSV, XLSX, JSON or JSONL
+     * @return the preparation, validated when first asked for a report, a split or a job
      */
     public static Preparation prepare(Path file) {
         return fromEnvironment().prepare(file, PrepareOptions.defaults());
     }
 
-    /** Prepares a dataset with the defaults, on a new connection from the environment (see {@link #prepare(Path)}). */
+    /**
+     * Prepares a dataset with the defaults, on a new connection from the environment (see {@link #prepare(Path)}).
+     *
+     * @param dataset the examples, read or made in memory
+     * @return the preparation, validated when first asked for a report, a split or a job
+     */
     public static Preparation prepare(Dataset dataset) {
         return fromEnvironment().prepare(dataset, PrepareOptions.defaults());
     }
@@ -69,18 +77,35 @@ public final class FineTuner implements AutoCloseable {
         return new Builder();
     }
 
-    /** Prepares a dataset file (CSV, TSV, XLSX, JSON, JSONL): nothing is read until it is used. */
+    /**
+     * Prepares a dataset file (CSV, TSV, XLSX, JSON, JSONL): nothing is read until it is used.
+     *
+     * @param file the dataset file: CSV, TSV, XLSX, JSON or JSONL
+     * @param options the columns, repairs and validation split
+     * @return the preparation; the file is read when the preparation is first used
+     */
     public Preparation prepare(Path file, PrepareOptions options) {
         Objects.requireNonNull(options, "options");
         return new Preparation(this, Dataset.read(file, options.dataset()), options);
     }
 
-    /** Prepares a dataset already read or made in memory. */
+    /**
+     * Prepares a dataset already read or made in memory.
+     *
+     * @param dataset the examples, read or made in memory
+     * @param options the repairs and validation split (its column settings are not used)
+     * @return the preparation
+     */
     public Preparation prepare(Dataset dataset, PrepareOptions options) {
         return new Preparation(this, Objects.requireNonNull(dataset, "dataset"), Objects.requireNonNull(options, "options"));
     }
 
-    /** Reattaches to a job by id, e.g. after the service restarted mid-training. */
+    /**
+     * Reattaches to a job by id, e.g. after the service restarted mid-training.
+     *
+     * @param jobId the job's id, e.g. {@code ftjob-abc}
+     * @return the job, with the prompt format kept in its metadata
+     */
     public FineTuneJob job(String jobId) {
         Job job = api.jobs().retrieve(jobId);
         return new FineTuneJob(this, job, formatOf(job));
@@ -89,6 +114,9 @@ public final class FineTuner implements AutoCloseable {
     /**
      * A trained model by id. Its prompt format (separator and stop sequence) is read from the metadata of
      * the job that made it, when that job is found among the organization's jobs.
+     *
+     * @param modelId the fine-tuned model's id, e.g. {@code ft:davinci-002:org::abc}
+     * @return the model; with no prompt format when its job is not found
      */
     public TrainedModel model(String modelId) {
         Objects.requireNonNull(modelId, "modelId");
@@ -124,55 +152,111 @@ public final class FineTuner implements AutoCloseable {
         private Builder() {
         }
 
+        /**
+         * The API key (default: {@code OPENAI_API_KEY}).
+         *
+         * @param key the API key
+         * @return this builder
+         */
         public Builder apiKey(String key) {
             connection.apiKey(key);
             return this;
         }
 
+        /**
+         * The base URL, ending in {@code /v1} (default: {@code OPENAI_BASE_URL}, else api.openai.com).
+         *
+         * @param url the base URL
+         * @return this builder
+         */
         public Builder baseUrl(String url) {
             connection.baseUrl(url);
             return this;
         }
 
+        /**
+         * The organization sent with every request (default: {@code OPENAI_ORG_ID}, else none).
+         *
+         * @param org the organization id
+         * @return this builder
+         */
         public Builder organization(String org) {
             connection.organization(org);
             return this;
         }
 
+        /**
+         * The project sent with every request (default: {@code OPENAI_PROJECT_ID}, else none).
+         *
+         * @param project the project id
+         * @return this builder
+         */
         public Builder project(String project) {
             connection.project(project);
             return this;
         }
 
+        /**
+         * The timeout of one request (default {@link OpenAiConnection#DEFAULT_TIMEOUT}).
+         *
+         * @param timeout a positive duration
+         * @return this builder
+         */
         public Builder timeout(Duration timeout) {
             connection.timeout(timeout);
             return this;
         }
 
-        /** Share an existing openai-java client (its key, URL and timeouts are then used). */
+        /**
+         * Share an existing openai-java client (its key, URL and timeouts are then used).
+         *
+         * @param client the client to use; it is not closed with the fine-tuner
+         * @return this builder
+         */
         public Builder client(OpenAIClient client) {
             connection.client(client);
             return this;
         }
 
+        /**
+         * How failed calls are retried (default {@link RetryPolicy#defaults()}).
+         *
+         * @param policy the retry policy
+         * @return this builder
+         */
         public Builder retry(RetryPolicy policy) {
             connection.retry(policy);
             return this;
         }
 
-        /** How jobs are polled while followed or awaited. */
+        /**
+         * How jobs are polled while followed or awaited.
+         *
+         * @param options the polling options (default {@link FollowOptions#defaults()})
+         * @return this builder
+         */
         public Builder follow(FollowOptions options) {
             follow = Objects.requireNonNull(options, "follow");
             connection.follow(options);
             return this;
         }
 
-        /** The pause between polls of a job, whatever its status (shorthand for {@link #follow}). */
+        /**
+         * The pause between polls of a job, whatever its status (shorthand for {@link #follow}).
+         *
+         * @param interval the pause between polls
+         * @return this builder
+         */
         public Builder pollInterval(Duration interval) {
             return follow(follow.withInterval(Objects.requireNonNull(interval, "interval")));
         }
 
-        /** Where {@link FineTuneJob#awaitAsync()} waits (default: the common fork-join pool). */
+        /**
+         * Where {@link FineTuneJob#awaitAsync()} waits (default: the common fork-join pool).
+         *
+         * @param executor the executor for async waits
+         * @return this builder
+         */
         public Builder executor(java.util.concurrent.Executor executor) {
             this.executor = Objects.requireNonNull(executor, "executor");
             return this;

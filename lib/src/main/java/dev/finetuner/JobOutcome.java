@@ -44,6 +44,14 @@ public sealed interface JobOutcome {
      * @param model the trained model, called with the job's prompt format
      */
     record Succeeded(TrainedModel model, Job job, int polls, Duration elapsed) implements JobOutcome {
+        /**
+         * Checks that the model, job and elapsed time are given and that the job was polled at least once.
+         *
+         * @param model the trained model, called with the job's prompt format
+         * @param job the job as the last poll saw it
+         * @param polls how many times the job was retrieved while waiting (at least 1)
+         * @param elapsed how long the wait took
+         */
         public Succeeded {
             Objects.requireNonNull(model, "model");
             requireValid(job, polls, elapsed);
@@ -56,6 +64,15 @@ public sealed interface JobOutcome {
      * @param error the job's error, as the API gave it; empty when it gave none
      */
     record Failed(Optional<JobError> error, Job job, int polls, Duration elapsed) implements JobOutcome {
+        /**
+         * Checks that the error (maybe empty), job and elapsed time are given and that the job was polled at
+         * least once.
+         *
+         * @param error the job's error, as the API gave it; empty when it gave none
+         * @param job the job as the last poll saw it
+         * @param polls how many times the job was retrieved while waiting (at least 1)
+         * @param elapsed how long the wait took
+         */
         public Failed {
             Objects.requireNonNull(error, "error");
             requireValid(job, polls, elapsed);
@@ -64,6 +81,13 @@ public sealed interface JobOutcome {
 
     /** The job was cancelled. */
     record Cancelled(Job job, int polls, Duration elapsed) implements JobOutcome {
+        /**
+         * Checks that the job and elapsed time are given and that the job was polled at least once.
+         *
+         * @param job the job as the last poll saw it
+         * @param polls how many times the job was retrieved while waiting (at least 1)
+         * @param elapsed how long the wait took
+         */
         public Cancelled {
             requireValid(job, polls, elapsed);
         }
@@ -71,6 +95,13 @@ public sealed interface JobOutcome {
 
     /** The timeout came before the job ended; it goes on, and can be awaited again. */
     record TimedOut(Job job, int polls, Duration elapsed) implements JobOutcome {
+        /**
+         * Checks that the job and elapsed time are given and that the job was polled at least once.
+         *
+         * @param job the job as the last poll saw it
+         * @param polls how many times the job was retrieved while waiting (at least 1)
+         * @param elapsed how long the wait took
+         */
         public TimedOut {
             requireValid(job, polls, elapsed);
         }

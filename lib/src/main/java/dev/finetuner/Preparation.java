@@ -87,24 +87,42 @@ public final class Preparation implements AutoCloseable {
         return prepared(null).report();
     }
 
-    /** {@return the report for a model: findings, counts, tokens and cost with that model's encoding and limits} */
+    /**
+     * {@return the report for a model: findings, counts, tokens and cost with that model's encoding and limits}
+     *
+     * @param model the base model, e.g. {@code davinci-002}
+     */
     public ValidationReport report(String model) {
         return prepared(Objects.requireNonNull(model, "model")).report();
     }
 
-    /** {@return what training on {@code model} costs with "auto" hyperparameters} */
+    /**
+     * {@return what training on {@code model} costs with "auto" hyperparameters}
+     *
+     * @param model the base model, e.g. {@code davinci-002}
+     */
     public CostEstimate estimate(String model) {
         return estimate(model, Hyperparameters.auto());
     }
 
-    /** {@return what training on {@code model} costs with these hyperparameters ("auto" epochs as the API picks them)} */
+    /**
+     * {@return what training on {@code model} costs with these hyperparameters ("auto" epochs as the API picks them)}
+     *
+     * @param model the base model, e.g. {@code davinci-002}
+     * @param hyperparameters the epochs, batch size and learning-rate multiplier to price
+     */
     public CostEstimate estimate(String model, Hyperparameters hyperparameters) {
         ValidationReport r = report(model);
         return CostEstimate.of(BaseModel.named(model), r.counts().training(), r.tokens().training(),
                 hyperparameters.epochs().map(OptionalInt::of).orElse(OptionalInt.empty()));
     }
 
-    /** Writes the prepared training (and validation) JSONL into {@code dir}; returns the report naming them. */
+    /**
+     * Writes the prepared training (and validation) JSONL into {@code dir}; returns the report naming them.
+     *
+     * @param dir the directory to write into
+     * @return the report for the model the data suits best, with the files written
+     */
     public ValidationReport writeTo(Path dir) {
         Objects.requireNonNull(dir, "dir");
         return validator(null).prepare(dataset, dir);
@@ -115,7 +133,11 @@ public final class Preparation implements AutoCloseable {
         return Dataset.read(prepared(null).training());
     }
 
-    /** {@return the prepared training examples for {@code model} (its format, context limit and repairs)} */
+    /**
+     * {@return the prepared training examples for {@code model} (its format, context limit and repairs)}
+     *
+     * @param model the base model, e.g. {@code davinci-002}
+     */
     public Dataset training(String model) {
         return Dataset.read(prepared(target(model)).training());
     }
@@ -128,6 +150,9 @@ public final class Preparation implements AutoCloseable {
     /**
      * The held-out examples as prepared for {@code model}, e.g. to evaluate the model trained on
      * {@link #training(String)}; empty when no validation fraction was set.
+     *
+     * @param model the base model, e.g. {@code davinci-002}
+     * @return the validation examples; empty when there are none
      */
     public Dataset validation(String model) {
         return prepared(target(model)).validation().map(Dataset::read).orElseGet(Dataset::of);
@@ -137,7 +162,12 @@ public final class Preparation implements AutoCloseable {
         return BaseModel.resolve(Objects.requireNonNull(model, "model")).model().name();
     }
 
-    /** Uploads the prepared files and starts a job with the defaults. */
+    /**
+     * Uploads the prepared files and starts a job with the defaults.
+     *
+     * @param model the base model; a retired name (ada, babbage, curie, davinci) trains its replacement
+     * @return the job, started
+     */
     public FineTuneJob start(String model) {
         return start(model, TrainOptions.defaults());
     }
@@ -146,6 +176,9 @@ public final class Preparation implements AutoCloseable {
      * Uploads the prepared files and starts a job. A retired model name (ada, babbage, curie, davinci)
      * trains its replacement, with one WARN line.
      *
+     * @param model the base model, e.g. {@code davinci-002}
+     * @param train the hyperparameters, suffix, seed, metadata and whether errors are allowed
+     * @return the job, started
      * @throws ValidationException when the dataset has errors, unless {@link TrainOptions#allowErrors()}
      */
     public FineTuneJob start(String model, TrainOptions train) {
@@ -177,7 +210,12 @@ public final class Preparation implements AutoCloseable {
         return new FineTuneJob(fineTuner, job, format);
     }
 
-    /** Starts a job and waits for the trained model with the defaults. */
+    /**
+     * Starts a job and waits for the trained model with the defaults.
+     *
+     * @param model the base model; a retired name (ada, babbage, curie, davinci) trains its replacement
+     * @return the trained model
+     */
     public TrainedModel train(String model) {
         return train(model, TrainOptions.defaults());
     }
@@ -185,6 +223,9 @@ public final class Preparation implements AutoCloseable {
     /**
      * Starts a job and waits for the trained model, up to {@link TrainOptions#await()}.
      *
+     * @param model the base model, e.g. {@code davinci-002}
+     * @param train the hyperparameters, suffix, seed, metadata, wait and whether errors are allowed
+     * @return the trained model, called with the prompt format it was trained with
      * @throws ValidationException when the dataset has errors (unless allowed)
      * @throws JobFailedException when the job fails or is cancelled
      * @throws AwaitTimeoutException when the job outlasts the wait (it goes on)

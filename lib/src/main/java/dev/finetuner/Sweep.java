@@ -61,7 +61,12 @@ public final class Sweep {
         this.cancelAbandoned = b.cancelAbandoned;
     }
 
-    /** {@return a sweep over a prepared dataset (with a validation split) on one base model} */
+    /**
+     * {@return a sweep over a prepared dataset (with a validation split) on one base model}
+     *
+     * @param preparation the prepared dataset; it needs a validation split to evaluate the runs
+     * @param model the base model, e.g. {@code davinci-002}
+     */
     public static Builder builder(Preparation preparation, String model) {
         return new Builder(preparation, model);
     }
@@ -75,6 +80,7 @@ public final class Sweep {
      * Checks the budget, runs every job (a few at a time), evaluates each model on the validation split,
      * and reports. A run that fails is reported with its error; the others go on.
      *
+     * @return each run's cost, losses and metric, the best run and the cheapest near it
      * @throws BudgetExceededException when the estimated total exceeds the budget (nothing is started)
      */
     public SweepReport run() {
@@ -202,7 +208,12 @@ public final class Sweep {
             this.model = Objects.requireNonNull(model, "model");
         }
 
-        /** Adds runs with these options. */
+        /**
+         * Adds runs with these options.
+         *
+         * @param options the options of each run
+         * @return this builder
+         */
         public Builder options(TrainOptions... options) {
             for (TrainOptions o : options) {
                 runs.add(Objects.requireNonNull(o, "options"));
@@ -210,7 +221,14 @@ public final class Sweep {
             return this;
         }
 
-        /** Adds one run per combination; an empty list means "auto" for that parameter. */
+        /**
+         * Adds one run per combination; an empty list means "auto" for that parameter.
+         *
+         * @param epochs the epoch counts to try
+         * @param batchSizes the batch sizes to try
+         * @param learningRateMultipliers the learning-rate multipliers to try
+         * @return this builder
+         */
         public Builder grid(List<Integer> epochs, List<Integer> batchSizes, List<Double> learningRateMultipliers) {
             for (Integer e : orAuto(epochs)) {
                 for (Integer b : orAuto(batchSizes)) {
@@ -234,7 +252,12 @@ public final class Sweep {
             return out;
         }
 
-        /** The most the whole sweep may cost (estimated before anything starts). */
+        /**
+         * The most the whole sweep may cost (estimated before anything starts).
+         *
+         * @param usd the budget in US dollars, not negative (default: none)
+         * @return this builder
+         */
         public Builder budgetUsd(BigDecimal usd) {
             Objects.requireNonNull(usd, "usd");
             if (usd.signum() < 0) {
@@ -247,13 +270,21 @@ public final class Sweep {
         /**
          * Whether a run that outlasts its {@link TrainOptions#await()} is cancelled, so that it stops
          * billing (default true). Either way the report keeps its job id and its status.
+         *
+         * @param cancel false to let it run on
+         * @return this builder
          */
         public Builder cancelAbandoned(boolean cancel) {
             cancelAbandoned = cancel;
             return this;
         }
 
-        /** Jobs run at once (default {@value Sweep#DEFAULT_CONCURRENCY}). */
+        /**
+         * Jobs run at once (default {@value Sweep#DEFAULT_CONCURRENCY}).
+         *
+         * @param n at least 1
+         * @return this builder
+         */
         public Builder concurrency(int n) {
             if (n < 1) {
                 throw new IllegalArgumentException("concurrency must be >= 1, was " + n);
@@ -262,7 +293,12 @@ public final class Sweep {
             return this;
         }
 
-        /** How each model is evaluated on the validation split. */
+        /**
+         * How each model is evaluated on the validation split.
+         *
+         * @param e the evaluator (default {@link Evaluator#standard()})
+         * @return this builder
+         */
         public Builder evaluator(Evaluator e) {
             evaluator = Objects.requireNonNull(e, "evaluator");
             return this;

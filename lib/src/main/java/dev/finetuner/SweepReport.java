@@ -26,6 +26,12 @@ public record SweepReport(String model, List<Run> runs) {
     /** How far below the best a run may score and still be "as good" (one point). */
     public static final double WITHIN = 0.01;
 
+    /**
+     * Keeps an unmodifiable copy of the runs.
+     *
+     * @param model the base model swept
+     * @param runs the runs, in the order they were given
+     */
     public SweepReport {
         Objects.requireNonNull(model, "model");
         runs = List.copyOf(runs);
@@ -47,6 +53,19 @@ public record SweepReport(String model, List<Run> runs) {
     public record Run(String name, TrainOptions options, CostEstimate cost, Optional<String> jobId,
                       Optional<String> modelId, JobStatus status, TrainingMetrics metrics,
                       Optional<EvaluationReport> evaluation, Optional<String> error) {
+        /**
+         * Checks that every component is given (an empty {@code Optional}, never null).
+         *
+         * @param name e.g. {@code e4-b8-lr0.1} ({@code auto} where unset)
+         * @param options the options it trained with
+         * @param cost its estimated cost
+         * @param jobId its job, when it started
+         * @param modelId its model, when it succeeded
+         * @param status succeeded or failed
+         * @param metrics its training curves
+         * @param evaluation its score on the validation split, when it succeeded
+         * @param error why it failed, when it did
+         */
         public Run {
             Objects.requireNonNull(name, "name");
             Objects.requireNonNull(options, "options");
@@ -59,7 +78,7 @@ public record SweepReport(String model, List<Run> runs) {
             Objects.requireNonNull(error, "error");
         }
 
-        /** Accuracy for classification, token F1 for generation; empty when the run failed. */
+        /** {@return accuracy for classification, token F1 for generation; empty when the run failed} */
         public OptionalDouble metric() {
             return Sweep.metricOf(evaluation);
         }

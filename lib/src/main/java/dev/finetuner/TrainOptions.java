@@ -32,6 +32,16 @@ public record TrainOptions(Hyperparameters hyperparameters, Optional<String> suf
     /** How long {@code train} waits by default: fine-tunes take hours. */
     public static final Duration DEFAULT_AWAIT = Duration.ofHours(12);
 
+    /**
+     * Checks the components: none null, and {@code await} positive; the metadata is copied.
+     *
+     * @param hyperparameters epochs, batch size, learning-rate multiplier
+     * @param suffix added to the fine-tuned model's name (at most 64 characters)
+     * @param seed for reproducible training
+     * @param metadata key/value pairs kept with the job
+     * @param await how long {@code train} waits for the job
+     * @param allowErrors train even when validation found errors (they are still reported)
+     */
     public TrainOptions {
         Objects.requireNonNull(hyperparameters, "hyperparameters");
         Objects.requireNonNull(suffix, "suffix");
@@ -65,30 +75,56 @@ public record TrainOptions(Hyperparameters hyperparameters, Optional<String> suf
         private Builder() {
         }
 
-        /** {@code n_epochs}, 1..50. */
+        /**
+         * {@code n_epochs}, 1..50.
+         *
+         * @param n the number of epochs
+         * @return this builder
+         */
         public Builder epochs(int n) {
             hyperparameters = hyperparameters.withEpochs(n);
             return this;
         }
 
-        /** {@code batch_size}, 1..256. */
+        /**
+         * {@code batch_size}, 1..256.
+         *
+         * @param n the batch size
+         * @return this builder
+         */
         public Builder batchSize(int n) {
             hyperparameters = hyperparameters.withBatchSize(n);
             return this;
         }
 
-        /** {@code learning_rate_multiplier}, above 0. */
+        /**
+         * {@code learning_rate_multiplier}, above 0.
+         *
+         * @param m the multiplier
+         * @return this builder
+         */
         public Builder learningRateMultiplier(double m) {
             hyperparameters = hyperparameters.withLearningRateMultiplier(m);
             return this;
         }
 
+        /**
+         * All three hyperparameters at once (default: all "auto").
+         *
+         * @param h the hyperparameters
+         * @return this builder
+         */
         public Builder hyperparameters(Hyperparameters h) {
             hyperparameters = Objects.requireNonNull(h, "hyperparameters");
             return this;
         }
 
-        /** Added to the model's name, 1..64 characters. */
+        /**
+         * Added to the model's name, 1..64 characters.
+         *
+         * @param s the suffix
+         * @return this builder
+         */
         public Builder suffix(String s) {
             Objects.requireNonNull(s, "suffix");
             if (s.isEmpty() || s.length() > 64) {
@@ -98,23 +134,46 @@ public record TrainOptions(Hyperparameters hyperparameters, Optional<String> suf
             return this;
         }
 
+        /**
+         * The seed, for reproducible training (default: none).
+         *
+         * @param s the seed
+         * @return this builder
+         */
         public Builder seed(long s) {
             seed = s;
             return this;
         }
 
+        /**
+         * A key/value pair kept with the job; set again, a key takes the new value.
+         *
+         * @param key the key
+         * @param value the value
+         * @return this builder
+         */
         public Builder putMetadata(String key, String value) {
             metadata.put(Objects.requireNonNull(key, "key"), Objects.requireNonNull(value, "value"));
             return this;
         }
 
-        /** How long {@code train} waits for the job before an {@link AwaitTimeoutException}. */
+        /**
+         * How long {@code train} waits for the job before an {@link AwaitTimeoutException}.
+         *
+         * @param d a positive duration (default {@link #DEFAULT_AWAIT})
+         * @return this builder
+         */
         public Builder await(Duration d) {
             await = Objects.requireNonNull(d, "await");
             return this;
         }
 
-        /** Train even when validation found errors. */
+        /**
+         * Train even when validation found errors.
+         *
+         * @param allow true to train anyway (default false)
+         * @return this builder
+         */
         public Builder allowErrors(boolean allow) {
             allowErrors = allow;
             return this;

@@ -55,12 +55,21 @@ public final class TrainedModel {
         return client.format();
     }
 
-    /** {@return the answer to a prompt (temperature 0)} */
+    /**
+     * {@return the answer to a prompt (temperature 0)}
+     *
+     * @param prompt the prompt, without the separator (it is added)
+     */
     public String complete(String prompt) {
         return client.complete(prompt);
     }
 
-    /** {@return the answers to a prompt, with options (max tokens, temperature, n, logprobs)} */
+    /**
+     * {@return the answers to a prompt, with options (max tokens, temperature, n, logprobs)}
+     *
+     * @param prompt the prompt, without the separator (it is added)
+     * @param options max tokens, temperature, n, logprobs
+     */
     public Completion complete(String prompt, CompletionOptions options) {
         return client.complete(prompt, options);
     }
@@ -68,12 +77,21 @@ public final class TrainedModel {
     /**
      * Evaluates the model on held-out examples (e.g. {@code preparation.validation()}): accuracy, per-class
      * F1, confusion matrix and ROC AUC for classification; exact match and token F1 for generation.
+     *
+     * @param heldOut the held-out examples
+     * @return the scores
      */
     public EvaluationReport evaluate(Dataset heldOut) {
         return evaluate(heldOut, Evaluator.standard());
     }
 
-    /** Evaluates with an evaluator of your own settings (task, positive class, concurrency, limit). */
+    /**
+     * Evaluates with an evaluator of your own settings (task, positive class, concurrency, limit).
+     *
+     * @param heldOut the held-out examples
+     * @param evaluator the evaluator
+     * @return the scores
+     */
     public EvaluationReport evaluate(Dataset heldOut, Evaluator evaluator) {
         return evaluator.evaluate(Objects.requireNonNull(heldOut, "heldOut"), client.asPredictionSource());
     }
@@ -83,7 +101,11 @@ public final class TrainedModel {
         return job.map(j -> FineTuneJob.metricsOf(fineTuner, j)).orElseGet(TrainingMetrics::empty);
     }
 
-    /** {@return the answer of a chat model to a conversation (system, user and earlier assistant messages)} */
+    /**
+     * {@return the answer of a chat model to a conversation (system, user and earlier assistant messages)}
+     *
+     * @param messages the conversation
+     */
     public String chat(List<Message> messages) {
         return client.chat(messages, CompletionOptions.defaults()).text();
     }
@@ -91,6 +113,10 @@ public final class TrainedModel {
     /**
      * Streams the answer to a prompt (temperature 0) as the model writes it: {@code onText} gets each
      * piece in order; the whole answer is returned at the end. See {@link CompletionClient#stream}.
+     *
+     * @param prompt the prompt, without the separator (it is added)
+     * @param onText gets each piece of the answer, in order
+     * @return the whole answer
      */
     public String stream(String prompt, java.util.function.Consumer<String> onText) {
         return client.stream(prompt, CompletionOptions.defaults(), onText);

@@ -7,7 +7,11 @@ import dev.finetuner.validation.ValidationReport;
 public class ValidationException extends FineTunerException {
     private final transient ValidationReport report;
 
-    /** An exception for a report that is not ready; the message names the first errors and their lines. */
+    /**
+     * An exception for a report that is not ready; the message names the first errors and their lines.
+     *
+     * @param report the report with the error findings
+     */
     public ValidationException(ValidationReport report) {
         super(summary(report));
         this.report = report;

@@ -16,6 +16,15 @@ import java.util.Optional;
  */
 public record Completion(List<String> answers, List<String> raw, Optional<Map<String, Double>> firstTokenLogprobs,
                          String finishReason) {
+    /**
+     * Checks that there is at least one answer; the lists are copied.
+     *
+     * @param answers the answers (one per {@code n}), separator and stop stripped
+     * @param raw the answers as the model returned them
+     * @param firstTokenLogprobs the top log-probabilities of the first generated token of the first answer,
+     *     when asked for and returned
+     * @param finishReason why the first answer ended ({@code stop}, {@code length}, ...)
+     */
     public Completion {
         answers = List.copyOf(answers);
         raw = List.copyOf(raw);

@@ -65,7 +65,13 @@ public final class CompletionClient {
         this.notReadyWait = notReadyWait;
     }
 
-    /** {@return a client for a model called with this prompt format; a 404 fails at once} */
+    /**
+     * {@return a client for a model called with this prompt format; a 404 fails at once}
+     *
+     * @param api the connection
+     * @param model the fine-tuned model's id
+     * @param format the separator and stop sequence it was trained with
+     */
     public static CompletionClient of(OpenAiConnection api, String model, PromptFormat format) {
         return new CompletionClient(api, model, format, Duration.ZERO);
     }
@@ -73,6 +79,9 @@ public final class CompletionClient {
     /**
      * This client waiting at most {@code wait} in all for a model a job has just made to be served (its
      * 404 {@code model_not_found} is tried again meanwhile); zero: not at all.
+     *
+     * @param wait the longest wait in all, zero for none
+     * @return the new client
      */
     public CompletionClient withNotReadyWait(Duration wait) {
         return new CompletionClient(api, model, format, Objects.requireNonNull(wait, "wait"));
@@ -93,12 +102,21 @@ public final class CompletionClient {
         return chat;
     }
 
-    /** {@return the answer to a prompt, with the default options} */
+    /**
+     * {@return the answer to a prompt, with the default options}
+     *
+     * @param prompt the prompt, without the separator (it is added)
+     */
     public String complete(String prompt) {
         return complete(prompt, CompletionOptions.defaults()).text();
     }
 
-    /** {@return the answers to a prompt (for a chat model: a user message)} */
+    /**
+     * {@return the answers to a prompt (for a chat model: a user message)}
+     *
+     * @param prompt the prompt, without the separator (it is added)
+     * @param options max tokens, temperature, n, logprobs
+     */
     public Completion complete(String prompt, CompletionOptions options) {
         Objects.requireNonNull(prompt, "prompt");
         Objects.requireNonNull(options, "options");
@@ -135,6 +153,10 @@ public final class CompletionClient {
      * String answer = model.stream("My VPN drops every hour", CompletionOptions.defaults(), piece -> out.print(piece));
      * }</pre>
      *
+     * @param prompt the prompt, without the separator (it is added)
+     * @param options max tokens, temperature, logprobs
+     * @param onText gets each piece of text
+     * @return the whole answer
      * @throws ApiException when the request fails (a fresh model's 404 is waited out as for {@code complete})
      * @throws FineTunerException when the stream breaks after it started
      */
@@ -214,7 +236,12 @@ public final class CompletionClient {
         }
     }
 
-    /** {@return the answer of a chat model to a conversation (the system message, if any, first)} */
+    /**
+     * {@return the answer of a chat model to a conversation (the system message, if any, first)}
+     *
+     * @param messages the conversation
+     * @param options max tokens, temperature, n, logprobs
+     */
     public Completion chat(List<Message> messages, CompletionOptions options) {
         Objects.requireNonNull(messages, "messages");
         if (!chat) {
@@ -330,6 +357,8 @@ public final class CompletionClient {
      * This model as a source of predictions for an {@link Evaluator}: each example's prompt (or its
      * conversation up to the last assistant message) is sent at temperature 0 with the top 5
      * log-probabilities of the first token, and the answer is compared with the example's reference.
+     *
+     * @return the prediction source
      */
     public PredictionSource asPredictionSource() {
         CompletionOptions options = CompletionOptions.defaults().withLogprobs(5);

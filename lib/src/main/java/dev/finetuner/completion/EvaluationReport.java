@@ -71,6 +71,33 @@ public record EvaluationReport(
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
     private static final int MAX_SHOWN = 60;
 
+    /**
+     * Checks the components: none null and the counts in range; the lists are copied.
+     *
+     * @param task the task the examples were scored as
+     * @param examples the examples scored: those the model answered
+     * @param errors the predictions that threw (not scored)
+     * @param firstErrors the first few of those errors, in example order
+     * @param accuracy classification: the share of answers equal to the reference label (trimmed,
+     *     case-sensitive)
+     * @param macroF1 classification: the mean F1 over the reference labels
+     * @param classes classification: precision, recall and F1 per reference label, in label order
+     * @param confusionMatrix classification: reference labels (rows) against answers (columns)
+     * @param positiveClass classification with exactly two labels: the class the ROC AUC scores
+     * @param rocAuc classification with exactly two labels: the area under the ROC curve of the probability
+     *     of the positive class's first token; empty when no answer had log-probabilities or the scored answers
+     *     hold one class only
+     * @param withoutLogprobs classification with exactly two labels: scored answers left out of the ROC AUC
+     *     because they came without first-token log-probabilities
+     * @param exactMatch the share of answers equal to the reference (both trimmed)
+     * @param tokenF1 the mean token-level F1 (SQuAD-style, lower-cased whitespace tokens) of answer and
+     *     reference
+     * @param meanLogprob the mean natural-log probability per reference token, over the answers that carried
+     *     one (tokens weighted alike); empty when none did
+     * @param perplexity {@code exp(-meanLogprob)}; empty with it
+     * @param mistakes the worst wrong answers, at most {@value #MAX_MISTAKES}: for classification in example
+     *     order, for generation lowest token F1 first
+     */
     public EvaluationReport {
         Objects.requireNonNull(task, "task");
         firstErrors = List.copyOf(firstErrors);
@@ -112,6 +139,15 @@ public record EvaluationReport(
      * @param support the scored examples whose reference is this label
      */
     public record ClassMetrics(String label, double precision, double recall, double f1, long support) {
+        /**
+         * Checks the components: the label given and the support not negative.
+         *
+         * @param label the reference label
+         * @param precision of the answers that gave this label, the share whose reference is this label
+         * @param recall of the examples with this reference label, the share answered with it
+         * @param f1 the harmonic mean of precision and recall
+         * @param support the scored examples whose reference is this label
+         */
         public ClassMetrics {
             Objects.requireNonNull(label, "label");
             if (support < 0) {
@@ -130,6 +166,12 @@ public record EvaluationReport(
      * @param rows one row per label, one count per label
      */
     public record ConfusionMatrix(List<String> labels, List<List<Long>> rows) {
+        /**
+         * Checks that there are as many rows as labels, each with as many counts; the lists are copied.
+         *
+         * @param labels the labels, rows and columns in the same order
+         * @param rows one row per label, one count per label
+         */
         public ConfusionMatrix {
             labels = List.copyOf(labels);
             rows = rows.stream().map(List::copyOf).toList();
@@ -140,7 +182,12 @@ public record EvaluationReport(
             }
         }
 
-        /** {@return the examples with this reference label answered with that label; 0 for an unknown label} */
+        /**
+         * {@return the examples with this reference label answered with that label; 0 for an unknown label}
+         *
+         * @param reference the reference label
+         * @param answer the label answered
+         */
         public long count(String reference, String answer) {
             int i = labels.indexOf(reference);
             int j = labels.indexOf(answer);
@@ -165,6 +212,17 @@ public record EvaluationReport(
      * @param tokenF1 the token-level F1 of the two
      */
     public record Mistake(int index, long line, String prompt, String reference, String prediction, double tokenF1) {
+        /**
+         * Checks that every text is given.
+         *
+         * @param index the example's 0-based position among the evaluated examples
+         * @param line the example's line in its source file; 0 when it was made in memory
+         * @param prompt what the model was asked: the prompt of a prompt/completion example, the last message
+         *     before the answer of a chat or preference example
+         * @param reference the reference answer, trimmed
+         * @param prediction the model's answer, trimmed
+         * @param tokenF1 the token-level F1 of the two
+         */
         public Mistake {
             Objects.requireNonNull(prompt, "prompt");
             Objects.requireNonNull(reference, "reference");
@@ -180,6 +238,13 @@ public record EvaluationReport(
      * @param message the exception's class and message
      */
     public record Failure(int index, long line, String message) {
+        /**
+         * Checks that the message is given.
+         *
+         * @param index the example's 0-based position among the evaluated examples
+         * @param line the example's line in its source file; 0 when it was made in memory
+         * @param message the exception's class and message
+         */
         public Failure {
             Objects.requireNonNull(message, "message");
         }
@@ -190,7 +255,11 @@ public record EvaluationReport(
         return task == TaskType.CLASSIFICATION;
     }
 
-    /** {@return the metrics of one class, if it is a reference label} */
+    /**
+     * {@return the metrics of one class, if it is a reference label}
+     *
+     * @param label the class's label
+     */
     public Optional<ClassMetrics> classMetrics(String label) {
         return classes.stream().filter(c -> c.label().equals(label)).findFirst();
     }
@@ -309,6 +378,7 @@ public record EvaluationReport(
      *
      * @param model the model evaluated, e.g. {@code ft:davinci-002:acme::abc123}
      * @param dataFile the held-out data, as the user named it (any text: it is escaped)
+     * @return a self-contained HTML page
      */
     public String toHtml(String model, String dataFile) {
         return html(Optional.of(Objects.requireNonNull(model, "model")),

@@ -98,6 +98,9 @@ public final class Evaluator {
      * The reference answer of an example, trimmed as it is compared: the completion of a
      * prompt/completion example, the last assistant message of a chat example, the last assistant
      * message of a preference example's preferred output; empty when there is none.
+     *
+     * @param example the example
+     * @return the reference answer, trimmed; empty when there is none
      */
     public static String reference(Example example) {
         return Objects.requireNonNull(example, "example").answer().strip();
@@ -116,6 +119,9 @@ public final class Evaluator {
     /**
      * Asks {@code source} for an answer to each example of {@code heldOut} (up to the limit) and scores them.
      *
+     * @param heldOut the examples to score, with their reference answers
+     * @param source answers each example, e.g. {@code CompletionClient.asPredictionSource()}
+     * @return the scores, per class for classification
      * @throws FineTunerException when the dataset holds no example, or when every prediction threw (the
      *     first error is the cause)
      * @throws IllegalArgumentException when the positive class set on the builder is not one of the two
@@ -522,7 +528,12 @@ public final class Evaluator {
         private Builder() {
         }
 
-        /** Scores the examples as this task instead of inferring it. */
+        /**
+         * Scores the examples as this task instead of inferring it.
+         *
+         * @param task classification or generation (default: inferred from the references)
+         * @return this builder
+         */
         public Builder task(TaskType task) {
             this.task = Objects.requireNonNull(task, "task");
             return this;
@@ -531,6 +542,9 @@ public final class Evaluator {
         /**
          * The class whose first-token probability the ROC AUC scores when there are two classes (trimmed);
          * it must be one of the reference labels.
+         *
+         * @param label the positive class (default: the more frequent of the two)
+         * @return this builder
          */
         public Builder positiveClass(String label) {
             Objects.requireNonNull(label, "label");
@@ -538,7 +552,12 @@ public final class Evaluator {
             return this;
         }
 
-        /** Predictions run at once, on a pool of this many threads shut down after the evaluation (1: no pool). */
+        /**
+         * Predictions run at once, on a pool of this many threads shut down after the evaluation (1: no pool).
+         *
+         * @param threads at least 1 (default {@value Evaluator#DEFAULT_CONCURRENCY})
+         * @return this builder
+         */
         public Builder concurrency(int threads) {
             if (threads < 1) {
                 throw new IllegalArgumentException("concurrency must be >= 1: " + threads);
@@ -547,7 +566,12 @@ public final class Evaluator {
             return this;
         }
 
-        /** Evaluates only the first {@code examples} examples of the dataset. */
+        /**
+         * Evaluates only the first {@code examples} examples of the dataset.
+         *
+         * @param examples at least 1 (default: no limit)
+         * @return this builder
+         */
         public Builder limit(int examples) {
             if (examples < 1) {
                 throw new IllegalArgumentException("limit must be >= 1: " + examples);

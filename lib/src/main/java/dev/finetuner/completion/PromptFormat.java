@@ -16,6 +16,13 @@ public record PromptFormat(String separator, Optional<String> stop, boolean lead
     /** Metadata key under which the stop sequence is kept with the job. */
     public static final String STOP_KEY = dev.finetuner.internal.PromptEndings.STOP_KEY;
 
+    /**
+     * Checks the components: none null and the stop sequence, when given, not empty.
+     *
+     * @param separator appended to every prompt (empty for none), e.g. {@code "\n\n###\n\n"}
+     * @param stop the sequence every training completion ended with, sent as {@code stop} and stripped
+     * @param leadingSpace whether training completions started with a space (it is stripped from answers)
+     */
     public PromptFormat {
         Objects.requireNonNull(separator, "separator");
         Objects.requireNonNull(stop, "stop");
@@ -29,6 +36,9 @@ public record PromptFormat(String separator, Optional<String> stop, boolean lead
     /**
      * The format kept in a job's metadata under {@link #SEPARATOR_KEY} and {@link #STOP_KEY} (by
      * finetuner when it started the job); {@link #none()} for a job started otherwise.
+     *
+     * @param metadata the job's metadata
+     * @return the format
      */
     public static PromptFormat fromMetadata(java.util.Map<String, String> metadata) {
         String separator = metadata.getOrDefault(SEPARATOR_KEY, "");
@@ -43,6 +53,9 @@ public record PromptFormat(String separator, Optional<String> stop, boolean lead
      * {@code "\n\n###\n\n"}, {@code "\n"}; and {@code " END"}, {@code prepare_data}'s other stop), so that a
      * shared word is never taken for a separator. {@link #none()} for chat or preference data, or when
      * nothing is common. Reads the examples once, holding only the two running suffixes.
+     *
+     * @param training the training examples, as written for the job
+     * @return the format
      */
     public static PromptFormat infer(dev.finetuner.dataset.Dataset training) {
         Objects.requireNonNull(training, "training");
@@ -63,17 +76,25 @@ public record PromptFormat(String separator, Optional<String> stop, boolean lead
                 endings.leadingSpace());
     }
 
-    /** No separator, no stop: the prompt is sent as given. */
+    /** {@return no separator, no stop: the prompt is sent as given} */
     public static PromptFormat none() {
         return new PromptFormat("", Optional.empty(), false);
     }
 
-    /** {@return the prompt as the model saw prompts in training} */
+    /**
+     * {@return the prompt as the model saw prompts in training}
+     *
+     * @param prompt the prompt
+     */
     public String apply(String prompt) {
         return separator.isEmpty() || prompt.endsWith(separator) ? prompt : prompt + separator;
     }
 
-    /** {@return the answer without the stop sequence and surrounding whitespace} */
+    /**
+     * {@return the answer without the stop sequence and surrounding whitespace}
+     *
+     * @param answer the answer as the model gave it
+     */
     public String strip(String answer) {
         String a = answer;
         if (stop.isPresent()) {

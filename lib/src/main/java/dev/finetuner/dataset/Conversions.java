@@ -23,6 +23,8 @@ public final class Conversions {
      * @param separator the prompt suffix to remove, or empty
      * @param stop the completion suffix to remove, or empty
      * @param system a system message to put first, or empty
+     * @param e the example
+     * @return the chat example, or {@code e} unchanged
      */
     public static Example toChat(Example e, String separator, String stop, Optional<String> system) {
         Objects.requireNonNull(separator, "separator");
@@ -42,7 +44,12 @@ public final class Conversions {
         return new Example.Chat(e.line(), messages, Optional.empty(), Map.of());
     }
 
-    /** {@link #toChat(Example, String, String, Optional)} with nothing to remove and no system message. */
+    /**
+     * {@link #toChat(Example, String, String, Optional)} with nothing to remove and no system message.
+     *
+     * @param e the example
+     * @return the chat example, or {@code e} unchanged
+     */
     public static Example toChat(Example e) {
         return toChat(e, "", "", Optional.empty());
     }
@@ -52,6 +59,9 @@ public final class Conversions {
      * {@code role: content} on its own line, as the prompt, and the last assistant message as the
      * completion; other examples are returned as they are. A chat with no assistant message is returned
      * unchanged (validation reports it).
+     *
+     * @param e the example
+     * @return the prompt/completion example, or {@code e} unchanged
      */
     public static Example toPromptCompletion(Example e) {
         if (!(e instanceof Example.Chat chat)) {

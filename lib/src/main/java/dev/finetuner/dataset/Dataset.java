@@ -46,6 +46,9 @@ public final class Dataset {
     /**
      * This dataset with every example passed through {@code f} as it is read (lazily: nothing is held);
      * e.g. {@code dataset.map(Conversions::toChat)}. The function must keep each example's line.
+     *
+     * @param f the function, applied to each example as it is read
+     * @return the mapped dataset
      */
     public Dataset map(UnaryOperator<Example> f) {
         Objects.requireNonNull(f, "f");
@@ -61,6 +64,9 @@ public final class Dataset {
      * that reads the file, which may not be the caller's (the validator reads ahead on a thread of its own):
      * keep it fast and do not throw. An XLSX file, unpacked by its own reader, reports only its end; a
      * dataset in memory reports nothing.
+     *
+     * @param bytesRead gets the bytes read so far
+     * @return the dataset with progress
      */
     public Dataset withProgress(LongConsumer bytesRead) {
         Objects.requireNonNull(bytesRead, "bytesRead");
@@ -70,6 +76,8 @@ public final class Dataset {
     /**
      * A dataset read from a file with the default options.
      *
+     * @param file a CSV, TSV, XLSX, JSON or JSONL file; the format is detected from its first bytes
+     * @return the dataset; nothing is read until it is used
      * @throws DatasetException if the file does not exist or is a directory
      */
     public static Dataset read(Path file) {
@@ -79,6 +87,9 @@ public final class Dataset {
     /**
      * A dataset read from a file with the given column mapping and format.
      *
+     * @param file a CSV, TSV, XLSX, JSON or JSONL file
+     * @param options the columns, the format and the sheet
+     * @return the dataset; nothing is read until it is used
      * @throws DatasetException if the file does not exist or is a directory
      */
     public static Dataset read(Path file, DatasetOptions options) {
@@ -88,12 +99,20 @@ public final class Dataset {
         return new Dataset(file, options, null);
     }
 
-    /** {@return a dataset of examples held in memory} */
+    /**
+     * {@return a dataset of examples held in memory}
+     *
+     * @param examples the examples
+     */
     public static Dataset of(Collection<? extends Example> examples) {
         return new Dataset(null, DatasetOptions.defaults(), List.copyOf(examples));
     }
 
-    /** {@return a dataset of examples held in memory} */
+    /**
+     * {@return a dataset of examples held in memory}
+     *
+     * @param examples the examples
+     */
     public static Dataset of(Example... examples) {
         return of(List.of(examples));
     }
@@ -121,6 +140,7 @@ public final class Dataset {
      * which columns hold the prompt and the completion when the default names are not there; empty for
      * JSON and JSONL files, a table with no rows, and an in-memory dataset. Reads only the first rows.
      *
+     * @return the column names; empty when the file has no header
      * @throws DatasetException if the file has gone or cannot be opened
      */
     public List<String> columns() {
@@ -130,6 +150,8 @@ public final class Dataset {
     /**
      * The examples, read strictly: the first record that cannot be read ends the stream with a
      * {@link DatasetException} naming its line. Close the stream to close the file.
+     *
+     * @return the examples, in file order
      */
     public Stream<Example> stream() {
         return stream(issue -> {
@@ -143,6 +165,9 @@ public final class Dataset {
     /**
      * The examples, read leniently: records that cannot be read are left out and reported, with notes
      * about the file, to {@code issues} in file order. Close the stream to close the file.
+     *
+     * @param issues hears each record left out, and notes about the file
+     * @return the examples that could be read, in file order
      */
     public Stream<Example> stream(Consumer<ReadIssue> issues) {
         Objects.requireNonNull(issues, "issues");

@@ -16,9 +16,19 @@ import java.util.Optional;
  */
 public record DatasetOptions(String promptColumn, String completionColumn, Optional<DatasetFormat> format,
                              Optional<String> sheet) {
+    /** The prompt column when none is given. */
     public static final String DEFAULT_PROMPT_COLUMN = "prompt";
+    /** The completion column when none is given. */
     public static final String DEFAULT_COMPLETION_COLUMN = "completion";
 
+    /**
+     * Checks the components: none null, column names not blank and not the same (ignoring case).
+     *
+     * @param promptColumn the column or key holding the prompt
+     * @param completionColumn the column or key holding the completion
+     * @param format the format to read, or empty to detect it
+     * @param sheet the spreadsheet sheet to read, or empty for the first one with data
+     */
     public DatasetOptions {
         Objects.requireNonNull(promptColumn, "promptColumn");
         Objects.requireNonNull(completionColumn, "completionColumn");
@@ -60,25 +70,45 @@ public record DatasetOptions(String promptColumn, String completionColumn, Optio
         private Builder() {
         }
 
-        /** The column or key holding the prompt, e.g. {@code question}. */
+        /**
+         * The column or key holding the prompt, e.g. {@code question}.
+         *
+         * @param name the column or key (default {@value DatasetOptions#DEFAULT_PROMPT_COLUMN})
+         * @return this builder
+         */
         public Builder promptColumn(String name) {
             this.promptColumn = Objects.requireNonNull(name, "promptColumn").trim();
             return this;
         }
 
-        /** The column or key holding the completion, e.g. {@code answer}. */
+        /**
+         * The column or key holding the completion, e.g. {@code answer}.
+         *
+         * @param name the column or key (default {@value DatasetOptions#DEFAULT_COMPLETION_COLUMN})
+         * @return this builder
+         */
         public Builder completionColumn(String name) {
             this.completionColumn = Objects.requireNonNull(name, "completionColumn").trim();
             return this;
         }
 
-        /** Read as this format whatever the file looks like. */
+        /**
+         * Read as this format whatever the file looks like.
+         *
+         * @param format the format (default: detected)
+         * @return this builder
+         */
         public Builder format(DatasetFormat format) {
             this.format = Objects.requireNonNull(format, "format");
             return this;
         }
 
-        /** For a workbook: the sheet to read. */
+        /**
+         * For a workbook: the sheet to read.
+         *
+         * @param name the sheet's name (default: the first one with data)
+         * @return this builder
+         */
         public Builder sheet(String name) {
             this.sheet = Objects.requireNonNull(name, "sheet");
             return this;

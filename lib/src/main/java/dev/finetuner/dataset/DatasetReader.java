@@ -77,6 +77,8 @@ public final class DatasetReader {
     /**
      * Detects the format of a file from its first bytes, with its extension as a tie-breaker.
      *
+     * @param file the file
+     * @return the format
      * @throws DatasetException if the file is missing or unreadable
      */
     public static DatasetFormat detect(Path file) {
@@ -88,6 +90,9 @@ public final class DatasetReader {
      * to close the file.
      *
      * @param issues receives, in file order, every record that could not be read and every note
+     * @param file the file
+     * @param options the columns, the format and the sheet
+     * @return the examples that could be read
      * @throws DatasetException if the file is missing, is a directory, or cannot be opened
      */
     public static Stream<Example> read(Path file, DatasetOptions options, Consumer<ReadIssue> issues) {

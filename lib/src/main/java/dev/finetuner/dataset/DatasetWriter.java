@@ -57,6 +57,8 @@ public final class DatasetWriter implements AutoCloseable {
      * Opens (creating or replacing) a JSONL file for writing. A symbolic link at {@code file} is not
      * followed (the open fails), so a link planted there cannot redirect the output onto another file.
      *
+     * @param file the file
+     * @return the writer; close it
      * @throws DatasetException if the file cannot be created
      */
     public static DatasetWriter open(Path file) {
@@ -73,7 +75,11 @@ public final class DatasetWriter implements AutoCloseable {
         }
     }
 
-    /** {@return a writer onto a character stream the caller owns; {@link #close()} closes it} */
+    /**
+     * {@return a writer onto a character stream the caller owns; {@link #close()} closes it}
+     *
+     * @param out the stream to write to
+     */
     public static DatasetWriter to(Writer out) {
         try {
             return new DatasetWriter(out);
@@ -82,7 +88,13 @@ public final class DatasetWriter implements AutoCloseable {
         }
     }
 
-    /** Writes every example of a stream to a file; returns how many were written. */
+    /**
+     * Writes every example of a stream to a file; returns how many were written.
+     *
+     * @param file the file, created or replaced
+     * @param examples the examples
+     * @return how many examples were written
+     */
     public static long write(Path file, Stream<? extends Example> examples) {
         try (DatasetWriter w = open(file)) {
             examples.forEach(w::write);
@@ -90,14 +102,24 @@ public final class DatasetWriter implements AutoCloseable {
         }
     }
 
-    /** Writes a dataset to a JSONL file, strictly; returns how many examples were written. */
+    /**
+     * Writes a dataset to a JSONL file, strictly; returns how many examples were written.
+     *
+     * @param file the file, created or replaced
+     * @param dataset the examples
+     * @return how many examples were written
+     */
     public static long write(Path file, Dataset dataset) {
         try (Stream<Example> s = dataset.stream()) {
             return write(file, s);
         }
     }
 
-    /** Writes one example as one line. */
+    /**
+     * Writes one example as one line.
+     *
+     * @param example the example
+     */
     public void write(Example example) {
         Objects.requireNonNull(example, "example");
         try {

@@ -15,7 +15,12 @@ public sealed interface Example permits Example.PromptCompletion, Example.Chat, 
     /** {@return the 1-based line or row of the source file where this example starts; 0 when made in memory} */
     long line();
 
-    /** This example, remembered as coming from another line. */
+    /**
+     * This example, remembered as coming from another line.
+     *
+     * @param line the 1-based line or row, 0 for in memory
+     * @return the same example at that line
+     */
     Example atLine(long line);
 
     /**
@@ -23,6 +28,8 @@ public sealed interface Example permits Example.PromptCompletion, Example.Chat, 
      * example, the last assistant message of a chat example, the last assistant message of a preference
      * example's preferred output; empty when there is none. Splitting, evaluating and prompting a model
      * all read the answer here, so they agree on what it is.
+     *
+     * @return the answer as given, empty when there is none
      */
     String answer();
 
@@ -36,6 +43,15 @@ public sealed interface Example permits Example.PromptCompletion, Example.Chat, 
      */
     record PromptCompletion(long line, String prompt, String completion, Map<String, String> extras)
             implements Example {
+        /**
+         * Checks the components: texts given and the line not negative; the extras are copied.
+         *
+         * @param line source line, 0 if made in memory
+         * @param prompt the prompt text
+         * @param completion the completion text
+         * @param extras other columns or keys of the source record (name to raw text), reported and not
+         *     written
+         */
         public PromptCompletion {
             Objects.requireNonNull(prompt, "prompt");
             Objects.requireNonNull(completion, "completion");
@@ -45,12 +61,23 @@ public sealed interface Example permits Example.PromptCompletion, Example.Chat, 
             }
         }
 
-        /** {@return an in-memory example with no extra columns} */
+        /**
+         * {@return an in-memory example with no extra columns}
+         *
+         * @param prompt the prompt text
+         * @param completion the completion text
+         */
         public static PromptCompletion of(String prompt, String completion) {
             return new PromptCompletion(0, prompt, completion, Map.of());
         }
 
-        /** This example with other texts, at the same line and with the same extras. */
+        /**
+         * This example with other texts, at the same line and with the same extras.
+         *
+         * @param newPrompt the new prompt
+         * @param newCompletion the new completion
+         * @return the new example
+         */
         public PromptCompletion with(String newPrompt, String newCompletion) {
             return new PromptCompletion(line, newPrompt, newCompletion, extras);
         }
@@ -84,6 +111,15 @@ public sealed interface Example permits Example.PromptCompletion, Example.Chat, 
      */
     record Chat(long line, List<Message> messages, Optional<String> tools, Map<String, String> extras)
             implements Example {
+        /**
+         * Checks the components: messages given, the line not negative, tools and extras valid JSON; the
+         * lists are copied.
+         *
+         * @param line source line, 0 if made in memory
+         * @param messages the conversation, in order
+         * @param tools the {@code tools} array as raw JSON text, if present
+         * @param extras other top-level keys ({@code parallel_tool_calls}, ...) as raw JSON text
+         */
         public Chat {
             messages = List.copyOf(Objects.requireNonNull(messages, "messages"));
             Objects.requireNonNull(tools, "tools");
@@ -94,12 +130,21 @@ public sealed interface Example permits Example.PromptCompletion, Example.Chat, 
             }
         }
 
-        /** {@return an in-memory chat example with no tools} */
+        /**
+         * {@return an in-memory chat example with no tools}
+         *
+         * @param messages the conversation, in order
+         */
         public static Chat of(Message... messages) {
             return new Chat(0, List.of(messages), Optional.empty(), Map.of());
         }
 
-        /** This example with other messages, at the same line and with the same tools and extras. */
+        /**
+         * This example with other messages, at the same line and with the same tools and extras.
+         *
+         * @param newMessages the new conversation
+         * @return the new example
+         */
         public Chat withMessages(List<Message> newMessages) {
             return new Chat(line, newMessages, tools, extras);
         }
@@ -119,6 +164,8 @@ public sealed interface Example permits Example.PromptCompletion, Example.Chat, 
         /**
          * The conversation before the answer: every message before the last assistant message (all of
          * them when there is none). This is what a model is asked to answer.
+         *
+         * @return the messages before the answer
          */
         public List<Message> beforeAnswer() {
             int i = lastAssistant(messages);
@@ -144,6 +191,17 @@ public sealed interface Example permits Example.PromptCompletion, Example.Chat, 
      */
     record Preference(long line, Chat input, List<Message> preferred, List<Message> nonPreferred,
                       Map<String, String> extras) implements Example {
+        /**
+         * Checks the components: all given, the line not negative, extras valid JSON; the lists are copied.
+         *
+         * @param line source line, 0 if made in memory
+         * @param input the conversation so far, as a chat example (its messages, tools and extras), at the
+         *     same line
+         * @param preferred the better answer's messages
+         * @param nonPreferred the worse answer's messages
+         * @param extras other top-level keys (an {@code id}, ...) as raw JSON text, kept so that writing
+         *     loses nothing
+         */
         public Preference {
             Objects.requireNonNull(input, "input");
             preferred = List.copyOf(Objects.requireNonNull(preferred, "preferred"));
@@ -157,7 +215,13 @@ public sealed interface Example permits Example.PromptCompletion, Example.Chat, 
             }
         }
 
-        /** {@return an in-memory preference example with no other keys} */
+        /**
+         * {@return an in-memory preference example with no other keys}
+         *
+         * @param input the conversation so far
+         * @param preferred the better answer
+         * @param nonPreferred the worse answer
+         */
         public static Preference of(Chat input, Message preferred, Message nonPreferred) {
             return new Preference(0, input, List.of(preferred), List.of(nonPreferred), Map.of());
         }

@@ -16,6 +16,15 @@ import java.util.Optional;
  * @param message what is wrong, in words a person can act on
  */
 public record ReadIssue(String code, boolean error, long line, Optional<String> field, String message) {
+    /**
+     * Checks that the code, field and message are given.
+     *
+     * @param code a stable key, e.g. {@code invalid_json}, {@code ragged_row}, {@code bom}
+     * @param error true when a record (or the whole file) could not be read and so is not among the examples
+     * @param line 1-based line or row; 0 for the whole file
+     * @param field the column or key at fault, if one is
+     * @param message what is wrong, in words a person can act on
+     */
     public ReadIssue {
         Objects.requireNonNull(code, "code");
         Objects.requireNonNull(field, "field");

@@ -22,19 +22,36 @@ import java.util.function.Function;
  * @param seed the seed of the pseudo-random choice
  */
 public record Split(double fraction, long seed) {
+    /**
+     * Checks that the fraction is in [0, 1).
+     *
+     * @param fraction the share of each stratum that goes to validation, 0 (none) to below 1
+     * @param seed the seed of the pseudo-random choice
+     */
     public Split {
         if (!(fraction >= 0 && fraction < 1)) {
             throw new IllegalArgumentException("validation fraction must be in [0, 1), was " + fraction);
         }
     }
 
-    /** {@return a split with this validation fraction and seed} */
+    /**
+     * {@return a split with this validation fraction and seed}
+     *
+     * @param fraction the share of each stratum that goes to validation, in [0, 1)
+     * @param seed the seed of the pseudo-random choice
+     */
     public static Split of(double fraction, long seed) {
         return new Split(fraction, seed);
     }
 
     /** The training and validation examples, each in source order. */
     public record Result(List<Example> training, List<Example> validation) {
+        /**
+         * Keeps unmodifiable copies of both lists.
+         *
+         * @param training the training examples, in source order
+         * @param validation the validation examples, in source order
+         */
         public Result {
             training = List.copyOf(training);
             validation = List.copyOf(validation);
@@ -44,6 +61,10 @@ public record Split(double fraction, long seed) {
     /**
      * Splits examples held in memory, stratified by {@code stratum} (return one constant for no
      * stratification).
+     *
+     * @param examples the examples, in source order
+     * @param stratum the stratum of an example, e.g. {@link #completionClass}
+     * @return the training and validation examples
      */
     public Result apply(List<? extends Example> examples, Function<Example, String> stratum) {
         Map<String, Long> counts = new LinkedHashMap<>();
@@ -62,12 +83,19 @@ public record Split(double fraction, long seed) {
     /**
      * An assigner for a stream whose per-stratum counts are known in advance (from a first pass); call
      * {@link Assigner#toValidation(String)} once per example, in order.
+     *
+     * @param countsByStratum how many examples each stratum has
+     * @return the assigner
      */
     public Assigner assigner(Map<String, Long> countsByStratum) {
         return new Assigner(this, countsByStratum);
     }
 
-    /** {@return the stratum of an example for classification: its trimmed completion or final assistant answer} */
+    /**
+     * {@return the stratum of an example for classification: its trimmed completion or final assistant answer}
+     *
+     * @param e the example
+     */
     public static String completionClass(Example e) {
         return e.answer().strip();
     }
@@ -83,7 +111,11 @@ public record Split(double fraction, long seed) {
             counts.forEach((k, n) -> remaining.put(k, new long[] {n, Math.round(split.fraction() * n)}));
         }
 
-        /** {@return true when the next example of this stratum goes to validation} */
+        /**
+         * {@return true when the next example of this stratum goes to validation}
+         *
+         * @param stratum the example's stratum
+         */
         public boolean toValidation(String stratum) {
             long[] r = remaining.get(stratum);
             if (r == null || r[0] <= 0) {

@@ -20,6 +20,10 @@ public final class Cleaners {
     /**
      * Runs {@code action} once, when {@code owner} becomes unreachable or when the returned cleanable is
      * cleaned, whichever comes first. The action must not refer to {@code owner}.
+     *
+     * @param owner the object whose collection runs the action
+     * @param action what to run, once
+     * @return the cleanable, to run the action early
      */
     public static Cleaner.Cleanable register(Object owner, Runnable action) {
         return CLEANER.register(owner, action);

@@ -13,7 +13,12 @@ public final class Hash64 {
     private static final long M4 = M3 * M;
     private long h = 0xCBF29CE484222325L;
 
-    /** Adds a text, and its length, so that ("ab","c") and ("a","bc") differ. */
+    /**
+     * Adds a text, and its length, so that ("ab","c") and ("a","bc") differ.
+     *
+     * @param s the text
+     * @return this hash
+     */
     public Hash64 add(CharSequence s) {
         long x = h;
         int n = s.length();

@@ -14,13 +14,24 @@ public final class LongLongMap {
     private boolean hasZero;
     private long zeroValue;
 
+    /**
+     * An empty map sized for {@code expected} keys; it grows past them.
+     *
+     * @param expected the number of keys expected
+     */
     public LongLongMap(int expected) {
         int cap = Integer.highestOneBit(Math.max(16, expected * 2 - 1)) << 1;
         keys = new long[cap];
         values = new long[cap];
     }
 
-    /** Stores {@code value} under {@code key} unless the key is present; returns the present value or -1. */
+    /**
+     * Stores {@code value} under {@code key} unless the key is present; returns the present value or -1.
+     *
+     * @param key the key
+     * @param value the value
+     * @return the present value, or -1 when the value was stored
+     */
     public long putIfAbsent(long key, long value) {
         if (key == 0) {
             if (hasZero) {
@@ -46,7 +57,7 @@ public final class LongLongMap {
         return -1;
     }
 
-    /** Number of keys. */
+    /** {@return the number of keys} */
     public int size() {
         return size + (hasZero ? 1 : 0);
     }

@@ -38,6 +38,7 @@ public final class Prefetcher<T> implements Iterator<Object>, AutoCloseable {
      * Starts reading.
      *
      * @param open opens the stream, given the consumer of side events; runs on the prefetch thread
+     * @param name the name of the prefetch thread
      */
     public Prefetcher(String name, Function<Consumer<Object>, Stream<T>> open) {
         thread = new Thread(() -> produce(open), name);

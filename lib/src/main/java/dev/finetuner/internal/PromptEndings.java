@@ -30,7 +30,12 @@ public final class PromptEndings {
     private String completions;
     private boolean space = true;
 
-    /** Takes one example into account. */
+    /**
+     * Takes one example into account.
+     *
+     * @param prompt the example's prompt
+     * @param completion the example's completion
+     */
     public void add(String prompt, String completion) {
         prompts = prompts == null ? prompt : commonSuffix(prompts, prompt);
         completions = completions == null ? completion : commonSuffix(completions, completion);
@@ -60,6 +65,9 @@ public final class PromptEndings {
     /**
      * The metadata a job trained on this JSONL content should carry ({@link #SEPARATOR_KEY}, and
      * {@link #STOP_KEY} when there is a stop); empty when the content is not prompt/completion JSONL.
+     *
+     * @param content the JSONL file's bytes
+     * @return the metadata, or empty
      */
     public static Optional<Map<String, String>> metadataOfJsonl(byte[] content) {
         PromptEndings endings = new PromptEndings();

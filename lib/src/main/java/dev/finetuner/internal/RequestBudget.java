@@ -15,7 +15,12 @@ public final class RequestBudget {
     private final Timing timing;
     private final ArrayDeque<Long> sent = new ArrayDeque<>();
 
-    /** A budget of {@code maxPerMinute} requests in any minute of {@code timing}'s time. */
+    /**
+     * A budget of {@code maxPerMinute} requests in any minute of {@code timing}'s time.
+     *
+     * @param maxPerMinute at least 1
+     * @param timing the clock and sleeper
+     */
     public RequestBudget(int maxPerMinute, Timing timing) {
         if (maxPerMinute < 1) {
             throw new IllegalArgumentException("maxPerMinute must be >= 1, was " + maxPerMinute);
@@ -24,7 +29,11 @@ public final class RequestBudget {
         this.timing = java.util.Objects.requireNonNull(timing, "timing");
     }
 
-    /** {@return how long until {@code requests} more requests fit in the budget (zero: now)} */
+    /**
+     * {@return how long until {@code requests} more requests fit in the budget (zero: now)}
+     *
+     * @param requests the requests to make
+     */
     public Duration delayFor(int requests) {
         long now = timing.nanoTime();
         forgetOlderThanAMinute(now);
@@ -40,7 +49,9 @@ public final class RequestBudget {
     /**
      * Waits, if needed, until one more request fits, then counts it.
      *
+     * @param stop true to stop waiting
      * @return false when {@code stop} became true while waiting (nothing is counted)
+     * @throws InterruptedException when the thread is interrupted while waiting
      */
     public boolean acquire(BooleanSupplier stop) throws InterruptedException {
         Duration wait = delayFor(1);

@@ -17,12 +17,22 @@ public final class ResponseOrException<T> {
         this.exception = exception;
     }
 
-    /** {@return an attempt that answered (null is an answer too)} */
+    /**
+     * {@return an attempt that answered (null is an answer too)}
+     *
+     * @param <T> the response type
+     * @param response what the attempt returned
+     */
     public static <T> ResponseOrException<T> ofResponse(T response) {
         return new ResponseOrException<>(response, null);
     }
 
-    /** {@return an attempt that threw} */
+    /**
+     * {@return an attempt that threw}
+     *
+     * @param <T> the response type
+     * @param exception what the attempt threw
+     */
     public static <T> ResponseOrException<T> ofException(RuntimeException exception) {
         return new ResponseOrException<>(null, Objects.requireNonNull(exception, "exception"));
     }

@@ -46,11 +46,18 @@ public interface Timing {
     /**
      * Lets {@code duration} pass, returning early once {@code wake} is true.
      *
+     * @param duration how long
+     * @param wake true to return early
      * @throws InterruptedException when the thread is interrupted (its flag is then cleared)
      */
     void sleep(Duration duration, BooleanSupplier wake) throws InterruptedException;
 
-    /** Lets {@code duration} pass. */
+    /**
+     * Lets {@code duration} pass.
+     *
+     * @param duration how long
+     * @throws InterruptedException when the thread is interrupted (its flag is then cleared)
+     */
     default void sleep(Duration duration) throws InterruptedException {
         sleep(Objects.requireNonNull(duration, "duration"), () -> false);
     }

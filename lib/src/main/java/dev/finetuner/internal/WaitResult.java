@@ -29,6 +29,14 @@ public record WaitResult<T>(Outcome outcome, Optional<ResponseOrException<T>> la
         INTERRUPTED
     }
 
+    /**
+     * Checks that the outcome, last attempt (maybe empty) and elapsed time are given.
+     *
+     * @param outcome how it ended
+     * @param last what the last attempt gave; empty when it was stopped before the first
+     * @param attempts attempts made
+     * @param elapsed from the start to the end of the wait
+     */
     public WaitResult {
         Objects.requireNonNull(outcome, "outcome");
         Objects.requireNonNull(last, "last");

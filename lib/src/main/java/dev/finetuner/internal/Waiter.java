@@ -54,12 +54,22 @@ public final class Waiter<T> {
         this.stop = b.stop;
     }
 
-    /** {@return a builder for a waiter on {@code timing}} */
+    /**
+     * {@return a builder for a waiter on {@code timing}}
+     *
+     * @param <T> what an attempt answers
+     * @param timing the clock and sleeper the waiter runs on
+     */
     public static <T> Builder<T> builder(Timing timing) {
         return new Builder<>(timing);
     }
 
-    /** Waits on the calling thread: attempts {@code attempt} until the acceptors, the timeout or a stop end it. */
+    /**
+     * Waits on the calling thread: attempts {@code attempt} until the acceptors, the timeout or a stop end it.
+     *
+     * @param attempt makes one attempt
+     * @return how the wait ended, with the last answer and the attempts made
+     */
     public WaitResult<T> run(Supplier<T> attempt) {
         Objects.requireNonNull(attempt, "attempt");
         long start = timing.nanoTime();
@@ -96,6 +106,10 @@ public final class Waiter<T> {
      * Waits without holding a thread: each attempt runs on {@code scheduler}, the next one is scheduled
      * after the delay, and {@code done} hears the result on the scheduler's thread. A rejected schedule
      * (the scheduler shut down) ends the wait as a failure with that exception.
+     *
+     * @param attempt makes one attempt, on the scheduler's thread
+     * @param scheduler runs the attempts; the caller's to shut down
+     * @param done hears how the wait ended
      */
     public void runScheduled(Supplier<T> attempt, ScheduledExecutorService scheduler, Consumer<WaitResult<T>> done) {
         Objects.requireNonNull(attempt, "attempt");
@@ -219,32 +233,57 @@ public final class Waiter<T> {
             this.timing = Objects.requireNonNull(timing, "timing");
         }
 
-        /** What is waited for, for log lines. */
+        /**
+         * What is waited for, for log lines.
+         *
+         * @param name a short name, e.g. {@code "file file-abc"} (default {@code "wait"})
+         * @return this builder
+         */
         public Builder<T> name(String name) {
             this.name = Objects.requireNonNull(name, "name");
             return this;
         }
 
-        /** Adds an acceptor; the first that matches decides. */
+        /**
+         * Adds an acceptor; the first that matches decides.
+         *
+         * @param acceptor decides on an answer, or passes
+         * @return this builder
+         */
         public Builder<T> acceptor(WaiterAcceptor<T> acceptor) {
             acceptors.add(Objects.requireNonNull(acceptor, "acceptor"));
             return this;
         }
 
-        /** The pause after each attempt, by the number of attempts made. */
+        /**
+         * The pause after each attempt, by the number of attempts made.
+         *
+         * @param backoff the pause by attempts made (default: one second)
+         * @return this builder
+         */
         public Builder<T> backoff(Backoff backoff) {
             Objects.requireNonNull(backoff, "backoff");
             this.delays = (n, last) -> backoff.delay(n);
             return this;
         }
 
-        /** The pause after each attempt, by the number of attempts made and what the last one gave. */
+        /**
+         * The pause after each attempt, by the number of attempts made and what the last one gave.
+         *
+         * @param delays the pause by attempts made and the last answer (default: one second)
+         * @return this builder
+         */
         public Builder<T> delays(BiFunction<Integer, ResponseOrException<T>, Duration> delays) {
             this.delays = Objects.requireNonNull(delays, "delays");
             return this;
         }
 
-        /** The longest wait; the last attempt is made when it ends. Null: no limit. */
+        /**
+         * The longest wait; the last attempt is made when it ends. Null: no limit.
+         *
+         * @param timeout the longest wait, not negative, or null (default)
+         * @return this builder
+         */
         public Builder<T> timeout(Duration timeout) {
             if (timeout != null && timeout.isNegative()) {
                 throw new IllegalArgumentException("timeout must not be negative, was " + timeout);
@@ -253,7 +292,12 @@ public final class Waiter<T> {
             return this;
         }
 
-        /** A pause before the first attempt. */
+        /**
+         * A pause before the first attempt.
+         *
+         * @param delay the pause, not negative (default: none)
+         * @return this builder
+         */
         public Builder<T> initialDelay(Duration delay) {
             Objects.requireNonNull(delay, "delay");
             if (delay.isNegative()) {
@@ -263,7 +307,12 @@ public final class Waiter<T> {
             return this;
         }
 
-        /** Ends the wait as stopped once this is true; checked before each attempt and while pausing. */
+        /**
+         * Ends the wait as stopped once this is true; checked before each attempt and while pausing.
+         *
+         * @param stop true once the wait should stop (default: never)
+         * @return this builder
+         */
         public Builder<T> stopWhen(BooleanSupplier stop) {
             this.stop = Objects.requireNonNull(stop, "stop");
             return this;

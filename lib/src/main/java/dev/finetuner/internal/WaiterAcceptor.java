@@ -24,27 +24,53 @@ public interface WaiterAcceptor<T> {
     /** {@return what a match means} */
     State state();
 
-    /** {@return whether this acceptor decides on {@code response}} */
+    /**
+     * {@return whether this acceptor decides on {@code response}}
+     *
+     * @param response what the attempt returned
+     */
     default boolean matches(T response) {
         return false;
     }
 
-    /** {@return whether this acceptor decides on {@code exception}} */
+    /**
+     * {@return whether this acceptor decides on {@code exception}}
+     *
+     * @param exception what the attempt threw
+     */
     default boolean matches(RuntimeException exception) {
         return false;
     }
 
-    /** Success when a response passes {@code test}. */
+    /**
+     * Success when a response passes {@code test}.
+     *
+     * @param <T> the response type
+     * @param test true for a response that means success
+     * @return the acceptor
+     */
     static <T> WaiterAcceptor<T> successOn(Predicate<? super T> test) {
         return onResponse(State.SUCCESS, test);
     }
 
-    /** Failure when a response passes {@code test}. */
+    /**
+     * Failure when a response passes {@code test}.
+     *
+     * @param <T> the response type
+     * @param test true for a response that means failure
+     * @return the acceptor
+     */
     static <T> WaiterAcceptor<T> failureOn(Predicate<? super T> test) {
         return onResponse(State.FAILURE, test);
     }
 
-    /** Try again when an attempt throws an exception that passes {@code test}. */
+    /**
+     * Try again when an attempt throws an exception that passes {@code test}.
+     *
+     * @param <T> the response type
+     * @param test true for an exception worth trying again after
+     * @return the acceptor
+     */
     static <T> WaiterAcceptor<T> retryOnException(Predicate<? super RuntimeException> test) {
         Objects.requireNonNull(test, "test");
         return new WaiterAcceptor<>() {

@@ -47,17 +47,22 @@ public final class FaultPlan {
         this.seed = b.seed;
     }
 
-    /** No faults: the default. */
+    /** {@return a plan with no faults: the default} */
     public static FaultPlan none() {
         return NONE;
     }
 
-    /** A builder for a plan with no faults yet. */
+    /** {@return a builder for a plan with no faults yet} */
     public static Builder builder() {
         return new Builder();
     }
 
-    /** The first {@code n} matching requests (or jobs). */
+    /**
+     * The first {@code n} matching requests (or jobs).
+     *
+     * @param n how many, 0 or more
+     * @return the occurrence
+     */
     public static Occurrence times(int n) {
         if (n < 0) {
             throw new IllegalArgumentException("times must be >= 0, was " + n);
@@ -65,7 +70,12 @@ public final class FaultPlan {
         return new Occurrence(n, 0);
     }
 
-    /** Each matching request (or job) with this probability, in [0, 1]. */
+    /**
+     * Each matching request (or job) with this probability, in [0, 1].
+     *
+     * @param p the probability, drawn from the plan's seeded generator
+     * @return the occurrence
+     */
     public static Occurrence probability(double p) {
         if (!(p >= 0 && p <= 1)) {
             throw new IllegalArgumentException("probability must be in [0, 1], was " + p);
@@ -73,7 +83,7 @@ public final class FaultPlan {
         return new Occurrence(-1, p);
     }
 
-    /** Every matching request (or job). */
+    /** {@return every matching request (or job)} */
     public static Occurrence always() {
         return probability(1);
     }
@@ -106,7 +116,13 @@ public final class FaultPlan {
      * @param probability the chance of each match, when {@code times} is -1
      */
     public record Occurrence(int times, double probability) {
-        /** Checks the values; use {@link FaultPlan#times(int)}, {@link FaultPlan#probability(double)} or {@link FaultPlan#always()}. */
+        /**
+         * Checks the values; use {@link FaultPlan#times(int)}, {@link FaultPlan#probability(double)} or
+         * {@link FaultPlan#always()}.
+         *
+         * @param times fire for the first {@code times} matches; -1 when a probability decides
+         * @param probability the chance of each match, when {@code times} is -1
+         */
         public Occurrence {
             if (times < -1 || !(probability >= 0 && probability <= 1)) {
                 throw new IllegalArgumentException("bad occurrence: times=" + times + ", probability=" + probability);
@@ -140,7 +156,14 @@ public final class FaultPlan {
         private Builder() {
         }
 
-        /** Answers 429 with {@code Retry-After} (whole seconds, rounded up) and {@code retry-after-ms}. */
+        /**
+         * Answers 429 with {@code Retry-After} (whole seconds, rounded up) and {@code retry-after-ms}.
+         *
+         * @param requestRegex a regular expression found in {@code "METHOD /path"}
+         * @param retryAfter the wait the answer asks for, not negative
+         * @param when which matching requests it answers
+         * @return this builder
+         */
         public Builder rateLimit(String requestRegex, Duration retryAfter, Occurrence when) {
             Objects.requireNonNull(retryAfter, "retryAfter");
             if (retryAfter.isNegative()) {
@@ -149,7 +172,14 @@ public final class FaultPlan {
             return add(requestRegex, Kind.RATE_LIMIT, 429, retryAfter, when);
         }
 
-        /** Answers a 5xx status (500, 502, 503 or 504) with the API's server-error body. */
+        /**
+         * Answers a 5xx status (500, 502, 503 or 504) with the API's server-error body.
+         *
+         * @param requestRegex a regular expression found in {@code "METHOD /path"}
+         * @param status the status, 500 to 599
+         * @param when which matching requests it answers
+         * @return this builder
+         */
         public Builder serverError(String requestRegex, int status, Occurrence when) {
             if (status < 500 || status > 599) {
                 throw new IllegalArgumentException("a server error is 5xx, was " + status);
@@ -157,12 +187,25 @@ public final class FaultPlan {
             return add(requestRegex, Kind.SERVER_ERROR, status, Duration.ZERO, when);
         }
 
-        /** Closes the connection without any response (after reading nothing of the request body). */
+        /**
+         * Closes the connection without any response (after reading nothing of the request body).
+         *
+         * @param requestRegex a regular expression found in {@code "METHOD /path"}
+         * @param when which matching requests it drops
+         * @return this builder
+         */
         public Builder dropConnection(String requestRegex, Occurrence when) {
             return add(requestRegex, Kind.DROP_CONNECTION, 0, Duration.ZERO, when);
         }
 
-        /** Waits this long before handling the request. */
+        /**
+         * Waits this long before handling the request.
+         *
+         * @param requestRegex a regular expression found in {@code "METHOD /path"}
+         * @param delay how long, not negative
+         * @param when which matching requests it delays
+         * @return this builder
+         */
         public Builder delay(String requestRegex, Duration delay, Occurrence when) {
             Objects.requireNonNull(delay, "delay");
             if (delay.isNegative()) {
@@ -171,12 +214,23 @@ public final class FaultPlan {
             return add(requestRegex, Kind.DELAY, 0, delay, when);
         }
 
-        /** Handles the request, then sends only the first half of the JSON body (with its status). */
+        /**
+         * Handles the request, then sends only the first half of the JSON body (with its status).
+         *
+         * @param requestRegex a regular expression found in {@code "METHOD /path"}
+         * @param when which matching requests it answers
+         * @return this builder
+         */
         public Builder malformedBody(String requestRegex, Occurrence when) {
             return add(requestRegex, Kind.MALFORMED_BODY, 0, Duration.ZERO, when);
         }
 
-        /** Jobs, in creation order, that fail half-way through training with a {@code server_error}. */
+        /**
+         * Jobs, in creation order, that fail half-way through training with a {@code server_error}.
+         *
+         * @param when which jobs fail (default: none)
+         * @return this builder
+         */
         public Builder failJobs(Occurrence when) {
             this.failJobs = Objects.requireNonNull(when, "when");
             return this;
@@ -185,6 +239,9 @@ public final class FaultPlan {
         /**
          * Every fine-tuned model answers 404 ({@code model_not_found}) to its first {@code calls}
          * completion or chat completion requests after its job succeeded, as a new model sometimes does.
+         *
+         * @param calls how many calls answer 404, 0 or more (default 0)
+         * @return this builder
          */
         public Builder modelNotFoundFor(int calls) {
             if (calls < 0) {
@@ -194,13 +251,18 @@ public final class FaultPlan {
             return this;
         }
 
-        /** Seeds the generator that draws {@link #probability(double)} faults. */
+        /**
+         * Seeds the generator that draws {@link #probability(double)} faults.
+         *
+         * @param seed the seed (default {@value FaultPlan#DEFAULT_SEED})
+         * @return this builder
+         */
         public Builder seed(long seed) {
             this.seed = seed;
             return this;
         }
 
-        /** The plan. */
+        /** {@return the plan} */
         public FaultPlan build() {
             return new FaultPlan(this);
         }

@@ -119,22 +119,22 @@ public final class LocalOpenAi implements AutoCloseable {
                 b.storageDirectory == null ? "" : ", storage " + b.storageDirectory);
     }
 
-    /** Starts a backend with the defaults. */
+    /** {@return a running backend with the defaults} */
     public static LocalOpenAi start() {
         return builder().build();
     }
 
-    /** A builder starting from the defaults; {@link Builder#build()} starts the backend. */
+    /** {@return a builder starting from the defaults; {@link Builder#build()} starts the backend} */
     public static Builder builder() {
         return new Builder();
     }
 
-    /** The base URL to give a client, e.g. {@code http://127.0.0.1:54321/v1}. */
+    /** {@return the base URL to give a client, e.g. {@code http://127.0.0.1:54321/v1}} */
     public String baseUrl() {
         return baseUrl;
     }
 
-    /** The port it listens on. */
+    /** {@return the port it listens on} */
     public int port() {
         return server.getAddress().getPort();
     }
@@ -184,6 +184,9 @@ public final class LocalOpenAi implements AutoCloseable {
     /**
      * Runs a backend until the process is killed: {@code --port 8089 [--key K] [--storage DIR] [--speed X]}.
      * Prints the base URL.
+     *
+     * @param args the command line
+     * @throws InterruptedException when the main thread is interrupted while the backend runs
      */
     public static void main(String[] args) throws InterruptedException {
         Builder b = builder().port(8089);
@@ -237,7 +240,12 @@ public final class LocalOpenAi implements AutoCloseable {
         private Builder() {
         }
 
-        /** The port on 127.0.0.1; 0 picks a free one. */
+        /**
+         * The port on 127.0.0.1; 0 picks a free one.
+         *
+         * @param port 0 to 65535 (default 0: a free one)
+         * @return this builder
+         */
         public Builder port(int port) {
             if (port < 0 || port > 65_535) {
                 throw new IllegalArgumentException("port must be 0..65535, was " + port);
@@ -246,7 +254,12 @@ public final class LocalOpenAi implements AutoCloseable {
             return this;
         }
 
-        /** Requires {@code Authorization: Bearer <key>} on every request; unset, any key (or none) is taken. */
+        /**
+         * Requires {@code Authorization: Bearer <key>} on every request; unset, any key (or none) is taken.
+         *
+         * @param key the key, not blank
+         * @return this builder
+         */
         public Builder apiKey(String key) {
             Objects.requireNonNull(key, "key");
             if (key.isBlank()) {
@@ -259,6 +272,9 @@ public final class LocalOpenAi implements AutoCloseable {
         /**
          * How many simulated seconds pass per wall-clock second, in (0, {@link #MAX_SPEED}]: 1 is the pace of a
          * real job, {@link #DEFAULT_SPEED} the default, {@link #FAST} for tests.
+         *
+         * @param speed the speed (default {@value LocalOpenAi#DEFAULT_SPEED})
+         * @return this builder
          */
         public Builder speed(double speed) {
             if (!(speed > 0 && speed <= MAX_SPEED)) {
@@ -271,6 +287,9 @@ public final class LocalOpenAi implements AutoCloseable {
         /**
          * Keeps files, uploads, jobs (with their events) and trained models as JSON in this directory, so that
          * a backend started again on it knows them (unfinished jobs carry on).
+         *
+         * @param dir the directory (default: a temporary one)
+         * @return this builder
          */
         public Builder storageDirectory(Path dir) {
             this.storageDirectory = Objects.requireNonNull(dir, "dir");
@@ -310,7 +329,12 @@ public final class LocalOpenAi implements AutoCloseable {
             return this;
         }
 
-        /** The faults to inject. */
+        /**
+         * The faults to inject.
+         *
+         * @param plan the plan (default {@link FaultPlan#none()})
+         * @return this builder
+         */
         public Builder faults(FaultPlan plan) {
             this.faults = Objects.requireNonNull(plan, "plan");
             return this;
@@ -319,6 +343,7 @@ public final class LocalOpenAi implements AutoCloseable {
         /**
          * Starts the backend.
          *
+         * @return the running backend
          * @throws UncheckedIOException when the port is taken or the storage directory cannot be used
          */
         public LocalOpenAi build() {

@@ -92,6 +92,9 @@ public final class LossChart {
      * A chart of several runs, one training curve each (validation dashed, when the run has it), in
      * distinct colours, named in the legend in the map's iteration order (use a {@code LinkedHashMap}
      * or a {@code TreeMap} to choose it).
+     *
+     * @param runs each run's name and metrics
+     * @return the chart
      */
     public static LossChart comparing(Map<String, TrainingMetrics> runs) {
         Objects.requireNonNull(runs, "runs");
@@ -104,6 +107,9 @@ public final class LossChart {
     /**
      * The same chart at another size, in pixels.
      *
+     * @param width at least 320
+     * @param height at least 200
+     * @return the resized chart
      * @throws IllegalArgumentException below 320 by 200, too small for the axes
      */
     public LossChart withSize(int width, int height) {
@@ -114,7 +120,12 @@ public final class LossChart {
         return new LossChart(runs, comparing, title, width, height);
     }
 
-    /** The same chart under another title (any text: it is escaped). */
+    /**
+     * The same chart under another title (any text: it is escaped).
+     *
+     * @param title the title
+     * @return the retitled chart
+     */
     public LossChart withTitle(String title) {
         return new LossChart(runs, comparing, Objects.requireNonNull(title, "title"), width, height);
     }
@@ -150,6 +161,7 @@ public final class LossChart {
     /**
      * Writes {@link #toSvg()} to a file (UTF-8), creating its folder when needed.
      *
+     * @param file the file, created or replaced
      * @return the file
      * @throws UncheckedIOException when the file cannot be written
      */

@@ -34,7 +34,7 @@ public final class TrainingMetrics {
         this.steps = List.copyOf(sortedUniqueSteps);
     }
 
-    /** Metrics with no step at all. */
+    /** {@return metrics with no step at all} */
     public static TrainingMetrics empty() {
         return EMPTY;
     }
@@ -42,6 +42,9 @@ public final class TrainingMetrics {
     /**
      * Metrics made of the given steps, in any order; when a step number repeats, the later one in the
      * collection's order is kept.
+     *
+     * @param steps the steps
+     * @return the metrics, ordered by step
      */
     public static TrainingMetrics of(Collection<Step> steps) {
         Objects.requireNonNull(steps, "steps");
@@ -62,6 +65,7 @@ public final class TrainingMetrics {
      * The file may also be one base64 text, as the API sometimes serves it: it is then decoded first.
      *
      * @param content the file's bytes, UTF-8 (with or without a byte order mark) or base64 of them
+     * @return the metrics, ordered by step
      * @throws DatasetException when the file is empty or not UTF-8 ({@code empty_file},
      *     {@code invalid_utf8}), has no {@code step} column ({@code missing_column}), a row with more
      *     cells than the header ({@code ragged_row}) or a cell that is not a number
@@ -77,6 +81,9 @@ public final class TrainingMetrics {
      * delivers them, in either order. Events without {@link JobEvent#metrics()} or without a step are
      * skipped; when several events report the same step, the latest one (by {@code createdAt}, then
      * by position in the list) is kept whole. Values that are not finite numbers are read as absent.
+     *
+     * @param events the job's events, metric or not
+     * @return the metrics, ordered by step
      */
     public static TrainingMetrics fromEvents(List<JobEvent> events) {
         Objects.requireNonNull(events, "events");
@@ -111,6 +118,8 @@ public final class TrainingMetrics {
     /**
      * The validation loss of the last step that has one (the {@code valid_loss} column, measured on a
      * validation batch; see {@link Step#fullValidLoss()} for the whole validation file).
+     *
+     * @return the loss, empty when no step has one
      */
     public OptionalDouble finalValidLoss() {
         return last(Step::validLoss);
@@ -126,6 +135,9 @@ public final class TrainingMetrics {
      * The union of both by step: a step in only one of them is kept as it is; for a step in both, each
      * value present in {@code other} replaces this one's, and values absent in {@code other} are kept.
      * Useful to complete the events seen while following with the result file, or the reverse.
+     *
+     * @param other the metrics to lay over these
+     * @return the merged metrics
      */
     public TrainingMetrics merge(TrainingMetrics other) {
         Objects.requireNonNull(other, "other");
@@ -139,6 +151,8 @@ public final class TrainingMetrics {
      * A chart of these losses: each step's training loss faint under its moving average, validation
      * loss as another line (when there is one), full-validation losses as dots; the step axis ends at the
      * last step; 720 by 400 unless {@link LossChart#withSize(int, int)}.
+     *
+     * @return the chart
      */
     public LossChart chart() {
         return LossChart.of(this);
@@ -199,7 +213,18 @@ public final class TrainingMetrics {
                        OptionalDouble validAccuracy, OptionalDouble fullValidLoss,
                        OptionalDouble fullValidAccuracy) {
         /**
+         * Checks the step and the values.
+         *
          * @throws IllegalArgumentException when the step is negative or a value is NaN or infinite
+         *
+         * @param step the step number, 0 or more
+         * @param trainLoss the loss on the step's training batch
+         * @param trainAccuracy the token accuracy on that batch ({@code train_accuracy} or
+         *     {@code train_mean_token_accuracy})
+         * @param validLoss the loss on a validation batch ({@code valid_loss})
+         * @param validAccuracy the token accuracy on that batch ({@code valid_mean_token_accuracy})
+         * @param fullValidLoss the loss on the whole validation file, usually at the end of an epoch
+         * @param fullValidAccuracy the token accuracy on the whole validation file
          */
         public Step {
             if (step < 0) {

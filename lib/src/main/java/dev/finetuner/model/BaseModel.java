@@ -68,6 +68,16 @@ public record BaseModel(
             "gpt-4.1-mini", GPT_41_MINI, "gpt-4.1-nano", GPT_41_NANO,
             "gpt-3.5-turbo-0125", GPT_35_TURBO, "gpt-3.5-turbo-1106", GPT_35_TURBO);
 
+    /**
+     * Checks the components: none null and the name not blank.
+     *
+     * @param name the model name sent to the API
+     * @param format the example format it trains on
+     * @param contextTokens the most tokens one training example may have
+     * @param encoding the tokenizer it uses
+     * @param trainingPricePerMillionTokens USD per 1M trained tokens, empty when unknown
+     * @param known whether the name is in the catalogue (or a fine-tune of a catalogue model)
+     */
     public BaseModel {
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(format, "format");
@@ -93,6 +103,8 @@ public record BaseModel(
     /**
      * The catalogue entry for a name, legacy alias or fine-tuned id; never throws for an unknown name.
      *
+     * @param requested the name as the user gave it
+     * @return the entry, with a warning when a retired name was replaced
      * @throws IllegalArgumentException if the name is null or blank
      */
     public static Resolution resolve(String requested) {
@@ -151,6 +163,8 @@ public record BaseModel(
      * or far from every known name, which is how a new model the catalogue does not know yet looks: such a
      * name may well be right, so only the caller can decide whether to go on with it.
      *
+     * @param requested the name as the user gave it
+     * @return the likely meant name, if there is one
      * @throws IllegalArgumentException if the name is null or blank
      */
     public static Optional<String> didYouMean(String requested) {
@@ -223,7 +237,12 @@ public record BaseModel(
         return like;
     }
 
-    /** Shorthand for {@code resolve(name).model()}. */
+    /**
+     * Shorthand for {@code resolve(name).model()}.
+     *
+     * @param name a catalogue name, legacy alias or fine-tuned id
+     * @return the catalogue entry
+     */
     public static BaseModel named(String name) {
         return resolve(name).model();
     }
@@ -241,6 +260,14 @@ public record BaseModel(
      * @param warning why the result is not exactly what was asked for (legacy or unknown name), if it is not
      */
     public record Resolution(String requested, BaseModel model, Optional<String> warning) {
+        /**
+         * Checks that every component is given (an empty {@code Optional}, never null).
+         *
+         * @param requested the name as the user gave it
+         * @param model the model that will be trained or assumed
+         * @param warning why the result is not exactly what was asked for (legacy or unknown name), if it is
+         *     not
+         */
         public Resolution {
             Objects.requireNonNull(requested, "requested");
             Objects.requireNonNull(model, "model");

@@ -24,6 +24,7 @@ public enum TaskType {
      * @param examples         examples counted
      * @param distinctAnswers  distinct (trimmed) answers among them
      * @param emptyPrompts     whether every prompt is empty (open-ended generation)
+     * @return the task
      */
     public static TaskType infer(long examples, long distinctAnswers, boolean emptyPrompts) {
         if (emptyPrompts) {

@@ -14,6 +14,16 @@ import java.util.Objects;
  * @param metrics the losses and accuracies at that step
  */
 public record Checkpoint(String id, String jobId, String model, long step, Instant createdAt, JobEvent.Metrics metrics) {
+    /**
+     * Checks that every component is given.
+     *
+     * @param id e.g. {@code ftckpt-abc}
+     * @param jobId the job it belongs to
+     * @param model the checkpoint's model id, callable for completions
+     * @param step the training step it was taken at
+     * @param createdAt when
+     * @param metrics the losses and accuracies at that step
+     */
     public Checkpoint {
         Objects.requireNonNull(id, "id");
         Objects.requireNonNull(jobId, "jobId");

@@ -17,6 +17,17 @@ import java.util.Optional;
  */
 public record FileInfo(String id, String filename, long bytes, String purpose, String status,
                        Optional<String> statusDetails, Instant createdAt) {
+    /**
+     * Checks that every component is given (an empty {@code Optional}, never null).
+     *
+     * @param id e.g. {@code file-abc}
+     * @param filename the name it was uploaded under
+     * @param bytes its size
+     * @param purpose e.g. {@code fine-tune} or {@code fine-tune-results}
+     * @param status {@code uploaded}, {@code processed} or {@code error} (kept as sent)
+     * @param statusDetails why processing failed, when it did
+     * @param createdAt when it was uploaded
+     */
     public FileInfo {
         Objects.requireNonNull(id, "id");
         Objects.requireNonNull(filename, "filename");

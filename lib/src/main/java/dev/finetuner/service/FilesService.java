@@ -76,7 +76,12 @@ public final class FilesService {
         this.timing = timing;
     }
 
-    /** Uploads a JSONL training or validation file with the defaults. */
+    /**
+     * Uploads a JSONL training or validation file with the defaults.
+     *
+     * @param file the JSONL file
+     * @return the uploaded (or reused) file
+     */
     public FileInfo upload(Path file) {
         return upload(file, UploadOptions.defaults());
     }
@@ -85,6 +90,9 @@ public final class FilesService {
      * Uploads a JSONL file for {@code purpose=fine-tune}, reusing an identical one already uploaded
      * unless the options say not to.
      *
+     * @param file the JSONL file
+     * @param options reuse, multipart sizes and progress
+     * @return the uploaded (or reused) file
      * @throws DatasetException if the file is missing or unreadable, or larger than the API's 8 GB
      */
     public FileInfo upload(Path file, UploadOptions options) {
@@ -241,6 +249,9 @@ public final class FilesService {
     /**
      * Waits until the API has processed the file; fails with its status details when it could not.
      *
+     * @param fileId the file's id
+     * @param timeout the longest wait
+     * @return the file, processed
      * @throws AwaitTimeoutException when it is still not processed after {@code timeout} (checked once more then)
      */
     public FileInfo awaitProcessed(String fileId, Duration timeout) {
@@ -266,7 +277,11 @@ public final class FilesService {
         };
     }
 
-    /** {@return a file's metadata} */
+    /**
+     * {@return a file's metadata}
+     *
+     * @param fileId the file's id
+     */
     public FileInfo retrieve(String fileId) {
         requireId(fileId);
         return calls.call("retrieve file " + fileId, () -> info(client.files().retrieve(fileId)));
@@ -278,7 +293,12 @@ public final class FilesService {
                 .map(FilesService::info).toList();
     }
 
-    /** Deletes a file; true when the API says it is gone. */
+    /**
+     * Deletes a file; true when the API says it is gone.
+     *
+     * @param fileId the file's id
+     * @return true when the API says it is gone
+     */
     public boolean delete(String fileId) {
         requireId(fileId);
         boolean deleted = calls.call("delete file " + fileId, () -> client.files().delete(fileId).deleted());
@@ -289,6 +309,9 @@ public final class FilesService {
     /**
      * A file's content. Result files the API serves base64-encoded are decoded, so the metrics CSV
      * always comes back as CSV.
+     *
+     * @param fileId the file's id
+     * @return the content
      */
     public byte[] download(String fileId) {
         requireId(fileId);

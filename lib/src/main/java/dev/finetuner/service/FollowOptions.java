@@ -24,6 +24,14 @@ public record FollowOptions(Duration runningInterval, Duration waitingInterval, 
     /** The default cap on requests a minute per followed job. */
     public static final int DEFAULT_MAX_REQUESTS_PER_MINUTE = 30;
 
+    /**
+     * Checks the components: intervals not negative, page size 1 to 100, at least 2 requests a minute.
+     *
+     * @param runningInterval the pause between polls while the job runs (and for unknown statuses)
+     * @param waitingInterval the pause between polls while it waits: validating, queued or paused
+     * @param pageSize events fetched per request, 1..100
+     * @param maxRequestsPerMinute a cap on requests per job, whatever the intervals
+     */
     public FollowOptions {
         Objects.requireNonNull(runningInterval, "runningInterval");
         Objects.requireNonNull(waitingInterval, "waitingInterval");
@@ -45,15 +53,32 @@ public record FollowOptions(Duration runningInterval, Duration waitingInterval, 
                 DEFAULT_MAX_REQUESTS_PER_MINUTE);
     }
 
-    /** These options with both intervals set to {@code interval} (a sped-up test backend may need milliseconds). */
+    /**
+     * These options with both intervals set to {@code interval} (a sped-up test backend may need milliseconds).
+     *
+     * @param interval the pause, not negative
+     * @return the new options
+     */
     public FollowOptions withInterval(Duration interval) {
         return new FollowOptions(interval, interval, pageSize, maxRequestsPerMinute);
     }
 
+    /**
+     * These options with another cap on requests a minute.
+     *
+     * @param max at least 2 (a poll is at least 2 requests)
+     * @return the new options
+     */
     public FollowOptions withMaxRequestsPerMinute(int max) {
         return new FollowOptions(runningInterval, waitingInterval, pageSize, max);
     }
 
+    /**
+     * These options with another page size.
+     *
+     * @param size events per request, 1 to 100
+     * @return the new options
+     */
     public FollowOptions withPageSize(int size) {
         return new FollowOptions(runningInterval, waitingInterval, size, maxRequestsPerMinute);
     }

@@ -23,6 +23,14 @@ public record Hyperparameters(Optional<Integer> epochs, Optional<Integer> batchS
     /** The largest batch size the API takes. */
     public static final int MAX_BATCH_SIZE = 256;
 
+    /**
+     * Checks each value against the API's range.
+     *
+     * @param epochs {@code n_epochs}, 1..50
+     * @param batchSize {@code batch_size}, 1..256
+     * @param learningRateMultiplier {@code learning_rate_multiplier}, above 0
+     * @param beta DPO only: {@code beta}, above 0
+     */
     public Hyperparameters {
         Objects.requireNonNull(epochs, "epochs");
         Objects.requireNonNull(batchSize, "batchSize");
@@ -50,23 +58,47 @@ public record Hyperparameters(Optional<Integer> epochs, Optional<Integer> batchS
         });
     }
 
-    /** Everything "auto". */
+    /** {@return everything "auto"} */
     public static Hyperparameters auto() {
         return new Hyperparameters(Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty());
     }
 
+    /**
+     * This with {@code n_epochs} set.
+     *
+     * @param n 1 to {@value #MAX_EPOCHS}
+     * @return the new hyperparameters
+     */
     public Hyperparameters withEpochs(int n) {
         return new Hyperparameters(Optional.of(n), batchSize, learningRateMultiplier, beta);
     }
 
+    /**
+     * This with {@code batch_size} set.
+     *
+     * @param n 1 to {@value #MAX_BATCH_SIZE}
+     * @return the new hyperparameters
+     */
     public Hyperparameters withBatchSize(int n) {
         return new Hyperparameters(epochs, Optional.of(n), learningRateMultiplier, beta);
     }
 
+    /**
+     * This with {@code learning_rate_multiplier} set.
+     *
+     * @param m above 0
+     * @return the new hyperparameters
+     */
     public Hyperparameters withLearningRateMultiplier(double m) {
         return new Hyperparameters(epochs, batchSize, Optional.of(m), beta);
     }
 
+    /**
+     * This with DPO's {@code beta} set.
+     *
+     * @param b above 0
+     * @return the new hyperparameters
+     */
     public Hyperparameters withBeta(double b) {
         return new Hyperparameters(epochs, batchSize, learningRateMultiplier, Optional.of(b));
     }

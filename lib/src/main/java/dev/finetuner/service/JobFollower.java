@@ -70,7 +70,12 @@ public final class JobFollower {
         this.timing = Objects.requireNonNull(timing, "timing");
     }
 
-    /** A follower with other options, sharing the connection. */
+    /**
+     * A follower with other options, sharing the connection.
+     *
+     * @param newOptions the options to poll with
+     * @return the new follower
+     */
     public JobFollower withOptions(FollowOptions newOptions) {
         return new JobFollower(jobs, newOptions, timing);
     }
@@ -80,7 +85,13 @@ public final class JobFollower {
         return options;
     }
 
-    /** Follows from the job's first event to its end; returns the final job. Blocks. */
+    /**
+     * Follows from the job's first event to its end; returns the final job. Blocks.
+     *
+     * @param jobId the job's id
+     * @param listener hears the events, status changes, metrics and retries
+     * @return the job as it ended
+     */
     public Job follow(String jobId, FollowListener listener) {
         return follow(jobId, null, listener);
     }
@@ -88,6 +99,11 @@ public final class JobFollower {
     /**
      * Follows from just after {@code afterEventId} (null: from the first event) to the job's end;
      * returns the final job. Blocks.
+     *
+     * @param jobId the job's id
+     * @param afterEventId the last event already seen, or null
+     * @param listener hears the events, status changes, metrics and retries
+     * @return the job as it ended
      */
     public Job follow(String jobId, String afterEventId, FollowListener listener) {
         return followFor(jobId, afterEventId, listener, null).job();
@@ -97,6 +113,10 @@ public final class JobFollower {
      * Follows as {@link #follow(String, String, FollowListener)} does, for at most {@code timeout}: the job
      * is polled once more when it ends. Blocks, on the calling thread only.
      *
+     * @param jobId the job's id
+     * @param afterEventId the last event already seen, or null
+     * @param listener hears the events, status changes, metrics and retries
+     * @param timeout the longest time to follow
      * @return the job as it ended, or as last seen when the timeout came first ({@link FollowResult#ended()})
      */
     public FollowResult follow(String jobId, String afterEventId, FollowListener listener, Duration timeout) {
@@ -116,6 +136,12 @@ public final class JobFollower {
     /**
      * Follows on {@code executor}. Cancelling the returned future stops polling (within one poll
      * interval or request); it then completes as cancelled.
+     *
+     * @param jobId the job's id
+     * @param afterEventId the last event already seen, or null
+     * @param listener hears the events, on the executor's thread
+     * @param executor where the following runs
+     * @return a future completing with the job as it ended, or with what ended the following
      */
     public CompletableFuture<Job> followAsync(String jobId, String afterEventId, FollowListener listener,
                                               Executor executor) {
@@ -140,6 +166,9 @@ public final class JobFollower {
      * thread; listeners of different jobs may run at the same time. Cancelling a job's future stops its
      * polling. The scheduler is the caller's to shut down.
      *
+     * @param jobIds the jobs' ids
+     * @param listeners makes the listener of each job, given its id
+     * @param scheduler the threads that poll
      * @return a future per job id, completing with the final job or with what ended the following
      */
     public Map<String, CompletableFuture<Job>> followAll(Collection<String> jobIds,
@@ -176,6 +205,10 @@ public final class JobFollower {
     /**
      * The job's events as a blocking iterator, oldest first, ending when the job ends; close it to stop
      * early. {@code afterEventId} may be null.
+     *
+     * @param jobId the job's id
+     * @param afterEventId the last event already seen, or null for all
+     * @return the events, oldest first
      */
     public EventStream events(String jobId, String afterEventId) {
         return new EventStream(jobId, afterEventId);

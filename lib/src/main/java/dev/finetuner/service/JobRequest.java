@@ -40,7 +40,12 @@ public record JobRequest(String model, String trainingFile, Optional<String> val
     /** The most characters of a metadata value. */
     public static final int MAX_METADATA_VALUE = 512;
 
-    /** This request with {@code extra} added to its metadata (same idempotency key: the same create). */
+    /**
+     * This request with {@code extra} added to its metadata (same idempotency key: the same create).
+     *
+     * @param extra the pairs to add; a key already there takes the new value
+     * @return the new request
+     */
     public JobRequest withMetadata(Map<String, String> extra) {
         Map<String, String> m = new java.util.LinkedHashMap<>(metadata);
         m.putAll(extra);
@@ -56,6 +61,22 @@ public record JobRequest(String model, String trainingFile, Optional<String> val
         DPO
     }
 
+    /**
+     * Checks the request against the API's limits (model and training file not blank, suffix length, metadata
+     * size, {@code beta} only for DPO); the metadata is copied.
+     *
+     * @param model the base model (or a fine-tuned model to continue from)
+     * @param trainingFile the training file's id
+     * @param validationFile the validation file's id
+     * @param method supervised or DPO
+     * @param hyperparameters the hyperparameters, "auto" where empty; {@code beta} only for DPO
+     * @param suffix up to {@value #MAX_SUFFIX} characters added to the fine-tuned model's name
+     * @param seed for reproducible training
+     * @param metadata up to {@value #MAX_METADATA} key/value pairs
+     * @param wandbProject a Weights &amp; Biases project to report to, if any
+     * @param idempotencyKey sent as {@code Idempotency-Key} so a retried create never makes two jobs; a
+     *     random one unless given
+     */
     public JobRequest {
         requireText(model, "model");
         requireText(trainingFile, "trainingFile");
@@ -96,7 +117,12 @@ public record JobRequest(String model, String trainingFile, Optional<String> val
         }
     }
 
-    /** {@return a request for a model and a training file; everything else optional} */
+    /**
+     * {@return a request for a model and a training file; everything else optional}
+     *
+     * @param model the base model (or a fine-tuned model to continue from)
+     * @param trainingFile the training file's id
+     */
     public static Builder builder(String model, String trainingFile) {
         return new Builder(model, trainingFile);
     }
@@ -119,47 +145,102 @@ public record JobRequest(String model, String trainingFile, Optional<String> val
             this.trainingFile = trainingFile;
         }
 
+        /**
+         * The validation file (default: none).
+         *
+         * @param fileId the validation file's id
+         * @return this builder
+         */
         public Builder validationFile(String fileId) {
             this.validationFile = Objects.requireNonNull(fileId, "validationFile");
             return this;
         }
 
+        /**
+         * The training method (default {@link Method#SUPERVISED}).
+         *
+         * @param method supervised or DPO
+         * @return this builder
+         */
         public Builder method(Method method) {
             this.method = Objects.requireNonNull(method, "method");
             return this;
         }
 
+        /**
+         * The hyperparameters (default: all "auto").
+         *
+         * @param h the hyperparameters
+         * @return this builder
+         */
         public Builder hyperparameters(Hyperparameters h) {
             this.hyperparameters = Objects.requireNonNull(h, "hyperparameters");
             return this;
         }
 
+        /**
+         * Added to the fine-tuned model's name, 1 to {@value JobRequest#MAX_SUFFIX} characters (default:
+         * none).
+         *
+         * @param suffix the suffix
+         * @return this builder
+         */
         public Builder suffix(String suffix) {
             this.suffix = Objects.requireNonNull(suffix, "suffix");
             return this;
         }
 
+        /**
+         * The seed, for reproducible training (default: none).
+         *
+         * @param seed the seed
+         * @return this builder
+         */
         public Builder seed(long seed) {
             this.seed = seed;
             return this;
         }
 
+        /**
+         * A key/value pair kept with the job; set again, a key takes the new value. Limits are checked by
+         * {@link #build()}.
+         *
+         * @param key the key
+         * @param value the value
+         * @return this builder
+         */
         public Builder putMetadata(String key, String value) {
             metadata.put(key, value);
             return this;
         }
 
+        /**
+         * A Weights &amp; Biases project to report to (default: none).
+         *
+         * @param project the project's name
+         * @return this builder
+         */
         public Builder wandbProject(String project) {
             this.wandbProject = Objects.requireNonNull(project, "wandbProject");
             return this;
         }
 
-        /** Reuse a key to make a create you repeat (after a crash, say) return the job already made. */
+        /**
+         * Reuse a key to make a create you repeat (after a crash, say) return the job already made.
+         *
+         * @param key the key (default: a random one per request)
+         * @return this builder
+         */
         public Builder idempotencyKey(String key) {
             this.idempotencyKey = Objects.requireNonNull(key, "idempotencyKey");
             return this;
         }
 
+        /**
+         * {@return the request}
+         *
+         * @throws IllegalArgumentException when it exceeds a limit of the API
+         */
         public JobRequest build() {
             return new JobRequest(model, trainingFile, Optional.ofNullable(validationFile), method, hyperparameters,
                     Optional.ofNullable(suffix), seed == null ? OptionalLong.empty() : OptionalLong.of(seed), metadata,

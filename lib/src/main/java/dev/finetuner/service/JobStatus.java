@@ -8,12 +8,19 @@ import java.util.Objects;
  * ({@link #asString()}), reads as {@link Value#_UNKNOWN} and counts as not finished.
  */
 public final class JobStatus {
+    /** The files are being validated. */
     public static final JobStatus VALIDATING_FILES = new JobStatus("validating_files", Value.VALIDATING_FILES);
+    /** Waiting to start. */
     public static final JobStatus QUEUED = new JobStatus("queued", Value.QUEUED);
+    /** Training. */
     public static final JobStatus RUNNING = new JobStatus("running", Value.RUNNING);
+    /** Paused; {@code resume} continues it. */
     public static final JobStatus PAUSED = new JobStatus("paused", Value.PAUSED);
+    /** Ended with a fine-tuned model. */
     public static final JobStatus SUCCEEDED = new JobStatus("succeeded", Value.SUCCEEDED);
+    /** Ended with an error. */
     public static final JobStatus FAILED = new JobStatus("failed", Value.FAILED);
+    /** Cancelled before it ended. */
     public static final JobStatus CANCELLED = new JobStatus("cancelled", Value.CANCELLED);
 
     private static final Map<String, JobStatus> KNOWN = Map.of(
@@ -21,7 +28,24 @@ public final class JobStatus {
             "succeeded", SUCCEEDED, "failed", FAILED, "cancelled", CANCELLED);
 
     /** The statuses this version knows, and {@code _UNKNOWN} for any other. */
-    public enum Value { VALIDATING_FILES, QUEUED, RUNNING, PAUSED, SUCCEEDED, FAILED, CANCELLED, _UNKNOWN }
+    public enum Value {
+        /** The files are being validated. */
+        VALIDATING_FILES,
+        /** Waiting to start. */
+        QUEUED,
+        /** Training. */
+        RUNNING,
+        /** Paused; {@code resume} continues it. */
+        PAUSED,
+        /** Ended with a fine-tuned model. */
+        SUCCEEDED,
+        /** Ended with an error. */
+        FAILED,
+        /** Cancelled before it ended. */
+        CANCELLED,
+        /** A status this version does not know. */
+        _UNKNOWN
+    }
 
     private final String raw;
     private final Value value;
@@ -31,7 +55,11 @@ public final class JobStatus {
         this.value = value;
     }
 
-    /** {@return the status for a value the API sent; unknown values are kept} */
+    /**
+     * {@return the status for a value the API sent; unknown values are kept}
+     *
+     * @param raw the status as the API sent it, e.g. {@code running}
+     */
     public static JobStatus of(String raw) {
         Objects.requireNonNull(raw, "status");
         JobStatus known = KNOWN.get(raw); // exact: asString() is what the API sent

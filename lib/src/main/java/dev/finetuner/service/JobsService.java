@@ -60,12 +60,22 @@ public final class JobsService {
     /**
      * Follows the job's events from just after {@code afterEventId} (null: from the first) to its end;
      * returns the final job. Blocks. See {@link JobFollower} for the async and iterator forms.
+     *
+     * @param jobId the job's id
+     * @param afterEventId the last event already seen, or null
+     * @param listener hears the events, status changes, metrics and retries
+     * @return the job as it ended
      */
     public Job follow(String jobId, String afterEventId, FollowListener listener) {
         return new JobFollower(this, followOptions, timing).follow(jobId, afterEventId, listener);
     }
 
-    /** Creates a job. The request's idempotency key is sent with every attempt. */
+    /**
+     * Creates a job. The request's idempotency key is sent with every attempt.
+     *
+     * @param request the job to create
+     * @return the job as created
+     */
     public Job create(JobRequest request) {
         Objects.requireNonNull(request, "request");
         JobCreateParams params = params(withPromptFormat(request));
@@ -134,7 +144,11 @@ public final class JobsService {
         return b.build();
     }
 
-    /** {@return the job as it is now} */
+    /**
+     * {@return the job as it is now}
+     *
+     * @param jobId the job's id
+     */
     public Job retrieve(String jobId) {
         requireId(jobId);
         return calls.call("retrieve " + jobId, () -> Sdk.job(client.fineTuning().jobs().retrieve(jobId)));
@@ -151,13 +165,22 @@ public final class JobsService {
                 () -> client.fineTuning().jobs().list(JobListParams.builder().limit(100).build())).map(Sdk::job);
     }
 
-    /** {@return the job that trained {@code modelId}, searched among the organization's jobs, newest first} */
+    /**
+     * {@return the job that trained {@code modelId}, searched among the organization's jobs, newest first}
+     *
+     * @param modelId the fine-tuned model's id
+     */
     public Optional<Job> findByModel(String modelId) {
         Objects.requireNonNull(modelId, "modelId");
         return list().filter(j -> j.fineTunedModel().filter(modelId::equals).isPresent()).findFirst();
     }
 
-    /** Asks the API to cancel the job; returns it as the API answered. */
+    /**
+     * Asks the API to cancel the job; returns it as the API answered.
+     *
+     * @param jobId the job's id
+     * @return the job as the API answered, usually {@code cancelled}
+     */
     public Job cancel(String jobId) {
         requireId(jobId);
         String key = Calls.idempotencyKey();
@@ -167,7 +190,12 @@ public final class JobsService {
         return job;
     }
 
-    /** Pauses a running job (status {@code paused}); {@link #resume(String)} continues it. */
+    /**
+     * Pauses a running job (status {@code paused}); {@link #resume(String)} continues it.
+     *
+     * @param jobId the job's id
+     * @return the job as the API answered
+     */
     public Job pause(String jobId) {
         requireId(jobId);
         String key = Calls.idempotencyKey();
@@ -175,7 +203,12 @@ public final class JobsService {
                 .putAdditionalHeader("Idempotency-Key", key).build())));
     }
 
-    /** Resumes a paused job. */
+    /**
+     * Resumes a paused job.
+     *
+     * @param jobId the job's id
+     * @return the job as the API answered
+     */
     public Job resume(String jobId) {
         requireId(jobId);
         String key = Calls.idempotencyKey();
@@ -183,7 +216,11 @@ public final class JobsService {
                 .putAdditionalHeader("Idempotency-Key", key).build())));
     }
 
-    /** {@return the job's checkpoints, newest first (all pages)} */
+    /**
+     * {@return the job's checkpoints, newest first (all pages)}
+     *
+     * @param jobId the job's id
+     */
     public List<Checkpoint> checkpoints(String jobId) {
         requireId(jobId);
         return calls.items("list checkpoints of " + jobId, () -> client.fineTuning().jobs().checkpoints()
@@ -193,6 +230,11 @@ public final class JobsService {
     /**
      * One page of the job's events, newest first: the newest {@code limit} when {@code after} is null,
      * else the {@code limit} events just older than the event {@code after}.
+     *
+     * @param jobId the job's id
+     * @param after the id of the event to page back from, or null for the newest
+     * @param limit how many events at most
+     * @return the page, newest first
      */
     public EventPage events(String jobId, String after, int limit) {
         return events(jobId, after, limit, null);
@@ -217,7 +259,11 @@ public final class JobsService {
         return new EventPage(events, page.hasMore().orElse(false));
     }
 
-    /** {@return every event of the job, oldest first (all pages, read now)} */
+    /**
+     * {@return every event of the job, oldest first (all pages, read now)}
+     *
+     * @param jobId the job's id
+     */
     public List<JobEvent> allEvents(String jobId) {
         return eventsSince(jobId, null, 100, null, () -> { }).oldestFirst();
     }
@@ -267,6 +313,12 @@ public final class JobsService {
      * @param hasMore whether older events exist beyond this page
      */
     public record EventPage(List<JobEvent> events, boolean hasMore) {
+        /**
+         * Keeps an unmodifiable copy of the events.
+         *
+         * @param events newest first
+         * @param hasMore whether older events exist beyond this page
+         */
         public EventPage {
             events = List.copyOf(events);
         }

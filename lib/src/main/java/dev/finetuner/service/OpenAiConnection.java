@@ -121,21 +121,22 @@ public final class OpenAiConnection implements AutoCloseable {
         return builder().build();
     }
 
+    /** {@return a builder; every value is optional} */
     public static Builder builder() {
         return new Builder();
     }
 
-    /** Files: upload, reuse, wait, list, download, delete. */
+    /** {@return the files service: upload, reuse, wait, list, download, delete} */
     public FilesService files() {
         return files;
     }
 
-    /** Jobs: create, retrieve, list, cancel, pause, resume, checkpoints, events. */
+    /** {@return the jobs service: create, retrieve, list, cancel, pause, resume, checkpoints, events} */
     public JobsService jobs() {
         return jobs;
     }
 
-    /** Follows jobs' events to their end. */
+    /** {@return the follower, which follows jobs' events to their end} */
     public JobFollower follower() {
         return follower;
     }
@@ -150,6 +151,9 @@ public final class OpenAiConnection implements AutoCloseable {
      * connection's policy, failing with {@link dev.finetuner.ApiException}.
      *
      * @param operation what the call does, for logs and messages, e.g. {@code "complete with ft:..."}
+     * @param <T> what the call returns
+     * @param call the call, made on {@link #client()}
+     * @return what the call returned
      */
     public <T> T call(String operation, java.util.function.Supplier<T> call) {
         return calls.call(Objects.requireNonNull(operation, "operation"), Objects.requireNonNull(call, "call"));
@@ -163,6 +167,8 @@ public final class OpenAiConnection implements AutoCloseable {
     /**
      * The clock and sleeper every wait of this connection runs on (following, processing, a fresh model's
      * 404). Internal: its type may change in any release.
+     *
+     * @return the timing of this connection's waits
      */
     public Timing timing() {
         return timing;
@@ -203,29 +209,56 @@ public final class OpenAiConnection implements AutoCloseable {
         private Builder() {
         }
 
-        /** The API key (default: {@code OPENAI_API_KEY}). */
+        /**
+         * The API key (default: {@code OPENAI_API_KEY}).
+         *
+         * @param key the API key
+         * @return this builder
+         */
         public Builder apiKey(String key) {
             this.apiKey = Objects.requireNonNull(key, "apiKey");
             return this;
         }
 
-        /** The base URL, ending in {@code /v1} (default: {@code OPENAI_BASE_URL}, else api.openai.com). */
+        /**
+         * The base URL, ending in {@code /v1} (default: {@code OPENAI_BASE_URL}, else api.openai.com).
+         *
+         * @param url the base URL
+         * @return this builder
+         */
         public Builder baseUrl(String url) {
             this.baseUrl = Objects.requireNonNull(url, "baseUrl");
             return this;
         }
 
+        /**
+         * The organization sent with every request (default: {@code OPENAI_ORG_ID}, else none).
+         *
+         * @param org the organization id
+         * @return this builder
+         */
         public Builder organization(String org) {
             this.organization = Objects.requireNonNull(org, "organization");
             return this;
         }
 
+        /**
+         * The project sent with every request (default: {@code OPENAI_PROJECT_ID}, else none).
+         *
+         * @param project the project id
+         * @return this builder
+         */
         public Builder project(String project) {
             this.project = Objects.requireNonNull(project, "project");
             return this;
         }
 
-        /** The timeout of one request (default {@link #DEFAULT_TIMEOUT}). */
+        /**
+         * The timeout of one request (default {@link #DEFAULT_TIMEOUT}).
+         *
+         * @param timeout a positive duration
+         * @return this builder
+         */
         public Builder timeout(Duration timeout) {
             Objects.requireNonNull(timeout, "timeout");
             if (timeout.isZero() || timeout.isNegative()) {
@@ -235,13 +268,25 @@ public final class OpenAiConnection implements AutoCloseable {
             return this;
         }
 
-        /** A header sent with every request (e.g. Azure's {@code api-key}). */
+        /**
+         * A header sent with every request (e.g. Azure's {@code api-key}).
+         *
+         * @param name the header's name
+         * @param value its value; kept out of messages when the name looks like a key, token or secret
+         * @return this builder
+         */
         public Builder header(String name, String value) {
             headers.put(Objects.requireNonNull(name, "name"), Objects.requireNonNull(value, "value"));
             return this;
         }
 
-        /** A query parameter sent with every request (e.g. Azure's {@code api-version}). */
+        /**
+         * A query parameter sent with every request (e.g. Azure's {@code api-version}).
+         *
+         * @param name the parameter's name
+         * @param value its value
+         * @return this builder
+         */
         public Builder queryParam(String name, String value) {
             queryParams.put(Objects.requireNonNull(name, "name"), Objects.requireNonNull(value, "value"));
             return this;
@@ -250,17 +295,32 @@ public final class OpenAiConnection implements AutoCloseable {
         /**
          * Use this client instead of building one; key, URL, organization, project and timeout are then
          * the client's. Set its {@code maxRetries(0)} so that only our policy retries.
+         *
+         * @param client the client; it is not closed with the connection
+         * @return this builder
          */
         public Builder client(OpenAIClient client) {
             this.client = Objects.requireNonNull(client, "client");
             return this;
         }
 
+        /**
+         * How failed calls are retried (default {@link RetryPolicy#defaults()}).
+         *
+         * @param policy the retry policy
+         * @return this builder
+         */
         public Builder retry(RetryPolicy policy) {
             this.retry = Objects.requireNonNull(policy, "retry");
             return this;
         }
 
+        /**
+         * How jobs are polled while followed or awaited (default {@link FollowOptions#defaults()}).
+         *
+         * @param options the polling options
+         * @return this builder
+         */
         public Builder follow(FollowOptions options) {
             this.follow = Objects.requireNonNull(options, "follow");
             return this;
@@ -269,12 +329,16 @@ public final class OpenAiConnection implements AutoCloseable {
         /**
          * The clock and sleeper the connection's waits run on (default: the system's). For tests, which
          * pass a manual one so that waiting is exact and instant; its type is internal and may change.
+         *
+         * @param timing the clock and sleeper
+         * @return this builder
          */
         public Builder timing(Timing timing) {
             this.timing = Objects.requireNonNull(timing, "timing");
             return this;
         }
 
+        /** {@return the connection; without a client, an API key must be set or in {@code OPENAI_API_KEY}} */
         public OpenAiConnection build() {
             return new OpenAiConnection(this);
         }

@@ -57,11 +57,12 @@ public final class RetryPolicy {
         return builder().build();
     }
 
-    /** One attempt, no retry. */
+    /** {@return a policy of one attempt and no retry} */
     public static RetryPolicy none() {
         return builder().maxAttempts(1).build();
     }
 
+    /** {@return a builder starting from the defaults} */
     public static Builder builder() {
         return new Builder();
     }
@@ -72,35 +73,47 @@ public final class RetryPolicy {
                 .multiplier(multiplier).jitter(jitter).maxRetryAfter(maxRetryAfter).maxElapsed(maxElapsed);
     }
 
-    /** This policy with another number of attempts. */
+    /**
+     * This policy with another number of attempts.
+     *
+     * @param attempts attempts in all, the first included, at least 1
+     * @return the new policy
+     */
     public RetryPolicy withMaxAttempts(int attempts) {
         return toBuilder().maxAttempts(attempts).build();
     }
 
+    /** {@return the attempts in all, the first included (1 = no retry)} */
     public int maxAttempts() {
         return maxAttempts;
     }
 
+    /** {@return the pause before the first retry} */
     public Duration initialBackoff() {
         return initialBackoff;
     }
 
+    /** {@return the longest pause between two attempts} */
     public Duration maxBackoff() {
         return maxBackoff;
     }
 
+    /** {@return the factor each pause is multiplied by for the next} */
     public double multiplier() {
         return multiplier;
     }
 
+    /** {@return the share of each pause taken off at random, 0 to 1} */
     public double jitter() {
         return jitter;
     }
 
+    /** {@return the longest {@code Retry-After} honoured; a longer one is waited this long} */
     public Duration maxRetryAfter() {
         return maxRetryAfter;
     }
 
+    /** {@return the longest time one call may take with its retries} */
     public Duration maxElapsed() {
         return maxElapsed;
     }
@@ -111,6 +124,9 @@ public final class RetryPolicy {
      * {@code jitter} of it at random.
      *
      * @param random a number in [0, 1)
+     * @param attempt the attempt that failed, counting from 1
+     * @param retryAfter the server's {@code Retry-After}, or null when it gave none
+     * @return the wait, never negative
      */
     public Duration backoff(int attempt, Duration retryAfter, double random) {
         if (retryAfter != null) {
@@ -142,7 +158,12 @@ public final class RetryPolicy {
         private Builder() {
         }
 
-        /** Attempts in all, the first included (1 = no retry). */
+        /**
+         * Attempts in all, the first included (1 = no retry).
+         *
+         * @param attempts attempts in all, at least 1 (default {@value #DEFAULT_MAX_ATTEMPTS})
+         * @return this builder
+         */
         public Builder maxAttempts(int attempts) {
             if (attempts < 1) {
                 throw new IllegalArgumentException("maxAttempts must be >= 1, was " + attempts);
@@ -151,16 +172,34 @@ public final class RetryPolicy {
             return this;
         }
 
+        /**
+         * The pause before the first retry; not above {@link #maxBackoff(Duration)} when built.
+         *
+         * @param d a duration, not negative (default {@link #DEFAULT_INITIAL_BACKOFF})
+         * @return this builder
+         */
         public Builder initialBackoff(Duration d) {
             this.initialBackoff = nonNegative(d, "initialBackoff");
             return this;
         }
 
+        /**
+         * The longest pause between two attempts.
+         *
+         * @param d a duration, not negative (default {@link #DEFAULT_MAX_BACKOFF})
+         * @return this builder
+         */
         public Builder maxBackoff(Duration d) {
             this.maxBackoff = nonNegative(d, "maxBackoff");
             return this;
         }
 
+        /**
+         * The factor each pause is multiplied by for the next.
+         *
+         * @param m the factor, at least 1 (default {@value #DEFAULT_MULTIPLIER})
+         * @return this builder
+         */
         public Builder multiplier(double m) {
             if (!(m >= 1)) {
                 throw new IllegalArgumentException("multiplier must be >= 1, was " + m);
@@ -169,7 +208,12 @@ public final class RetryPolicy {
             return this;
         }
 
-        /** The share of each backoff taken off at random, 0 (none) to 1. */
+        /**
+         * The share of each backoff taken off at random, 0 (none) to 1.
+         *
+         * @param j the share (default {@value #DEFAULT_JITTER})
+         * @return this builder
+         */
         public Builder jitter(double j) {
             if (!(j >= 0 && j <= 1)) {
                 throw new IllegalArgumentException("jitter must be in [0, 1], was " + j);
@@ -178,13 +222,23 @@ public final class RetryPolicy {
             return this;
         }
 
-        /** The longest {@code Retry-After} honoured; a longer one is waited this long. */
+        /**
+         * The longest {@code Retry-After} honoured; a longer one is waited this long.
+         *
+         * @param d a duration, not negative (default {@link #DEFAULT_MAX_RETRY_AFTER})
+         * @return this builder
+         */
         public Builder maxRetryAfter(Duration d) {
             this.maxRetryAfter = nonNegative(d, "maxRetryAfter");
             return this;
         }
 
-        /** The longest time one call may take with its retries; no retry starts after it. */
+        /**
+         * The longest time one call may take with its retries; no retry starts after it.
+         *
+         * @param d a duration, not negative (default {@link #DEFAULT_MAX_ELAPSED})
+         * @return this builder
+         */
         public Builder maxElapsed(Duration d) {
             this.maxElapsed = nonNegative(d, "maxElapsed");
             return this;
@@ -198,6 +252,11 @@ public final class RetryPolicy {
             return d;
         }
 
+        /**
+         * {@return the policy}
+         *
+         * @throws IllegalArgumentException when the initial backoff exceeds the maximum backoff
+         */
         public RetryPolicy build() {
             if (initialBackoff.compareTo(maxBackoff) > 0) {
                 throw new IllegalArgumentException("initialBackoff " + initialBackoff + " exceeds maxBackoff " + maxBackoff);

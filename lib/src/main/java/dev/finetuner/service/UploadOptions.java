@@ -30,6 +30,16 @@ public record UploadOptions(long multipartThreshold, int partSize, int parallelP
     /** The API's limit for one part of an upload, in bytes. */
     public static final int MAX_PART_SIZE = 64 << 20;
 
+    /**
+     * Checks the sizes: threshold positive, part size 1 to {@value #MAX_PART_SIZE}, at least one part in
+     * flight.
+     *
+     * @param multipartThreshold files larger than this use the Uploads API
+     * @param partSize bytes per part, at most the API's 64 MB
+     * @param parallelParts parts in flight at once (each is held in memory while sent)
+     * @param reuse reuse an identical file (same SHA-256 and size) already uploaded
+     * @param progress told (bytes sent, total bytes) as the upload goes; may be null
+     */
     public UploadOptions {
         if (multipartThreshold < 1) {
             throw new IllegalArgumentException("multipartThreshold must be positive");
@@ -47,15 +57,33 @@ public record UploadOptions(long multipartThreshold, int partSize, int parallelP
         return new UploadOptions(DEFAULT_MULTIPART_THRESHOLD, DEFAULT_PART_SIZE, DEFAULT_PARALLEL_PARTS, true, null);
     }
 
+    /**
+     * These options telling {@code listener} (bytes sent, total bytes) as the upload goes.
+     *
+     * @param listener the listener
+     * @return the new options
+     */
     public UploadOptions withProgress(BiConsumer<Long, Long> listener) {
         return new UploadOptions(multipartThreshold, partSize, parallelParts, reuse, Objects.requireNonNull(listener));
     }
 
-    /** Upload even when an identical file is already there. */
+    /**
+     * Upload even when an identical file is already there.
+     *
+     * @return the new options
+     */
     public UploadOptions withoutReuse() {
         return new UploadOptions(multipartThreshold, partSize, parallelParts, false, progress);
     }
 
+    /**
+     * These options with other multipart settings.
+     *
+     * @param threshold files larger than this many bytes use the Uploads API
+     * @param partBytes bytes per part, 1 to {@value #MAX_PART_SIZE}
+     * @param parallel parts in flight at once, at least 1
+     * @return the new options
+     */
     public UploadOptions withMultipart(long threshold, int partBytes, int parallel) {
         return new UploadOptions(threshold, partBytes, parallel, reuse, progress);
     }

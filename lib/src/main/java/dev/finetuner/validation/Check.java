@@ -22,10 +22,19 @@ import java.util.function.Consumer;
  */
 @FunctionalInterface
 public interface Check {
-    /** Inspects one kept example; report what is wrong to {@code findings}. */
+    /**
+     * Inspects one kept example; report what is wrong to {@code findings}.
+     *
+     * @param example the example, as kept (and repaired)
+     * @param findings receives what is wrong
+     */
     void inspect(Example example, Consumer<Finding> findings);
 
-    /** Called once after the last example; report dataset-wide findings here. */
+    /**
+     * Called once after the last example; report dataset-wide findings here.
+     *
+     * @param findings receives dataset-wide findings
+     */
     default void complete(Consumer<Finding> findings) {
     }
 }

@@ -36,6 +36,17 @@ public record CostEstimate(BaseModel model, long trainingExamples, long tokensPe
     /** The most epochs "auto" picks. */
     public static final int MAX_AUTO_EPOCHS = 25;
 
+    /**
+     * Checks that the model and price are given.
+     *
+     * @param model the model priced
+     * @param trainingExamples examples in the training file
+     * @param tokensPerEpoch billed tokens in one pass over the training file
+     * @param epochs the epochs priced
+     * @param autoEpochs true when {@code epochs} came from the "auto" rule
+     * @param billedTokens {@code tokensPerEpoch * epochs}
+     * @param usd the price, empty when the model's price is unknown
+     */
     public CostEstimate {
         Objects.requireNonNull(model, "model");
         Objects.requireNonNull(usd, "usd");
@@ -45,6 +56,10 @@ public record CostEstimate(BaseModel model, long trainingExamples, long tokensPe
      * Estimates a job.
      *
      * @param epochs the epoch count, or empty for the API's "auto" rule
+     * @param model the base model, for its price
+     * @param trainingExamples examples in the training file
+     * @param tokensPerEpoch tokens billed per epoch
+     * @return the estimate; no price when the model's is unknown
      */
     public static CostEstimate of(BaseModel model, long trainingExamples, long tokensPerEpoch, OptionalInt epochs) {
         if (trainingExamples < 0 || tokensPerEpoch < 0) {
@@ -60,7 +75,11 @@ public record CostEstimate(BaseModel model, long trainingExamples, long tokensPe
         return new CostEstimate(model, trainingExamples, tokensPerEpoch, n, epochs.isEmpty(), billed, usd);
     }
 
-    /** {@return the epochs the API's "auto" setting picks for a training file of {@code examples} examples} */
+    /**
+     * {@return the epochs the API's "auto" setting picks for a training file of {@code examples} examples}
+     *
+     * @param examples examples in the training file
+     */
     public static int autoEpochs(long examples) {
         if (examples <= 0) {
             return TARGET_EPOCHS;

@@ -23,6 +23,19 @@ public record Finding(String code, Severity severity, long line, Optional<String
     private static final Comparator<Finding> ORDER = Comparator.comparingLong(Finding::line)
             .thenComparing(Finding::severity).thenComparing(Finding::code);
 
+    /**
+     * Checks the components: all given and the line not negative.
+     *
+     * @param code a stable key, e.g. {@code empty_completion}, {@code invalid_json},
+     *     {@code missing_separator}
+     * @param severity how much it matters
+     * @param line the 1-based line or row of the source file; 0 when it concerns the whole dataset
+     * @param field the column, key or JSON path at fault, if one is
+     * @param message what was found, in words a person can act on
+     * @param fix what to do about it, if there is something to do
+     * @param repair the repair that addresses it, if there is one
+     * @param repaired true when that repair was applied, so the finding no longer blocks training
+     */
     public Finding {
         Objects.requireNonNull(code, "code");
         Objects.requireNonNull(severity, "severity");
@@ -38,18 +51,40 @@ public record Finding(String code, Severity severity, long line, Optional<String
         }
     }
 
-    /** {@return a finding about one line} */
+    /**
+     * {@return a finding about one line}
+     *
+     * @param line the 1-based line or row, 0 for the whole dataset
+     * @param code a stable key, e.g. {@code empty_completion}
+     * @param severity how much it matters
+     * @param field the column, key or JSON path at fault, or null
+     * @param message what was found
+     * @param fix what to do about it, or null
+     */
     public static Finding at(long line, String code, Severity severity, String field, String message, String fix) {
         return new Finding(code, severity, line, Optional.ofNullable(field), message, Optional.ofNullable(fix),
                 Optional.empty(), false);
     }
 
-    /** {@return a finding about the whole dataset} */
+    /**
+     * {@return a finding about the whole dataset}
+     *
+     * @param code a stable key, e.g. {@code too_few_examples}
+     * @param severity how much it matters
+     * @param message what was found
+     * @param fix what to do about it, or null
+     */
     public static Finding dataset(String code, Severity severity, String message, String fix) {
         return at(0, code, severity, null, message, fix);
     }
 
-    /** This finding, addressed by {@code repair}, applied or not. */
+    /**
+     * This finding, addressed by {@code repair}, applied or not.
+     *
+     * @param r the repair
+     * @param applied whether it was applied
+     * @return the finding with its repair
+     */
     public Finding withRepair(Repair r, boolean applied) {
         return new Finding(code, severity, line, field, message, fix, Optional.of(r), applied);
     }
@@ -59,7 +94,7 @@ public record Finding(String code, Severity severity, long line, Optional<String
         return severity == Severity.ERROR && !repaired;
     }
 
-    /** "line 12, field 'completion'" or "dataset". */
+    /** {@return where: "line 12, field 'completion'" or "dataset"} */
     public String location() {
         String where = line > 0 ? "line " + line : "dataset";
         return field.map(f -> where + ", field '" + f + "'").orElse(where);

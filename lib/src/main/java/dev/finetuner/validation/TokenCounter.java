@@ -54,7 +54,11 @@ public final class TokenCounter {
         });
     }
 
-    /** {@return the counter for an encoding; built once (about half a second) and shared} */
+    /**
+     * {@return the counter for an encoding; built once (about half a second) and shared}
+     *
+     * @param encoding the encoding
+     */
     public static TokenCounter of(TokenEncoding encoding) {
         Objects.requireNonNull(encoding, "encoding");
         synchronized (CACHE) {
@@ -62,7 +66,11 @@ public final class TokenCounter {
         }
     }
 
-    /** {@return the counter for a model's encoding} */
+    /**
+     * {@return the counter for a model's encoding}
+     *
+     * @param model the model
+     */
     public static TokenCounter forModel(BaseModel model) {
         return of(model.encoding());
     }
@@ -81,6 +89,9 @@ public final class TokenCounter {
      * letter run before it ends at the space; the piece after it is the space and the next word), so
      * the text splits there into segments whose counts add up to the text's count. Segments (a word
      * with its leading space and punctuation) repeat a great deal, so their counts are remembered.
+     *
+     * @param text the text
+     * @return the number of tokens
      */
     public int count(String text) {
         int n = text.length();
@@ -175,7 +186,12 @@ public final class TokenCounter {
         return sb.toString();
     }
 
-    /** Tokens one example is billed for in one epoch. */
+    /**
+     * Tokens one example is billed for in one epoch.
+     *
+     * @param example the example
+     * @return the number of tokens
+     */
     public int count(Example example) {
         if (example instanceof Example.PromptCompletion pc) {
             return count(pc.prompt()) + count(pc.completion());

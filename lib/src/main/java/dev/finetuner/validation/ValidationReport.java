@@ -65,6 +65,29 @@ public record ValidationReport(
 
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
+    /**
+     * Checks that every component is given; the collections are copied.
+     *
+     * @param file the source file; empty for an in-memory dataset
+     * @param fileFormat the format the file was read as
+     * @param exampleFormat {@code prompt_completion}, {@code chat}, {@code preference}, {@code mixed} or
+     *     {@code none}
+     * @param model the model the data was checked against
+     * @param task the inferred task
+     * @param counts records read, kept, repaired, dropped, split
+     * @param tokens billed tokens of the kept examples
+     * @param estimate the cost of training on the kept training examples, when there are any
+     * @param separator the suffix every prompt ends with after repairs (prompt/completion data only)
+     * @param stopSequence the ending every completion has after repairs (prompt/completion data only)
+     * @param classes for classification: each class (trimmed completion) and its count, most frequent first
+     * @param findings the findings, sorted by line; at most a fixed number per code (see
+     *     {@code findingCounts})
+     * @param findingCounts how many findings of each code there were, including those not listed
+     * @param errorCount how many error findings no applied repair resolved, including those not listed
+     * @param repairs the repairs that were asked for
+     * @param trainingFile where the training examples were written, if they were
+     * @param validationFile where the validation examples were written, if they were
+     */
     public ValidationReport {
         Objects.requireNonNull(file, "file");
         Objects.requireNonNull(fileFormat, "fileFormat");
@@ -97,6 +120,17 @@ public record ValidationReport(
      */
     public record Counts(long records, long unreadable, long kept, long repaired, long dropped, long training,
                          long validation) {
+        /**
+         * Checks that the counts add up: records are kept plus dropped, kept are training plus validation.
+         *
+         * @param records records in the source: examples read plus records that could not be read
+         * @param unreadable records that could not be read as an example (and so are dropped)
+         * @param kept examples kept, after repairs
+         * @param repaired kept examples a repair changed
+         * @param dropped records not kept: unreadable ones and those a repair left out
+         * @param training kept examples in the training split
+         * @param validation kept examples in the validation split
+         */
         public Counts {
             if (records != kept + dropped || kept != training + validation) {
                 throw new IllegalArgumentException("counts do not add up: " + records + " records, " + kept
@@ -121,7 +155,11 @@ public record ValidationReport(
         return errorCount() == 0 && counts.kept() > 0;
     }
 
-    /** {@return the findings with this code (as listed)} */
+    /**
+     * {@return the findings with this code (as listed)}
+     *
+     * @param code the finding code, e.g. {@code duplicate}
+     */
     public List<Finding> findings(String code) {
         return findings.stream().filter(f -> f.code().equals(code)).toList();
     }

@@ -107,7 +107,12 @@ public final class Validator {
         return repairs;
     }
 
-    /** Validates, and repairs in memory if repairs are set, without writing anything. */
+    /**
+     * Validates, and repairs in memory if repairs are set, without writing anything.
+     *
+     * @param dataset the examples to validate
+     * @return the report: findings, counts, tokens and cost
+     */
     public ValidationReport validate(Dataset dataset) {
         return validate(dataset, null);
     }
@@ -116,6 +121,8 @@ public final class Validator {
      * Validates and hands every kept (and repaired) example, in source order, to {@code output}.
      *
      * @param output receives the examples; null to only report
+     * @param dataset the examples to validate
+     * @return the report: findings, counts, tokens and cost
      */
     public ValidationReport validate(Dataset dataset, Output output) {
         Objects.requireNonNull(dataset, "dataset");
@@ -126,6 +133,12 @@ public final class Validator {
      * Validates, repairs, splits and writes {@code <name>_prepared_train.jsonl} (and
      * {@code <name>_prepared_valid.jsonl} when a validation fraction is set) into {@code outDir}.
      * Files are written even when the report is not ready, so that they can be inspected.
+     *
+     * @param dataset the examples to prepare
+     * @param outDir the directory to write into, created if missing
+     * @return the report, naming the files written
+     * @throws dev.finetuner.DatasetException when a file cannot be written, or would replace the dataset's
+     *     own file
      */
     public ValidationReport prepare(Dataset dataset, Path outDir) {
         Objects.requireNonNull(outDir, "outDir");
@@ -216,10 +229,18 @@ public final class Validator {
 
     /** Receives the examples validation keeps, each once, in source order. */
     public interface Output {
-        /** An example for the training file. */
+        /**
+         * An example for the training file.
+         *
+         * @param example the example, as kept (and repaired)
+         */
         void training(Example example);
 
-        /** An example for the validation file. */
+        /**
+         * An example for the validation file.
+         *
+         * @param example the example, as kept (and repaired)
+         */
         void validation(Example example);
     }
 
@@ -292,21 +313,36 @@ public final class Validator {
         private Builder() {
         }
 
-        /** The model to check against (context, encoding, format, price); any name {@link BaseModel#resolve} takes. */
+        /**
+         * The model to check against (context, encoding, format, price); any name {@link BaseModel#resolve} takes.
+         *
+         * @param name the model's name
+         * @return this builder
+         */
         public Builder model(String name) {
             BaseModel.resolve(name); // rejects blank names now
             this.model = name.trim();
             return this;
         }
 
-        /** The repairs to apply, e.g. {@link Repair#RECOMMENDED}. */
+        /**
+         * The repairs to apply, e.g. {@link Repair#RECOMMENDED}.
+         *
+         * @param repairs the repairs (default: none)
+         * @return this builder
+         */
         public Builder repair(Set<Repair> repairs) {
             this.repairs = EnumSet.noneOf(Repair.class);
             this.repairs.addAll(Objects.requireNonNull(repairs, "repairs"));
             return this;
         }
 
-        /** The repairs to apply. */
+        /**
+         * The repairs to apply.
+         *
+         * @param repairs the repairs (default: none)
+         * @return this builder
+         */
         public Builder repair(Repair... repairs) {
             EnumSet<Repair> set = EnumSet.noneOf(Repair.class);
             for (Repair r : repairs) {
@@ -320,6 +356,8 @@ public final class Validator {
          * {@link #check(String, Supplier)} before), the rules that report them and the repairs tied to
          * them: with {@code disable("duplicate")} duplicates are neither reported nor removed.
          *
+         * @param codes the finding codes to turn off
+         * @return this builder
          * @throws IllegalArgumentException for a code no built-in rule or declared check reports (a typo
          *     would otherwise silently disable nothing)
          */
@@ -335,7 +373,12 @@ public final class Validator {
             return this;
         }
 
-        /** Adds a check of your own; the supplier makes a fresh instance for every validation. */
+        /**
+         * Adds a check of your own; the supplier makes a fresh instance for every validation.
+         *
+         * @param check makes the check
+         * @return this builder
+         */
         public Builder check(Supplier<? extends Check> check) {
             checks.add(new UserCheck(Optional.empty(), Objects.requireNonNull(check, "check")));
             return this;
@@ -346,6 +389,9 @@ public final class Validator {
          * which {@link #disable(String...)} turns off by that code. The supplier makes a fresh instance for
          * every validation.
          *
+         * @param code the code its findings have, lower case
+         * @param check makes the check
+         * @return this builder
          * @throws IllegalArgumentException for a blank code, or one that is not lower case
          */
         public Builder check(String code, Supplier<? extends Check> check) {
@@ -359,7 +405,12 @@ public final class Validator {
             return this;
         }
 
-        /** The share of examples (per class, for classification) held out for validation, in [0, 1). */
+        /**
+         * The share of examples (per class, for classification) held out for validation, in [0, 1).
+         *
+         * @param fraction the fraction (default 0: no split)
+         * @return this builder
+         */
         public Builder validationFraction(double fraction) {
             if (!(fraction >= 0 && fraction < 1)) {
                 throw new IllegalArgumentException("validation fraction must be in [0, 1), was " + fraction);
@@ -368,13 +419,23 @@ public final class Validator {
             return this;
         }
 
-        /** The seed of the train/validation split. */
+        /**
+         * The seed of the train/validation split.
+         *
+         * @param seed the seed (default {@value Validator#DEFAULT_SEED})
+         * @return this builder
+         */
         public Builder seed(long seed) {
             this.seed = seed;
             return this;
         }
 
-        /** The epochs to estimate the cost for (1..50); unset means the API's "auto". */
+        /**
+         * The epochs to estimate the cost for (1..50); unset means the API's "auto".
+         *
+         * @param epochs the epochs
+         * @return this builder
+         */
         public Builder epochs(int epochs) {
             if (epochs < 1 || epochs > 50) {
                 throw new IllegalArgumentException("epochs must be 1..50, was " + epochs);
@@ -383,7 +444,12 @@ public final class Validator {
             return this;
         }
 
-        /** How many findings of one code are listed in the report (all are counted). */
+        /**
+         * How many findings of one code are listed in the report (all are counted).
+         *
+         * @param max at least 1 (default {@value Validator#DEFAULT_MAX_FINDINGS_PER_CODE})
+         * @return this builder
+         */
         public Builder maxFindingsPerCode(int max) {
             if (max < 1) {
                 throw new IllegalArgumentException("maxFindingsPerCode must be >= 1, was " + max);
