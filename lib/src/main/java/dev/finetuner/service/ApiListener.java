@@ -10,7 +10,8 @@ import java.time.Duration;
  * callbacks into Micrometer meters; this class itself knows nothing of Micrometer.
  *
  * <p>Every method does nothing by default, so new callbacks break no one (OkHttp's {@code EventListener}
- * style). Callbacks run on the thread doing the work, in the middle of it: keep them fast, take no lock
+ * style). Callbacks run on the thread doing the work, in the middle of it, and on several threads at once
+ * (parallel upload parts, {@link JobFollower#followAll}, several jobs): be thread-safe, keep them fast, take no lock
  * another thread may hold for long, and do not throw (what one throws reaches the caller of the call
  * being made, as from a {@link FollowListener}).
  *

@@ -1,5 +1,6 @@
 package dev.finetuner.micrometer;
 
+import dev.finetuner.ApiException;
 import dev.finetuner.FineTuneJob;
 import dev.finetuner.FineTuner;
 import dev.finetuner.JobFailedException;
@@ -150,6 +151,19 @@ class MicrometerMetricsTest {
             assertThat(counted(MicrometerMetrics.RETRIES, "endpoint", "jobs.events", "status", "io_error")).isEqualTo(1);
             double retries = registry.find(MicrometerMetrics.RETRIES).counters().stream().mapToDouble(Counter::count).sum();
             assertThat(retries).isEqualTo(4);
+        }
+    }
+
+    @Test
+    void an_answer_that_is_not_the_apis_json_is_timed_as_invalid_response_and_not_retried() {
+        try (LocalOpenAi local = LocalOpenAi.builder()
+                .faults(FaultPlan.builder().malformedBody("GET /v1/files", FaultPlan.times(1)).build()).build();
+             FineTuner ft = fineTuner(local)) {
+            // when
+            assertThatThrownBy(() -> ft.connection().files().list()).isInstanceOf(ApiException.class);
+            // then
+            assertThat(requestCount("files.list", "invalid_response")).isEqualTo(1);
+            assertThat(registry.find(MicrometerMetrics.RETRIES).counters()).isEmpty();
         }
     }
 
