@@ -5,6 +5,7 @@ import dev.finetuner.completion.PromptFormat;
 import dev.finetuner.internal.Cleaners;
 import dev.finetuner.dataset.Dataset;
 import dev.finetuner.internal.Timing;
+import dev.finetuner.service.ApiListener;
 import dev.finetuner.service.FollowOptions;
 import dev.finetuner.service.Job;
 import dev.finetuner.service.OpenAiConnection;
@@ -238,6 +239,19 @@ public final class FineTuner implements AutoCloseable {
         public Builder follow(FollowOptions options) {
             follow = Objects.requireNonNull(options, "follow");
             connection.follow(options);
+            return this;
+        }
+
+        /**
+         * What hears of each request, retry, poll, ended job and prepared token count, e.g.
+         * {@code new MicrometerMetrics(registry)} from {@code dev.finetuner.micrometer} (default
+         * {@link ApiListener#NONE}).
+         *
+         * @param listener the listener
+         * @return this builder
+         */
+        public Builder listener(ApiListener listener) {
+            connection.listener(listener);
             return this;
         }
 

@@ -276,6 +276,7 @@ public final class Preparation implements AutoCloseable {
                 p = new Prepared(r, r.trainingFile().orElseThrow(), r.validationFile());
                 LOG.info("prepared {} for {}: {} kept, {} dropped, {} repaired", dataset, r.model().name(),
                         r.counts().kept(), r.counts().dropped(), r.counts().repaired());
+                fineTuner.connection().listener().tokensPrepared(r.model().name(), r.tokens().training());
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot create a temporary directory for the prepared files", e);
             }

@@ -124,7 +124,7 @@ public final class CompletionClient {
             return chat(List.of(Message.user(prompt)), options);
         }
         CompletionCreateParams params = completionParams(prompt, options);
-        com.openai.models.completions.Completion r = whenReady(() -> api.client().completions().create(params));
+        com.openai.models.completions.Completion r = whenReady("completions.create", () -> api.client().completions().create(params));
         List<String> raw = new ArrayList<>();
         List<String> answers = new ArrayList<>();
         for (CompletionChoice c : r.choices()) {
@@ -167,14 +167,15 @@ public final class CompletionClient {
         Deltas deltas = new Deltas(onText);
         if (chat) {
             ChatCompletionCreateParams params = chatParams(List.of(Message.user(prompt)), options);
-            try (StreamResponse<ChatCompletionChunk> s = whenReady(() -> api.client().chat().completions().createStreaming(params))) {
+            try (StreamResponse<ChatCompletionChunk> s = whenReady("chat.completions.create",
+                    () -> api.client().chat().completions().createStreaming(params))) {
                 deltas.drain(s.stream().flatMap(c -> c.choices().stream().filter(x -> x.index() == 0))
                         .map(x -> x.delta().content().orElse("")));
             }
         } else {
             CompletionCreateParams params = completionParams(prompt, options);
             try (StreamResponse<com.openai.models.completions.Completion> s =
-                         whenReady(() -> api.client().completions().createStreaming(params))) {
+                         whenReady("completions.create", () -> api.client().completions().createStreaming(params))) {
                 deltas.drain(s.stream().flatMap(c -> c.choices().stream().filter(x -> x.index() == 0))
                         .map(CompletionChoice::text));
             }
@@ -248,7 +249,7 @@ public final class CompletionClient {
             throw new IllegalStateException(model + " is a completion model: use complete(prompt)");
         }
         ChatCompletionCreateParams params = chatParams(messages, options);
-        ChatCompletion r = whenReady(() -> api.client().chat().completions().create(params));
+        ChatCompletion r = whenReady("chat.completions.create", () -> api.client().chat().completions().create(params));
         List<String> raw = new ArrayList<>();
         List<String> answers = new ArrayList<>();
         for (ChatCompletion.Choice c : r.choices()) {
@@ -269,7 +270,7 @@ public final class CompletionClient {
     }
 
     /** Runs the call, waiting out a fresh model's {@code model_not_found} for a while. */
-    private <T> T whenReady(java.util.function.Supplier<T> call) {
+    private <T> T whenReady(String endpoint, java.util.function.Supplier<T> call) {
         WaitResult<T> r = Waiter.<T>builder(api.timing()).name(model + " to be served")
                 .acceptor(WaiterAcceptor.successOn(answer -> true))
                 .acceptor(WaiterAcceptor.retryOnException(CompletionClient::notServedYet))
@@ -280,7 +281,7 @@ public final class CompletionClient {
                 })
                 .timeout(notReadyWait)
                 .build()
-                .run(() -> api.call("complete with " + model, call));
+                .run(() -> api.call(endpoint, "complete with " + model, call));
         return switch (r.outcome()) {
             case SUCCESS -> r.last().orElseThrow().orThrow();
             case FAILURE, TIMED_OUT -> { // timed out: the last 404
@@ -297,7 +298,7 @@ public final class CompletionClient {
         Optional<String> near;
         try {
             List<String> ids = new ArrayList<>();
-            api.call("list models", () -> api.client().models().list()).autoPager().stream().limit(10_000)
+            api.call("models.list", "list models", () -> api.client().models().list()).autoPager().stream().limit(10_000)
                     .forEach(m -> ids.add(m.id()));
             near = closest(model, ids);
         } catch (RuntimeException listing) {

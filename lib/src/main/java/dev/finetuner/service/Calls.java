@@ -25,6 +25,7 @@ import java.util.Spliterator;
 import java.util.Spliterators;
 import java.util.UUID;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
@@ -48,14 +49,29 @@ final class Calls {
     /** What we send that must never come back out: the key, secret headers. Longest first. */
     private final List<String> secrets;
     private final java.util.concurrent.atomic.AtomicLong attemptsMade = new java.util.concurrent.atomic.AtomicLong();
+    private final ApiListener listener;
+    /** Jobs already told to {@link ApiListener#jobEnded}, so that awaiting a job again does not count it again. */
+    private final Set<String> endedJobs = java.util.Collections.newSetFromMap(new java.util.LinkedHashMap<>() {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
+            return size() > REMEMBERED_ENDED_JOBS;
+        }
+    });
+    /** How many ended jobs {@link #jobEnded} remembers. */
+    static final int REMEMBERED_ENDED_JOBS = 10_000;
 
     Calls(RetryPolicy policy, Timing timing) {
         this(policy, timing, List.of());
     }
 
     Calls(RetryPolicy policy, Timing timing, java.util.Collection<String> secrets) {
+        this(policy, timing, secrets, ApiListener.NONE);
+    }
+
+    Calls(RetryPolicy policy, Timing timing, java.util.Collection<String> secrets, ApiListener listener) {
         this.policy = policy;
         this.timing = timing;
+        this.listener = java.util.Objects.requireNonNull(listener, "listener");
         this.secrets = secrets.stream().filter(s -> s != null && s.length() >= 4).distinct()
                 .sorted(java.util.Comparator.comparingInt(String::length).reversed()).toList();
     }
@@ -81,8 +97,27 @@ final class Calls {
         return policy;
     }
 
-    /** Runs {@code call}, retrying what is worth retrying; {@code onRetry} hears of each retry. */
-    <T> T call(String operation, Supplier<T> call, Consumer<RetryEvent> onRetry) {
+    ApiListener listener() {
+        return listener;
+    }
+
+    /** Tells the listener that a follower saw {@code job} ended, the first time this connection sees it. */
+    void jobEnded(Job job) {
+        boolean first;
+        synchronized (endedJobs) {
+            first = endedJobs.add(job.id());
+        }
+        if (first) {
+            listener.jobEnded(job);
+        }
+    }
+
+    /**
+     * Runs {@code call}, retrying what is worth retrying; {@code onRetry} hears of each retry. The
+     * connection's {@link ApiListener} hears of each attempt's end and each retry under {@code endpoint}, a
+     * fixed route name such as {@code jobs.events} (never an id: it becomes a metric tag).
+     */
+    <T> T call(String endpoint, String operation, Supplier<T> call, Consumer<RetryEvent> onRetry) {
         long deadline = timing.nanoTime() + policy.maxElapsed().toNanos();
         int[] attempts = {0};
         RetryConfig config = RetryConfig.<T>custom()
@@ -106,8 +141,10 @@ final class Calls {
                         LOG.warn("{} failed (attempt {} of {}), retrying in {} ms: {}", operation, attempt,
                                 policy.maxAttempts(), wait.toMillis(), cause.getMessage());
                     }
+                    RetryEvent event = new RetryEvent(operation, attempt, wait, cause);
+                    listener.retried(endpoint, event);
                     if (onRetry != null) {
-                        onRetry.accept(new RetryEvent(operation, attempt, wait, cause));
+                        onRetry.accept(event);
                     }
                     // resilience4j sleeps with Thread.sleep and has no hook for another sleeper: the pause
                     // is taken here, on our Timing, and resilience4j is told to wait no longer
@@ -126,26 +163,44 @@ final class Calls {
                 attempts[0]++;
                 attemptsMade.incrementAndGet();
                 LOG.debug("{} (attempt {})", operation, attempts[0]);
+                long start = timing.nanoTime();
+                T result;
                 try {
-                    return call.get();
+                    result = call.get();
                 } catch (RuntimeException e) {
-                    throw translate(e, 1, operation);
+                    RuntimeException translated = translate(e, 1, operation);
+                    listener.requestEnded(endpoint, status(translated), Duration.ofNanos(timing.nanoTime() - start));
+                    throw translated;
                 }
+                listener.requestEnded(endpoint, ApiListener.STATUS_SUCCESS, Duration.ofNanos(timing.nanoTime() - start));
+                return result;
             }).get();
         } catch (ApiException e) {
             throw attempts[0] > 1 ? withAttempts(e, attempts[0]) : e;
         }
     }
 
-    <T> T call(String operation, Supplier<T> call) {
-        return call(operation, call, null);
+    <T> T call(String endpoint, String operation, Supplier<T> call) {
+        return call(endpoint, operation, call, null);
+    }
+
+    /** The {@link ApiListener} status of a failed attempt, as {@link #translate} made it. */
+    static String status(RuntimeException e) {
+        if (e instanceof ApiException a) {
+            if (a.statusCode().isPresent()) {
+                return Integer.toString(a.statusCode().getAsInt());
+            }
+            return "invalid_response".equals(a.code().orElse(null)) ? ApiListener.STATUS_INVALID_RESPONSE
+                    : ApiListener.STATUS_IO_ERROR;
+        }
+        return ApiListener.STATUS_CLIENT_ERROR;
     }
 
     /**
      * Every item of a paginated list, fetched page by page as the stream is consumed (the first page
      * too: nothing is requested until the stream is read), each page request retried as any call.
      */
-    <T> Stream<T> items(String operation, Supplier<? extends Page<T>> first) {
+    <T> Stream<T> items(String endpoint, String operation, Supplier<? extends Page<T>> first) {
         Iterator<T> it = new Iterator<>() {
             private Page<T> page;
             private int index;
@@ -153,14 +208,14 @@ final class Calls {
             @Override
             public boolean hasNext() {
                 if (page == null) {
-                    page = call(operation, first);
+                    page = call(endpoint, operation, first);
                 }
                 while (index >= page.items().size()) {
                     if (!page.hasNextPage()) {
                         return false;
                     }
                     Page<T> current = page;
-                    page = call(operation, current::nextPage);
+                    page = call(endpoint, operation, current::nextPage);
                     index = 0;
                 }
                 return true;

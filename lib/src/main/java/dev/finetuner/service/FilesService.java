@@ -130,7 +130,7 @@ public final class FilesService {
 
     private FileInfo uploadWhole(Path file, String name, long size, UploadOptions options) {
         String key = Calls.idempotencyKey();
-        FileInfo info = calls.call("upload " + file.getFileName(), () -> {
+        FileInfo info = calls.call("files.upload", "upload " + file.getFileName(), () -> {
             try (InputStream in = Files.newInputStream(file)) {
                 MultipartField<InputStream> field = MultipartField.<InputStream>builder().value(in).filename(name)
                         .contentType("application/jsonl").build();
@@ -147,7 +147,7 @@ public final class FilesService {
     private FileInfo uploadInParts(Path file, String name, long size, UploadOptions options) {
         UploadCreateParams create = UploadCreateParams.builder().bytes(size).filename(name).mimeType("text/jsonl")
                 .purpose(FilePurpose.FINE_TUNE).putAdditionalHeader("Idempotency-Key", Calls.idempotencyKey()).build();
-        Upload upload = calls.call("create upload for " + file.getFileName(), () -> client.uploads().create(create));
+        Upload upload = calls.call("uploads.create", "create upload for " + file.getFileName(), () -> client.uploads().create(create));
         int parts = (int) ((size + options.partSize() - 1) / options.partSize());
         LOG.info("uploading {} ({} bytes) in {} parts as {}", file, size, parts, upload.id());
         String[] partIds = new String[parts];
@@ -170,7 +170,7 @@ public final class FilesService {
                 String partKey = Calls.idempotencyKey();
                 futures.add(CompletableFuture.runAsync(() -> {
                     try {
-                        UploadPart part = calls.call("upload part " + (index + 1) + "/" + parts + " of " + upload.id(),
+                        UploadPart part = calls.call("uploads.parts", "upload part " + (index + 1) + "/" + parts + " of " + upload.id(),
                                 () -> client.uploads().parts().create(PartCreateParams.builder().uploadId(upload.id())
                                         .data(data).putAdditionalHeader("Idempotency-Key", partKey).build()));
                         partIds[index] = part.id();
@@ -198,7 +198,7 @@ public final class FilesService {
         }
         UploadCompleteParams complete = UploadCompleteParams.builder().uploadId(upload.id()).partIds(List.of(partIds))
                 .putAdditionalHeader("Idempotency-Key", Calls.idempotencyKey()).build();
-        Upload done = calls.call("complete upload " + upload.id(), () -> client.uploads().complete(complete));
+        Upload done = calls.call("uploads.complete", "complete upload " + upload.id(), () -> client.uploads().complete(complete));
         return info(done.file().orElseThrow(() -> new FineTunerException("upload " + upload.id()
                 + " completed without a file; retrieve it later or upload again")));
     }
@@ -227,7 +227,7 @@ public final class FilesService {
     }
 
     private Optional<FileInfo> findUploaded(String name, long size) {
-        return calls.items("list files", () -> client.files().list(FileListParams.builder().purpose(FINE_TUNE)
+        return calls.items("files.list", "list files", () -> client.files().list(FileListParams.builder().purpose(FINE_TUNE)
                         .limit(10_000L).build())).map(FilesService::info)
                 .filter(f -> f.filename().equals(name) && f.bytes() == size && !f.isError()).findFirst();
     }
@@ -284,12 +284,12 @@ public final class FilesService {
      */
     public FileInfo retrieve(String fileId) {
         requireId(fileId);
-        return calls.call("retrieve file " + fileId, () -> info(client.files().retrieve(fileId)));
+        return calls.call("files.retrieve", "retrieve file " + fileId, () -> info(client.files().retrieve(fileId)));
     }
 
     /** {@return every file of the organization (all purposes), newest first} */
     public List<FileInfo> list() {
-        return calls.items("list files", () -> client.files().list(FileListParams.builder().build()))
+        return calls.items("files.list", "list files", () -> client.files().list(FileListParams.builder().build()))
                 .map(FilesService::info).toList();
     }
 
@@ -301,7 +301,7 @@ public final class FilesService {
      */
     public boolean delete(String fileId) {
         requireId(fileId);
-        boolean deleted = calls.call("delete file " + fileId, () -> client.files().delete(fileId).deleted());
+        boolean deleted = calls.call("files.delete", "delete file " + fileId, () -> client.files().delete(fileId).deleted());
         LOG.info("deleted file {}: {}", fileId, deleted);
         return deleted;
     }
@@ -315,7 +315,7 @@ public final class FilesService {
      */
     public byte[] download(String fileId) {
         requireId(fileId);
-        byte[] raw = calls.call("download file " + fileId, () -> {
+        byte[] raw = calls.call("files.content", "download file " + fileId, () -> {
             try (HttpResponse response = client.files().content(fileId); InputStream body = response.body()) {
                 return body.readAllBytes();
             } catch (IOException e) {

@@ -329,6 +329,7 @@ public final class JobFollower {
         Job poll() {
             polls++;
             pollsInStatus++;
+            jobs.calls().listener().polled(jobId);
             fetchNewEvents();
             spend();
             Job job = jobs.retrieve(jobId, listener::onRetry);
@@ -341,6 +342,7 @@ public final class JobFollower {
             if (job.status().isTerminal()) {
                 fetchNewEvents(); // the last events may land after the status did
                 finalJob = job;
+                jobs.calls().jobEnded(job);
                 LOG.info("fine-tuning job {} {}{}", jobId, job.status(),
                         job.fineTunedModel().map(m -> ": " + m).orElse(""));
             }

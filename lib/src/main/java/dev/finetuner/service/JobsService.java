@@ -54,6 +54,11 @@ public final class JobsService {
         this.files = files;
     }
 
+    /** The calls this service makes, and the connection's listener with them. */
+    Calls calls() {
+        return calls;
+    }
+
     /** The largest training file read to find its prompt format (a completion model's files are small). */
     static final long MAX_FORMAT_READ_BYTES = 64L << 20;
 
@@ -79,7 +84,7 @@ public final class JobsService {
     public Job create(JobRequest request) {
         Objects.requireNonNull(request, "request");
         JobCreateParams params = params(withPromptFormat(request));
-        Job job = calls.call("create fine-tuning job on " + request.model(),
+        Job job = calls.call("jobs.create", "create fine-tuning job on " + request.model(),
                 () -> Sdk.job(client.fineTuning().jobs().create(params)));
         LOG.info("created fine-tuning job {} on {} (training file {})", job.id(), job.model(), job.trainingFile());
         return job;
@@ -151,17 +156,17 @@ public final class JobsService {
      */
     public Job retrieve(String jobId) {
         requireId(jobId);
-        return calls.call("retrieve " + jobId, () -> Sdk.job(client.fineTuning().jobs().retrieve(jobId)));
+        return calls.call("jobs.retrieve", "retrieve " + jobId, () -> Sdk.job(client.fineTuning().jobs().retrieve(jobId)));
     }
 
     /** The job as it is now, telling {@code onRetry} of each retry. */
     Job retrieve(String jobId, Consumer<RetryEvent> onRetry) {
-        return calls.call("retrieve " + jobId, () -> Sdk.job(client.fineTuning().jobs().retrieve(jobId)), onRetry);
+        return calls.call("jobs.retrieve", "retrieve " + jobId, () -> Sdk.job(client.fineTuning().jobs().retrieve(jobId)), onRetry);
     }
 
     /** {@return every job of the organization, newest first, fetched page by page as the stream is consumed} */
     public Stream<Job> list() {
-        return calls.items("list fine-tuning jobs",
+        return calls.items("jobs.list", "list fine-tuning jobs",
                 () -> client.fineTuning().jobs().list(JobListParams.builder().limit(100).build())).map(Sdk::job);
     }
 
@@ -184,7 +189,7 @@ public final class JobsService {
     public Job cancel(String jobId) {
         requireId(jobId);
         String key = Calls.idempotencyKey();
-        Job job = calls.call("cancel " + jobId, () -> Sdk.job(client.fineTuning().jobs().cancel(JobCancelParams.builder().fineTuningJobId(jobId)
+        Job job = calls.call("jobs.cancel", "cancel " + jobId, () -> Sdk.job(client.fineTuning().jobs().cancel(JobCancelParams.builder().fineTuningJobId(jobId)
                 .putAdditionalHeader("Idempotency-Key", key).build())));
         LOG.info("cancel requested for fine-tuning job {}: now {}", jobId, job.status());
         return job;
@@ -199,7 +204,7 @@ public final class JobsService {
     public Job pause(String jobId) {
         requireId(jobId);
         String key = Calls.idempotencyKey();
-        return calls.call("pause " + jobId, () -> Sdk.job(client.fineTuning().jobs().pause(JobPauseParams.builder().fineTuningJobId(jobId)
+        return calls.call("jobs.pause", "pause " + jobId, () -> Sdk.job(client.fineTuning().jobs().pause(JobPauseParams.builder().fineTuningJobId(jobId)
                 .putAdditionalHeader("Idempotency-Key", key).build())));
     }
 
@@ -212,7 +217,7 @@ public final class JobsService {
     public Job resume(String jobId) {
         requireId(jobId);
         String key = Calls.idempotencyKey();
-        return calls.call("resume " + jobId, () -> Sdk.job(client.fineTuning().jobs().resume(JobResumeParams.builder().fineTuningJobId(jobId)
+        return calls.call("jobs.resume", "resume " + jobId, () -> Sdk.job(client.fineTuning().jobs().resume(JobResumeParams.builder().fineTuningJobId(jobId)
                 .putAdditionalHeader("Idempotency-Key", key).build())));
     }
 
@@ -223,7 +228,7 @@ public final class JobsService {
      */
     public List<Checkpoint> checkpoints(String jobId) {
         requireId(jobId);
-        return calls.items("list checkpoints of " + jobId, () -> client.fineTuning().jobs().checkpoints()
+        return calls.items("jobs.checkpoints", "list checkpoints of " + jobId, () -> client.fineTuning().jobs().checkpoints()
                 .list(jobId, CheckpointListParams.builder().limit(100).build())).map(Sdk::checkpoint).toList();
     }
 
@@ -250,7 +255,7 @@ public final class JobsService {
             p.after(after);
         }
         JobListEventsParams params = p.build();
-        JobListEventsPage page = calls.call("list events of " + jobId,
+        JobListEventsPage page = calls.call("jobs.events", "list events of " + jobId,
                 () -> client.fineTuning().jobs().listEvents(jobId, params), onRetry);
         List<JobEvent> events = new ArrayList<>(page.data().size());
         for (FineTuningJobEvent e : page.data()) {

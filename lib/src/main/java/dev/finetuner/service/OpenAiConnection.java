@@ -38,6 +38,7 @@ public final class OpenAiConnection implements AutoCloseable {
     private final JobFollower follower;
     private final Calls calls;
     private final Timing timing;
+    private final ApiListener listener;
 
     private OpenAiConnection(Builder b) {
         this.retry = b.retry;
@@ -83,7 +84,8 @@ public final class OpenAiConnection implements AutoCloseable {
                 }
             });
         }
-        this.calls = new Calls(retry, timing, secrets);
+        this.listener = b.listener;
+        this.calls = new Calls(retry, timing, secrets, listener);
         this.files = new FilesService(client, calls, timing);
         this.jobs = new JobsService(client, calls, b.follow, timing, files);
         this.follower = new JobFollower(jobs, b.follow, timing);
@@ -156,7 +158,27 @@ public final class OpenAiConnection implements AutoCloseable {
      * @return what the call returned
      */
     public <T> T call(String operation, java.util.function.Supplier<T> call) {
-        return calls.call(Objects.requireNonNull(operation, "operation"), Objects.requireNonNull(call, "call"));
+        return call(ApiListener.OTHER_ENDPOINT, operation, call);
+    }
+
+    /**
+     * Runs a call of your own as {@link #call(String, java.util.function.Supplier)} does, reported to the
+     * {@link ApiListener} under {@code endpoint}.
+     *
+     * @param endpoint a fixed route name, e.g. {@code models.retrieve}: never an id, since it becomes a metric tag
+     * @param operation what the call does, for logs and messages, e.g. {@code "complete with ft:..."}
+     * @param call the call, on {@link #client()}
+     * @param <T> what the call returns
+     * @return what the call returned
+     */
+    public <T> T call(String endpoint, String operation, java.util.function.Supplier<T> call) {
+        return calls.call(Objects.requireNonNull(endpoint, "endpoint"), Objects.requireNonNull(operation, "operation"),
+                Objects.requireNonNull(call, "call"));
+    }
+
+    /** {@return what hears of this connection's requests, retries, polls and ended jobs ({@link ApiListener#NONE} by default)} */
+    public ApiListener listener() {
+        return listener;
     }
 
     /** {@return how many requests this connection has sent, retries included: for budgets and benchmarks} */
@@ -203,6 +225,7 @@ public final class OpenAiConnection implements AutoCloseable {
         private RetryPolicy retry = RetryPolicy.defaults();
         private FollowOptions follow = FollowOptions.defaults();
         private Timing timing = Timing.SYSTEM;
+        private ApiListener listener = ApiListener.NONE;
         private final Map<String, String> headers = new java.util.LinkedHashMap<>();
         private final Map<String, String> queryParams = new java.util.LinkedHashMap<>();
 
@@ -335,6 +358,18 @@ public final class OpenAiConnection implements AutoCloseable {
          */
         public Builder timing(Timing timing) {
             this.timing = Objects.requireNonNull(timing, "timing");
+            return this;
+        }
+
+        /**
+         * What hears of each request, retry, poll and ended job, e.g. {@code new MicrometerMetrics(registry)}
+         * (default {@link ApiListener#NONE}).
+         *
+         * @param listener the listener
+         * @return this builder
+         */
+        public Builder listener(ApiListener listener) {
+            this.listener = Objects.requireNonNull(listener, "listener");
             return this;
         }
 

@@ -46,6 +46,8 @@ class LayersTest {
         MAY_USE.put("local", Set.of("model"));
         MAY_USE.put("metrics", Set.of("service", "internal"));
         MAY_USE.put("completion", Set.of("service", "dataset", "model", "internal"));
+        // the Micrometer adapter: an ApiListener, and the one package that may use io.micrometer (below)
+        MAY_USE.put("micrometer", Set.of("service"));
     }
 
     /** Packages that may not use even the root package's exceptions. */
@@ -97,6 +99,17 @@ class LayersTest {
     @Test
     void the_facade_never_reaches_the_embedded_backend_outside_tests_and_samples() {
         noClasses().that().resideInAPackage(ROOT).should().dependOnClassesThat(resideInAPackage(ROOT + ".local.."))
+                .check(library);
+    }
+
+    @Test
+    void only_the_micrometer_package_uses_micrometer_so_an_application_without_it_never_needs_it() {
+        // micrometer-core is an optional dependency: a class outside dev.finetuner.micrometer that named a
+        // Micrometer type (or the adapter, which names them) would fail with NoClassDefFoundError in an
+        // application that does not have it
+        noClasses().that().resideOutsideOfPackage(ROOT + ".micrometer..")
+                .should().dependOnClassesThat(resideInAnyPackage("io.micrometer..", ROOT + ".micrometer.."))
+                .because("micrometer-core is optional: only dev.finetuner.micrometer may need it")
                 .check(library);
     }
 

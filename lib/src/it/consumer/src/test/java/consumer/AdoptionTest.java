@@ -12,6 +12,7 @@ import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** What an application that depends on finetuner alone gets, checked at run time. */
@@ -44,6 +45,14 @@ class AdoptionTest {
         // then: not openai-java's 1.8.0, which is older than okhttp 4.12 (1.8.21) and okio 3.6 (1.9.10) ask for
         assertEquals(expected, stdlib);
         assertEquals("kotlin-reflect-" + expected + ".jar", reflect);
+    }
+
+    @Test
+    void micrometer_is_not_on_the_class_path_of_an_application_that_did_not_add_it() {
+        // given: only dev.finetuner:finetuner in this project's pom, whose micrometer-core is optional
+        // when / then: so the one-liner below runs, on this class path, without Micrometer
+        assertThrows(ClassNotFoundException.class, () -> Class.forName("io.micrometer.core.instrument.MeterRegistry"));
+        assertThrows(ClassNotFoundException.class, () -> Class.forName("io.micrometer.common.KeyValue"));
     }
 
     @Test
