@@ -36,7 +36,7 @@ import java.util.Optional;
                 + " dataset (CSV, TSV, XLSX, JSON, JSONL) is prepared first.", "Exit code: 0 the job succeeded (or was"
                 + " created, with --no-follow), 1 the job failed or the API refused, 2 a usage error (a missing or"
                 + " unprepared file, an unknown model, a model that does not train on the data's format)."})
-final class CreateCommand extends ApiCommand {
+final class CreateCommand extends JobWaitingCommand {
     /** What a dataset file's name ends with; a value ending so is a path, never a file id. */
     private static final java.util.regex.Pattern DATASET_EXTENSION =
             java.util.regex.Pattern.compile("(?i).*\\.(jsonl|json|csv|tsv|xlsx|txt)$");
@@ -92,14 +92,6 @@ final class CreateCommand extends ApiCommand {
     @Option(names = "--json", description = "Print the job as get --json prints it on stdout: at once with --no-follow,"
             + " else when it ends (the progress then goes to stderr).")
     boolean json;
-
-    @Mixin
-    PollOption poll;
-
-    @Override
-    java.time.Duration pollInterval() {
-        return poll.interval(spec.commandLine());
-    }
 
     @Mixin
     FollowDisplay display;

@@ -19,7 +19,7 @@ import java.util.concurrent.atomic.AtomicReference;
         description = {"Follow a job to its end: its status changes, a progress bar, then the model.",
                 "On a terminal the bar is redrawn in place; elsewhere a line is printed per tenth of the steps.",
                 "Resumable with --after. Exit code 1 when the job fails or is cancelled."})
-final class FollowCommand extends ApiCommand {
+final class FollowCommand extends JobWaitingCommand {
     @Parameters(paramLabel = "JOB_ID", description = "The job to follow, e.g. ftjob-abc123.")
     String jobId;
 
@@ -31,15 +31,7 @@ final class FollowCommand extends ApiCommand {
     boolean json;
 
     @Mixin
-    PollOption poll;
-
-    @Mixin
     FollowDisplay display;
-
-    @Override
-    java.time.Duration pollInterval() {
-        return poll.interval(spec.commandLine());
-    }
 
     @Override
     int run(OpenAiConnection c) {

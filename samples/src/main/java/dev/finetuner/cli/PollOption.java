@@ -6,8 +6,8 @@ import picocli.CommandLine.Option;
 import java.time.Duration;
 
 /**
- * {@code --poll}: mixed only into the commands that wait for a job ({@code create}, {@code follow},
- * {@code sweep}), so that {@code get --poll 1} is refused instead of silently meaning nothing.
+ * {@code --poll}: mixed only into the commands that wait for a job (a {@link JobWaitingCommand}: {@code create},
+ * {@code follow}, {@code sweep}), so that {@code get --poll 1} is refused instead of silently meaning nothing.
  */
 final class PollOption {
     @Option(names = "--poll", paramLabel = "SECONDS", defaultValue = "5",

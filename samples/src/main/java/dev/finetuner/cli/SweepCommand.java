@@ -9,7 +9,6 @@ import dev.finetuner.Sweep;
 import dev.finetuner.SweepReport;
 import dev.finetuner.service.OpenAiConnection;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -23,7 +22,7 @@ import java.util.List;
                 + " (prepared with the recommended repairs and a validation split), within --budget dollars.",
                 "Evaluate each on the split, and print the table with the best run and the cheapest one near it.",
                 "Exit code 1 when no run succeeded."})
-final class SweepCommand extends ApiCommand {
+final class SweepCommand extends JobWaitingCommand {
     @Parameters(paramLabel = "FILE", description = "The dataset (CSV, TSV, XLSX, JSON, JSONL).")
     Path file;
 
@@ -56,14 +55,6 @@ final class SweepCommand extends ApiCommand {
 
     @Option(names = "--json", description = "Print the runs, the best and the cheapest near it as one JSON object.")
     boolean json;
-
-    @Mixin
-    PollOption poll;
-
-    @Override
-    java.time.Duration pollInterval() {
-        return poll.interval(spec.commandLine());
-    }
 
     @Override
     int run(OpenAiConnection c) {
