@@ -81,7 +81,7 @@ public final class DatasetReader {
      * @return the format
      * @throws DatasetException if the file is missing or unreadable
      */
-    public static DatasetFormat detect(Path file) {
+    static DatasetFormat detect(Path file) {
         return sniff(file).format;
     }
 
@@ -95,7 +95,7 @@ public final class DatasetReader {
      * @return the examples that could be read
      * @throws DatasetException if the file is missing, is a directory, or cannot be opened
      */
-    public static Stream<Example> read(Path file, DatasetOptions options, Consumer<ReadIssue> issues) {
+    static Stream<Example> read(Path file, DatasetOptions options, Consumer<ReadIssue> issues) {
         return read(file, options, issues, null);
     }
 

@@ -46,7 +46,7 @@ public record JobRequest(String model, String trainingFile, Optional<String> val
      * @param extra the pairs to add; a key already there takes the new value
      * @return the new request
      */
-    public JobRequest withMetadata(Map<String, String> extra) {
+    JobRequest withMetadata(Map<String, String> extra) {
         Map<String, String> m = new java.util.LinkedHashMap<>(metadata);
         m.putAll(extra);
         return new JobRequest(model, trainingFile, validationFile, method, hyperparameters, suffix, seed, m,

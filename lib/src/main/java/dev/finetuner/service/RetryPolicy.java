@@ -128,7 +128,7 @@ public final class RetryPolicy {
      * @param retryAfter the server's {@code Retry-After}, or null when it gave none
      * @return the wait, never negative
      */
-    public Duration backoff(int attempt, Duration retryAfter, double random) {
+    Duration backoff(int attempt, Duration retryAfter, double random) {
         if (retryAfter != null) {
             return retryAfter.compareTo(maxRetryAfter) > 0 ? maxRetryAfter : retryAfter;
         }

@@ -85,7 +85,7 @@ public record Finding(String code, Severity severity, long line, Optional<String
      * @param applied whether it was applied
      * @return the finding with its repair
      */
-    public Finding withRepair(Repair r, boolean applied) {
+    Finding withRepair(Repair r, boolean applied) {
         return new Finding(code, severity, line, field, message, fix, Optional.of(r), applied);
     }
 
