@@ -24,6 +24,7 @@ public class WebhookException extends FineTunerException {
         UNSUPPORTED_EVENT
     }
 
+    /** What was wrong with the webhook. */
     private final Reason reason;
 
     /**
