@@ -102,11 +102,20 @@ public final class FineTuneJob {
         if (!r.ended()) {
             return new JobOutcome.TimedOut(job, r.polls(), r.elapsed());
         }
+        return endedOutcome(job, r.polls(), r.elapsed());
+    }
+
+    /**
+     * The outcome of a job that has ended (a terminal status): its model, its error or its cancellation.
+     * Shared by {@link #awaitOutcome} and {@link FineTuner#outcome}, so a webhook and a wait agree.
+     */
+    JobOutcome endedOutcome(Job job, int polls, Duration elapsed) {
+        last = job;
         if (job.status().equals(JobStatus.CANCELLED)) {
-            return new JobOutcome.Cancelled(job, r.polls(), r.elapsed());
+            return new JobOutcome.Cancelled(job, polls, elapsed);
         }
-        return modelOf(job).<JobOutcome>map(m -> new JobOutcome.Succeeded(m, job, r.polls(), r.elapsed()))
-                .orElseGet(() -> new JobOutcome.Failed(job.error(), job, r.polls(), r.elapsed()));
+        return modelOf(job).<JobOutcome>map(m -> new JobOutcome.Succeeded(m, job, polls, elapsed))
+                .orElseGet(() -> new JobOutcome.Failed(job.error(), job, polls, elapsed));
     }
 
     /**

@@ -8,6 +8,7 @@ import dev.finetuner.internal.Timing;
 import dev.finetuner.service.ApiListener;
 import dev.finetuner.service.FollowOptions;
 import dev.finetuner.service.Job;
+import dev.finetuner.service.WebhookEvent;
 import dev.finetuner.service.OpenAiConnection;
 import dev.finetuner.service.RetryPolicy;
 
@@ -110,6 +111,30 @@ public final class FineTuner implements AutoCloseable {
     public FineTuneJob job(String jobId) {
         Job job = api.jobs().retrieve(jobId);
         return new FineTuneJob(this, job, formatOf(job));
+    }
+
+    /**
+     * The outcome of the job a verified webhook is about, built as {@link FineTuneJob#awaitOutcome} builds
+     * it: the job is retrieved once (the webhook names it, it does not carry it), and a succeeded job gives its
+     * {@link TrainedModel} with the prompt format kept in the job's metadata, a failed one its error.
+     *
+     * <pre>{@code
+     * WebhookEvent event = webhooks.verify(headers, body);
+     * if (fineTuner.outcome(event) instanceof JobOutcome.Succeeded s) deploy(s.model());
+     * }</pre>
+     *
+     * @param event a verified webhook ({@link dev.finetuner.service.Webhooks#verify})
+     * @return succeeded, failed or cancelled, with one poll; {@link JobOutcome.TimedOut} in the rare case that
+     *         the job does not read as ended yet (retrieve it again, or await it, a little later)
+     * @throws ApiException when retrieving the job failed beyond the retry policy
+     */
+    public JobOutcome outcome(WebhookEvent event) {
+        Objects.requireNonNull(event, "event");
+        long start = System.nanoTime();
+        FineTuneJob job = job(event.jobId());
+        Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
+        return job.job().status().isTerminal() ? job.endedOutcome(job.job(), 1, elapsed)
+                : new JobOutcome.TimedOut(job.job(), 1, elapsed);
     }
 
     /**

@@ -65,6 +65,8 @@ final class Job {
     /** True while the job's task is on the clock (not while it is paused). */
     boolean scheduled;
     int stepsDone;
+    /** True once the job's end was handed to the webhook sender (not stored: a restart does not repeat it). */
+    boolean endAnnounced;
     int totalSteps;
     private final List<JobEvent> events = new ArrayList<>();
     private final Map<String, Integer> eventIndex = new HashMap<>();

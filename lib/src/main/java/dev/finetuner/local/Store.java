@@ -24,6 +24,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
 
@@ -41,6 +42,7 @@ final class Store implements AutoCloseable {
     private final Logger log;
     private final Path root;
     private final boolean persistent;
+    private volatile Consumer<Job> onEnded;
     private final Path files;
     private final Path uploads;
     private final Path jobs;
@@ -287,6 +289,16 @@ final class Store implements AutoCloseable {
         if (persistent) {
             Json.writeAtomically(jobs.resolve(job.id + ".json"), job.toStored());
         }
+        Consumer<Job> ended = onEnded;
+        if (ended != null && job.terminal() && !job.endAnnounced) {
+            job.endAnnounced = true;
+            ended.accept(job);
+        }
+    }
+
+    /** Hears, once, each job saved with a terminal status (under the job's lock; it must not block). */
+    void onEnded(Consumer<Job> listener) {
+        this.onEnded = listener;
     }
 
     /** Appends one event to the job's event log (the job's lock is held by the caller). */
