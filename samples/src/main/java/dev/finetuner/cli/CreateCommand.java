@@ -251,13 +251,12 @@ final class CreateCommand extends JobWaitingCommand {
             out().println(job.id());
             return 0;
         }
-        int code = FollowCommand.follow(c, job.id(), null, display, progress(), err());
-        Job done = c.jobs().retrieve(job.id());
+        Job done = FollowCommand.followToEnd(c, job.id(), null, display, progress(), err());
         done.fineTunedModel().ifPresent(out()::println);
+        int code = FollowCommand.exitCode(done);
         if (code != 0) {
-            // the follow's own closing line went nowhere: the reason must not
-            err().println("error: job " + done.id() + " ended " + done.status()
-                    + done.error().map(e -> " (" + e.code() + ": " + e.message() + ")").orElse(""));
+            // no closing line is printed quietly: the reason still must be
+            err().println("error: job " + done.id() + " ended " + FollowCommand.ending(done));
         }
         return code;
     }

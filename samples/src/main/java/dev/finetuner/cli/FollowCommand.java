@@ -44,13 +44,44 @@ final class FollowCommand extends JobWaitingCommand {
      */
     static int followToJson(OpenAiConnection c, String jobId, String after, FollowDisplay display, PrintWriter out,
                             PrintWriter err) {
-        int code = follow(c, jobId, after, display, err, err);
-        out.println(CliJson.json(CliJson.jobJson(c.jobs().retrieve(jobId))));
-        return code;
+        Job done = followToEnd(c, jobId, after, display, err, err);
+        err.println(closingLine(done));
+        out.println(CliJson.json(CliJson.jobJson(done)));
+        return exitCode(done);
     }
 
+    /** A follow as a person reads it: the display, then the closing line; the exit code says how the job ended. */
     static int follow(OpenAiConnection c, String jobId, String after, FollowDisplay display, PrintWriter out,
                       PrintWriter err) {
+        Job done = followToEnd(c, jobId, after, display, out, err);
+        out.println(closingLine(done));
+        return exitCode(done);
+    }
+
+    /** 0 when the job succeeded, 1 when it failed or was cancelled. */
+    static int exitCode(Job done) {
+        return done.status().equals(JobStatus.SUCCEEDED) ? 0 : 1;
+    }
+
+    /** "Job complete! ... Model: ft:..." or "Job ended: failed (code: message)". */
+    static String closingLine(Job done) {
+        return done.status().equals(JobStatus.SUCCEEDED)
+                ? "Job complete! Status: succeeded. Model: " + done.fineTunedModel().orElse("?")
+                : "Job ended: " + ending(done);
+    }
+
+    /** How a job ended: its status and, when it has one, its error: "failed (server_error: ...)". */
+    static String ending(Job done) {
+        return done.status() + done.error().map(e -> " (" + e.code() + ": " + e.message() + ")").orElse("");
+    }
+
+    /**
+     * Follows a job to its end on the display, and returns the job as it ended. Cut off, it says how to
+     * resume (on Ctrl-C through a shutdown hook, on a failure through the error's hint), except for a
+     * job that does not exist.
+     */
+    static Job followToEnd(OpenAiConnection c, String jobId, String after, FollowDisplay display, PrintWriter out,
+                           PrintWriter err) {
         AtomicReference<String> last = new AtomicReference<>(after);
         FollowListener shown = display.listener(out, Terminal.attached());
         Thread hint = new Thread(() -> {
@@ -61,20 +92,12 @@ final class FollowCommand extends JobWaitingCommand {
         });
         Runtime.getRuntime().addShutdownHook(hint);
         try {
-            Job done;
             try {
-                done = c.follower().follow(jobId, after, FollowListener.all(FollowListener.of(e -> last.set(e.id())),
+                return c.follower().follow(jobId, after, FollowListener.all(FollowListener.of(e -> last.set(e.id())),
                         shown));
             } finally {
                 FollowDisplay.end(shown);
             }
-            if (done.status().equals(JobStatus.SUCCEEDED)) {
-                out.println("Job complete! Status: succeeded. Model: " + done.fineTunedModel().orElse("?"));
-                return 0;
-            }
-            out.println("Job ended: " + done.status() + done.error().map(e -> " (" + e.code() + ": " + e.message() + ")")
-                    .orElse(""));
-            return 1;
         } catch (FineTunerException e) {
             if (e instanceof ApiException a && a.statusCode().orElse(0) == 404) {
                 throw e; // no such job: nothing to resume
