@@ -69,10 +69,9 @@ class FollowCommandTest {
         cli.setOut(new PrintWriter(out, true));
         cli.setErr(new PrintWriter(err, true));
         List<String> all = new java.util.ArrayList<>(List.of(args));
-        all.addAll(List.of("--api-key", "test", "--base-url", backend.baseUrl()));
-        if (all.stream().noneMatch(a -> a.startsWith("--poll"))) {
-            all.add("--poll=0.01");
-        }
+        // polls a second apart: at 0.01 s a job that runs for seconds on a loaded machine spends the
+        // follower's 30 requests a minute and then waits out the minute (the budget is a sliding window)
+        all.addAll(List.of("--api-key", "test", "--base-url", backend.baseUrl(), "--poll=1"));
         return cli.execute(all.toArray(String[]::new));
     }
 
@@ -111,10 +110,7 @@ class FollowCommandTest {
         // given
         Terminal.attached = () -> false;
         // when
-        // polls a second apart: at 0.01 s a job that runs for seconds on a loaded machine spends the
-        // follower's 30 requests a minute and then waits out the minute (the budget is a sliding window)
-        int code = api(local, "create", "-t", trainingFile().toString(), "-m", "davinci-002", "--epochs", "40",
-                "--poll=1");
+        int code = api(local, "create", "-t", trainingFile().toString(), "-m", "davinci-002", "--epochs", "40");
         // then
         assertThat(code).as(err.toString()).isZero();
         List<String> lines = lines(out.toString());
