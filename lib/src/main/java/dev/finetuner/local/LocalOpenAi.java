@@ -114,9 +114,10 @@ public final class LocalOpenAi implements AutoCloseable {
         if (webhooks != null) {
             store.onEnded(webhooks::ended);
         }
+        ModelsApi models = new ModelsApi(store, faults, clock, b.together);
         Router router = new Router(b.logger != null ? b.logger : LoggerFactory.getLogger(Router.class), b.apiKey,
-                faults, new FilesApi(store, clock), new JobsApi(store, runner, faults, clock),
-                new ModelsApi(store, faults, clock));
+                faults, new FilesApi(store, clock), new JobsApi(store, runner, faults, clock), models,
+                b.together ? new TogetherApi(store, runner, faults, clock, models) : null);
         try {
             this.server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), b.port), 128);
         } catch (IOException e) {
@@ -136,7 +137,7 @@ public final class LocalOpenAi implements AutoCloseable {
                 runner.submit(job);
             }
         }
-        log.info("local OpenAI backend listening on {} ({}{})", baseUrl, clock,
+        log.info("local {} backend listening on {} ({}{})", b.together ? "Together AI" : "OpenAI", baseUrl, clock,
                 b.storageDirectory == null ? "" : ", storage " + b.storageDirectory);
     }
 
@@ -270,8 +271,30 @@ public final class LocalOpenAi implements AutoCloseable {
         private Duration requestTimeout = HttpWorkers.DEFAULT_TIMEOUT;
         private URI webhookUrl;
         private String webhookSecret;
+        private boolean together;
 
         private Builder() {
+        }
+
+        /**
+         * Speaks Together AI's fine-tuning API instead of OpenAI's, from the same store, job runner, training
+         * model and clock: {@code POST /v1/files/upload} (multipart {@code file}, {@code file_name},
+         * {@code purpose=fine-tune}), {@code /v1/files}, {@code /v1/fine-tunes} (create with {@code training_type}
+         * LoRA or Full and {@code training_method} sft or dpo, list, retrieve, {@code cancel}, {@code events},
+         * {@code checkpoints}) with Together's statuses ({@code pending}, {@code queued}, {@code running},
+         * {@code uploading}, {@code completed}, {@code error}, {@code cancelled}), job fields and id-less events,
+         * Together's own file checks (a bad file ends the job in {@code error}), and {@code /v1/completions} and
+         * {@code /v1/chat/completions} answering the job's {@code model_output_name}. The OpenAI-shaped paths
+         * other than those two get a 404, so a client that strays from Together's API is caught. Errors are
+         * Together's {@code {"error":{"message","type","param","code"}}}, a 401 in its words when
+         * {@link #apiKey(String)} is set and the bearer key is missing or wrong. Not with {@link #webhook(URI)}
+         * (the webhooks are OpenAI's).
+         *
+         * @return this builder
+         */
+        public Builder together() {
+            this.together = true;
+            return this;
         }
 
         /**
@@ -414,8 +437,13 @@ public final class LocalOpenAi implements AutoCloseable {
          *
          * @return the running backend
          * @throws UncheckedIOException when the port is taken or the storage directory cannot be used
+         * @throws IllegalStateException when {@link #together()} is combined with a webhook
          */
         public LocalOpenAi build() {
+            if (together && webhookUrl != null) {
+                throw new IllegalStateException("webhooks are OpenAI's fine_tuning.job events; a backend in "
+                        + "Together mode sends none");
+            }
             return new LocalOpenAi(this);
         }
     }
