@@ -52,6 +52,19 @@ import java.util.concurrent.atomic.AtomicInteger;
  * }
  * }</pre>
  *
+ * <p>With {@link Builder#together()} it speaks Together AI's fine-tuning API instead, from the same store, job
+ * runner, training model and clock: {@code POST /v1/files/upload}, {@code /v1/files}, {@code /v1/fine-tunes} with
+ * LoRA or full training, id-less events and checkpoints, Together's statuses ({@code pending} ... {@code completed},
+ * {@code error}, {@code cancelled}) and file checks, and completions and chat completions answering a job's
+ * {@code model_output_name}; its other OpenAI-shaped paths answer 404. The base URL is the same {@code .../v1}:
+ *
+ * <pre>{@code
+ * try (LocalOpenAi local = LocalOpenAi.builder().together().apiKey("test").speed(LocalOpenAi.FAST).build()) {
+ *     // POST local.baseUrl() + "/files/upload", then "/fine-tunes", poll "/fine-tunes/{id}" to "completed",
+ *     // then POST "/completions" with "model": job.model_output_name
+ * }
+ * }</pre>
+ *
  * <p>Defaults: a free port, no key required, {@link #DEFAULT_SPEED}, state in a temporary directory
  * removed on {@link #close()}, no faults. Binds to 127.0.0.1 only. {@link #close()} stops every thread
  * the backend started. Request bodies are limited (512 MiB for a file, refused from its declared
@@ -215,7 +228,8 @@ public final class LocalOpenAi implements AutoCloseable {
     }
 
     /**
-     * Runs a backend until the process is killed: {@code --port 8089 [--key K] [--storage DIR] [--speed X]}.
+     * Runs a backend until the process is killed: {@code --port 8089 [--key K] [--storage DIR] [--speed X]
+     * [--together]}.
      * Prints the base URL.
      *
      * @param args the command line
@@ -225,7 +239,7 @@ public final class LocalOpenAi implements AutoCloseable {
         Builder b = builder().port(8089);
         for (int i = 0; i < args.length; i++) {
             String arg = args[i];
-            if (i + 1 >= args.length && !arg.equals("--help")) {
+            if (i + 1 >= args.length && !arg.equals("--help") && !arg.equals("--together")) {
                 usage("missing a value after " + arg);
             }
             switch (arg) {
@@ -233,6 +247,7 @@ public final class LocalOpenAi implements AutoCloseable {
                 case "--key" -> b.apiKey(args[++i]);
                 case "--storage" -> b.storageDirectory(Path.of(args[++i]));
                 case "--speed" -> b.speed(Double.parseDouble(args[++i]));
+                case "--together" -> b.together();
                 case "--help" -> usage(null);
                 default -> usage("unknown option " + arg);
             }
@@ -252,7 +267,7 @@ public final class LocalOpenAi implements AutoCloseable {
         if (problem != null) {
             System.err.println(problem);
         }
-        System.err.println("usage: LocalOpenAi [--port 8089] [--key KEY] [--storage DIR] [--speed X]");
+        System.err.println("usage: LocalOpenAi [--port 8089] [--key KEY] [--storage DIR] [--speed X] [--together]");
         System.exit(problem == null ? 0 : 2);
     }
 

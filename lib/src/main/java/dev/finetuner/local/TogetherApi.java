@@ -67,9 +67,10 @@ import java.util.regex.Pattern;
  * </ul>
  *
  * <p>Files are checked as Together's {@code check_file} does ({@link TogetherFileCheck}) while the job is
- * {@code pending}; a bad file ends it in {@code error} with a {@code JOB_ERROR} event naming the line. The learning
- * rate becomes the training model's as {@code learning_rate / 0.0001} times the OpenAI-shaped multiplier's scale,
- * so Together's default 1e-5 trains as a multiplier of 0.1.
+ * {@code pending}; a bad file ends it in {@code error} with a {@code JOB_ERROR} event naming the line. The training
+ * model takes {@code learning_rate / 0.0001} as its OpenAI-shaped learning rate multiplier (Together's default 1e-5
+ * trains as 0.1) and {@code batch_size: "max"} as "auto"; LoRA settings, checkpoints and evals are checked and echoed
+ * but change nothing in the training.
  */
 final class TogetherApi {
     static final double DEFAULT_LEARNING_RATE = 1e-5;
