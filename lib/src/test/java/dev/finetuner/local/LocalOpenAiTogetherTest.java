@@ -327,6 +327,38 @@ class LocalOpenAiTogetherTest {
         assertThat(answer.get("choices")).hasSize(1);
     }
 
+    @Test
+    void plain_text_examples_train_a_model_and_a_dpo_job_on_preference_examples_completes() throws Exception {
+        // given
+        StringBuilder text = new StringBuilder();
+        StringBuilder preference = new StringBuilder();
+        for (TestData.Labelled l : TestData.reviews(20, 17)) {
+            text.append(JSON.createObjectNode().put("text", l.prompt() + " " + l.label())).append('\n');
+            ObjectNode p = JSON.createObjectNode();
+            p.putObject("input").putArray("messages").addObject().put("role", "user").put("content", l.prompt());
+            p.putArray("preferred_output").addObject().put("role", "assistant").put("content", l.label());
+            p.putArray("non_preferred_output").addObject().put("role", "assistant")
+                    .put("content", l.label().equals("positive") ? "negative" : "positive");
+            preference.append(p).append('\n');
+        }
+        String textFile = uploadId(fast, "text.jsonl", text.toString());
+        String preferenceFile = uploadId(fast, "preference.jsonl", preference.toString());
+
+        // when
+        JsonNode general = awaitEnd(fast, create(fast, textFile, ",\"training_type\":{\"type\":\"Full\"}")
+                .get("id").asText());
+        JsonNode dpo = awaitEnd(fast, create(fast, preferenceFile, ",\"training_method\":{\"method\":\"dpo\","
+                + "\"dpo_beta\":0.2}").get("id").asText());
+
+        // then
+        assertThat(general.get("status").asText()).isEqualTo("completed");
+        assertThat(general.get("training_type").get("type").asText()).isEqualTo("Full");
+        assertThat(complete(fast, general.get("model_output_name").asText(), "great").get("choices")).hasSize(1);
+        assertThat(dpo.get("status").asText()).isEqualTo("completed");
+        assertThat(dpo.get("training_method").get("method").asText()).isEqualTo("dpo");
+        assertThat(dpo.get("training_method").get("dpo_beta").asDouble()).isEqualTo(0.2);
+    }
+
     // ---- bad files
 
     @Test
