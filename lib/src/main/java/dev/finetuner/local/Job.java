@@ -48,6 +48,12 @@ final class Job {
     final Spec spec;
     final String modelTail;
     final boolean failPlanned;
+    /**
+     * What a job created through Together's API asked for beyond {@link #spec} (its {@code model_output_name},
+     * training type, checkpoints and evals, as {@link TogetherApi} shows them); null for an OpenAI-shaped job.
+     * Never changed after construction.
+     */
+    final ObjectNode together;
 
     // guarded by this
     String status = VALIDATING;
@@ -79,6 +85,11 @@ final class Job {
     final Map<String, int[]> checkpointSeen = new java.util.LinkedHashMap<>();
 
     Job(String id, long seq, long createdAt, Spec spec, String modelTail, boolean failPlanned) {
+        this(id, seq, createdAt, spec, modelTail, failPlanned, null);
+    }
+
+    Job(String id, long seq, long createdAt, Spec spec, String modelTail, boolean failPlanned, ObjectNode together) {
+        this.together = together;
         this.id = id;
         this.seq = seq;
         this.createdAt = createdAt;
@@ -114,8 +125,14 @@ final class Job {
         return List.copyOf(events);
     }
 
-    /** The id the fine-tuned model gets: {@code ft:<base>:<org>:<suffix>:<id>}. */
+    /**
+     * The id the fine-tuned model gets: {@code ft:<base>:<org>:<suffix>:<id>}, or a Together job's
+     * {@code model_output_name}.
+     */
     String modelId() {
+        if (together != null) {
+            return together.get("model_output_name").asText();
+        }
         return "ft:" + spec.model() + ":local:" + (spec.suffix() == null ? "" : spec.suffix()) + ":" + modelTail;
     }
 
@@ -166,6 +183,9 @@ final class Job {
         in.put("idempotency_key", spec.idempotencyKey());
         in.put("fail_planned", failPlanned);
         in.put("model_tail", modelTail);
+        if (together != null) {
+            in.set("together", together);
+        }
         in.put("sim_elapsed", simElapsed);
         in.set("resolved_hyperparameters", resolved);
         ArrayNode cps = in.putArray("checkpoints");
@@ -182,7 +202,8 @@ final class Job {
                 metadata == null || metadata.isNull() ? null : (ObjectNode) metadata, in.get("method").asText(),
                 (ObjectNode) in.get("requested_hyperparameters"), Json.textOrNull(in, "idempotency_key"));
         Job job = new Job(j.get("id").asText(), in.get("seq").asLong(), j.get("created_at").asLong(), spec,
-                in.get("model_tail").asText(), in.get("fail_planned").asBoolean());
+                in.get("model_tail").asText(), in.get("fail_planned").asBoolean(),
+                in.get("together") instanceof ObjectNode t ? t : null);
         job.status = j.get("status").asText();
         JsonNode error = j.get("error");
         job.error = error == null || error.isNull() ? null : (ObjectNode) error;

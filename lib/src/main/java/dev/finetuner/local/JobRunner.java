@@ -156,13 +156,14 @@ final class JobRunner {
 
     private Prepared prepare(Job job) {
         String model = job.spec.model();
-        Checked train = check(job.spec.trainingFile(), model, "training_file", "invalid_training_file", "training");
+        boolean together = job.together != null; // Together's own checks, as its check_file does
+        Checked train = check(job.spec.trainingFile(), model, together, "training_file", "invalid_training_file", "training");
         if (train.error != null) {
             return new Prepared(List.of(), List.of(), 0, train.error);
         }
         List<NeighbourModel.Pair> validation = List.of();
         if (job.spec.validationFile() != null) {
-            Checked valid = check(job.spec.validationFile(), model, "validation_file", "invalid_validation_file",
+            Checked valid = check(job.spec.validationFile(), model, together, "validation_file", "invalid_validation_file",
                     "validation");
             if (valid.error != null) {
                 return new Prepared(List.of(), List.of(), 0, valid.error);
@@ -175,14 +176,15 @@ final class JobRunner {
     private record Checked(List<NeighbourModel.Pair> pairs, long tokens, ObjectNode error) {
     }
 
-    /** Checks a file with the backend's own rules ({@link FileCheck}), as the API does. */
-    private Checked check(String fileId, String model, String param, String code, String what) {
+    /** Checks a file with the backend's own rules ({@link FileCheck}, or {@link TogetherFileCheck}), as the API does. */
+    private Checked check(String fileId, String model, boolean together, String param, String code, String what) {
         FileRecord file = store.file(fileId).orElse(null);
         if (file == null) {
             return new Checked(List.of(), 0, error(code, "The job failed due to an invalid " + what + " file: "
                     + fileId + " no longer exists.", param));
         }
-        FileCheck.Result r = FileCheck.check(store.content(file), BaseModel.named(model),
+        FileCheck.Result r = together ? TogetherFileCheck.check(store.content(file), BaseModel.named(model))
+                : FileCheck.check(store.content(file), BaseModel.named(model),
                 param.equals("training_file")); // the API's minimum of 10 examples is for training files
         if (r.problem() != null) {
             return new Checked(List.of(), 0, error(code, "The job failed due to an invalid " + what + " file "

@@ -52,6 +52,19 @@ import java.util.concurrent.atomic.AtomicInteger;
  * }
  * }</pre>
  *
+ * <p>With {@link Builder#together()} it speaks Together AI's fine-tuning API instead, from the same store, job
+ * runner, training model and clock: {@code POST /v1/files/upload}, {@code /v1/files}, {@code /v1/fine-tunes} with
+ * LoRA or full training, id-less events and checkpoints, Together's statuses ({@code pending} ... {@code completed},
+ * {@code error}, {@code cancelled}) and file checks, and completions and chat completions answering a job's
+ * {@code model_output_name}; its other OpenAI-shaped paths answer 404. The base URL is the same {@code .../v1}:
+ *
+ * <pre>{@code
+ * try (LocalOpenAi local = LocalOpenAi.builder().together().apiKey("test").speed(LocalOpenAi.FAST).build()) {
+ *     // POST local.baseUrl() + "/files/upload", then "/fine-tunes", poll "/fine-tunes/{id}" to "completed",
+ *     // then POST "/completions" with "model": job.model_output_name
+ * }
+ * }</pre>
+ *
  * <p>Defaults: a free port, no key required, {@link #DEFAULT_SPEED}, state in a temporary directory
  * removed on {@link #close()}, no faults. Binds to 127.0.0.1 only. {@link #close()} stops every thread
  * the backend started. Request bodies are limited (512 MiB for a file, refused from its declared
@@ -114,9 +127,10 @@ public final class LocalOpenAi implements AutoCloseable {
         if (webhooks != null) {
             store.onEnded(webhooks::ended);
         }
+        ModelsApi models = new ModelsApi(store, faults, clock, b.together);
         Router router = new Router(b.logger != null ? b.logger : LoggerFactory.getLogger(Router.class), b.apiKey,
-                faults, new FilesApi(store, clock), new JobsApi(store, runner, faults, clock),
-                new ModelsApi(store, faults, clock));
+                faults, new FilesApi(store, clock), new JobsApi(store, runner, faults, clock), models,
+                b.together ? new TogetherApi(store, runner, faults, clock, models) : null);
         try {
             this.server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), b.port), 128);
         } catch (IOException e) {
@@ -136,7 +150,7 @@ public final class LocalOpenAi implements AutoCloseable {
                 runner.submit(job);
             }
         }
-        log.info("local OpenAI backend listening on {} ({}{})", baseUrl, clock,
+        log.info("local {} backend listening on {} ({}{})", b.together ? "Together AI" : "OpenAI", baseUrl, clock,
                 b.storageDirectory == null ? "" : ", storage " + b.storageDirectory);
     }
 
@@ -214,7 +228,8 @@ public final class LocalOpenAi implements AutoCloseable {
     }
 
     /**
-     * Runs a backend until the process is killed: {@code --port 8089 [--key K] [--storage DIR] [--speed X]}.
+     * Runs a backend until the process is killed: {@code --port 8089 [--key K] [--storage DIR] [--speed X]
+     * [--together]}.
      * Prints the base URL.
      *
      * @param args the command line
@@ -224,7 +239,7 @@ public final class LocalOpenAi implements AutoCloseable {
         Builder b = builder().port(8089);
         for (int i = 0; i < args.length; i++) {
             String arg = args[i];
-            if (i + 1 >= args.length && !arg.equals("--help")) {
+            if (i + 1 >= args.length && !arg.equals("--help") && !arg.equals("--together")) {
                 usage("missing a value after " + arg);
             }
             switch (arg) {
@@ -232,6 +247,7 @@ public final class LocalOpenAi implements AutoCloseable {
                 case "--key" -> b.apiKey(args[++i]);
                 case "--storage" -> b.storageDirectory(Path.of(args[++i]));
                 case "--speed" -> b.speed(Double.parseDouble(args[++i]));
+                case "--together" -> b.together();
                 case "--help" -> usage(null);
                 default -> usage("unknown option " + arg);
             }
@@ -251,7 +267,7 @@ public final class LocalOpenAi implements AutoCloseable {
         if (problem != null) {
             System.err.println(problem);
         }
-        System.err.println("usage: LocalOpenAi [--port 8089] [--key KEY] [--storage DIR] [--speed X]");
+        System.err.println("usage: LocalOpenAi [--port 8089] [--key KEY] [--storage DIR] [--speed X] [--together]");
         System.exit(problem == null ? 0 : 2);
     }
 
@@ -270,8 +286,30 @@ public final class LocalOpenAi implements AutoCloseable {
         private Duration requestTimeout = HttpWorkers.DEFAULT_TIMEOUT;
         private URI webhookUrl;
         private String webhookSecret;
+        private boolean together;
 
         private Builder() {
+        }
+
+        /**
+         * Speaks Together AI's fine-tuning API instead of OpenAI's, from the same store, job runner, training
+         * model and clock: {@code POST /v1/files/upload} (multipart {@code file}, {@code file_name},
+         * {@code purpose=fine-tune}), {@code /v1/files}, {@code /v1/fine-tunes} (create with {@code training_type}
+         * LoRA or Full and {@code training_method} sft or dpo, list, retrieve, {@code cancel}, {@code events},
+         * {@code checkpoints}) with Together's statuses ({@code pending}, {@code queued}, {@code running},
+         * {@code uploading}, {@code completed}, {@code error}, {@code cancelled}), job fields and id-less events,
+         * Together's own file checks (a bad file ends the job in {@code error}), and {@code /v1/completions} and
+         * {@code /v1/chat/completions} answering the job's {@code model_output_name}. The OpenAI-shaped paths
+         * other than those two get a 404, so a client that strays from Together's API is caught. Errors are
+         * Together's {@code {"error":{"message","type","param","code"}}}, a 401 in its words when
+         * {@link #apiKey(String)} is set and the bearer key is missing or wrong. Not with {@link #webhook(URI)}
+         * (the webhooks are OpenAI's).
+         *
+         * @return this builder
+         */
+        public Builder together() {
+            this.together = true;
+            return this;
         }
 
         /**
@@ -414,8 +452,13 @@ public final class LocalOpenAi implements AutoCloseable {
          *
          * @return the running backend
          * @throws UncheckedIOException when the port is taken or the storage directory cannot be used
+         * @throws IllegalStateException when {@link #together()} is combined with a webhook
          */
         public LocalOpenAi build() {
+            if (together && webhookUrl != null) {
+                throw new IllegalStateException("webhooks are OpenAI's fine_tuning.job events; a backend in "
+                        + "Together mode sends none");
+            }
             return new LocalOpenAi(this);
         }
     }

@@ -31,10 +31,18 @@ final class ModelsApi {
     private final Map<String, AtomicInteger> calls = new ConcurrentHashMap<>();
     private final SecureRandom seeds = new SecureRandom();
 
+    /** True when every model answers both completions and chat completions, as Together's do. */
+    private final boolean eitherEndpoint;
+
     ModelsApi(Store store, Faults faults, JobClock clock) {
+        this(store, faults, clock, false);
+    }
+
+    ModelsApi(Store store, Faults faults, JobClock clock, boolean eitherEndpoint) {
         this.store = store;
         this.faults = faults;
         this.clock = clock;
+        this.eitherEndpoint = eitherEndpoint;
     }
 
     Response list() {
@@ -115,6 +123,9 @@ final class ModelsApi {
             t = new Target(id, BaseModel.named(entry.base()), store.neighbourModel(entry));
         }
         boolean chatModel = t.base().format() == ExampleFormat.CHAT;
+        if (eitherEndpoint) {
+            return t;
+        }
         if (chat && !chatModel) {
             throw ApiError.notFound("This is not a chat model and thus not supported in the v1/chat/completions "
                     + "endpoint. Did you mean to use v1/completions?", "model", null);

@@ -26,8 +26,16 @@ final class Router implements HttpHandler {
     private final FilesApi files;
     private final JobsApi jobs;
     private final ModelsApi models;
+    /** Set in Together mode: it answers every path, and the 401s are in its words. */
+    private final TogetherApi together;
 
     Router(Logger log, String apiKey, Faults faults, FilesApi files, JobsApi jobs, ModelsApi models) {
+        this(log, apiKey, faults, files, jobs, models, null);
+    }
+
+    Router(Logger log, String apiKey, Faults faults, FilesApi files, JobsApi jobs, ModelsApi models,
+           TogetherApi together) {
+        this.together = together;
         this.log = log;
         this.apiKey = apiKey;
         this.faults = faults;
@@ -134,7 +142,13 @@ final class Router implements HttpHandler {
             return;
         }
         String header = ex.getRequestHeaders().getFirst("Authorization");
-        if (header == null || !header.regionMatches(true, 0, "Bearer ", 0, 7) || header.substring(7).isBlank()) {
+        boolean missing = header == null || !header.regionMatches(true, 0, "Bearer ", 0, 7)
+                || header.substring(7).isBlank();
+        if (together != null && (missing || !MessageDigest.isEqual(header.substring(7).trim()
+                .getBytes(StandardCharsets.UTF_8), apiKey.getBytes(StandardCharsets.UTF_8)))) {
+            throw TogetherApi.unauthorized(missing);
+        }
+        if (missing) {
             throw new ApiError(401, "You didn't provide an API key. You need to provide your API key in an "
                     + "Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY), or as the password "
                     + "field (with blank username) if you're accessing the API from your browser and are prompted for a "
@@ -172,6 +186,9 @@ final class Router implements HttpHandler {
     }
 
     private Response route(HttpExchange ex, String method, String path) throws IOException {
+        if (together != null) {
+            return together.route(ex, method, path);
+        }
         if (!path.startsWith("/v1/")) {
             throw ApiError.invalidUrl(method, path);
         }
