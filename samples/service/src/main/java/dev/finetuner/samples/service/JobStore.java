@@ -9,6 +9,8 @@ import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Repository;
 import org.springframework.transaction.support.TransactionTemplate;
 
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.time.Clock;
 import java.util.List;
 import java.util.Optional;
@@ -57,12 +59,12 @@ class JobStore {
     }
 
     Optional<JobRow> find(String id) {
-        return jdbc.sql("SELECT * FROM fine_tune_job WHERE id = ?").param(id).query(JobRow.class).optional();
+        return jdbc.sql("SELECT * FROM fine_tune_job WHERE id = ?").param(id).query(JobStore::jobRow).optional();
     }
 
     /** The jobs not yet followed to their end, oldest first: the ones to resume. */
     List<JobRow> unfollowed() {
-        return jdbc.sql("SELECT * FROM fine_tune_job WHERE followed = FALSE ORDER BY created_at").query(JobRow.class).list();
+        return jdbc.sql("SELECT * FROM fine_tune_job WHERE followed = FALSE ORDER BY created_at").query(JobStore::jobRow).list();
     }
 
     /**
@@ -113,7 +115,7 @@ class JobStore {
 
     List<StoredEvent> eventsAfter(String jobId, int seq) {
         return jdbc.sql("SELECT seq, event_id, created_at, level, type, message, metrics FROM fine_tune_event"
-                + " WHERE job_id = ? AND seq > ? ORDER BY seq").params(jobId, seq).query(StoredEvent.class).list();
+                + " WHERE job_id = ? AND seq > ? ORDER BY seq").params(jobId, seq).query(JobStore::storedEvent).list();
     }
 
     /** {@return the place of an event in the job's stream, if this service stored it} */
@@ -124,6 +126,19 @@ class JobStore {
 
     int eventCount(String jobId) {
         return jdbc.sql("SELECT COUNT(*) FROM fine_tune_event WHERE job_id = ?").param(jobId).query(Integer.class).single();
+    }
+
+    // explicit mappers: the reflective one probes camelCase column names first, which H2 logs as errors
+    private static JobRow jobRow(ResultSet r, int row) throws SQLException {
+        return new JobRow(r.getString("id"), r.getString("model"), r.getString("file_name"), r.getString("status"),
+                r.getString("fine_tuned_model"), r.getString("error"), r.getString("last_event_id"),
+                r.getBoolean("followed"), r.getInt("repeated_events"), r.getString("last_webhook_id"),
+                r.getLong("created_at"), r.getLong("updated_at"));
+    }
+
+    private static StoredEvent storedEvent(ResultSet r, int row) throws SQLException {
+        return new StoredEvent(r.getInt("seq"), r.getString("event_id"), r.getLong("created_at"), r.getString("level"),
+                r.getString("type"), r.getString("message"), r.getString("metrics"));
     }
 
     private String metricsJson(JobEvent.Metrics m) {
