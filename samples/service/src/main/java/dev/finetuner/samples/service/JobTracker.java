@@ -73,11 +73,12 @@ class JobTracker implements SmartLifecycle {
         if (!running || !settings.follow()) {
             return;
         }
-        String after = store.find(jobId).map(JobStore.JobRow::lastEventId).orElse(null);
         CompletableFuture<Job> placeholder = new CompletableFuture<>();
         if (following.putIfAbsent(jobId, placeholder) != null) {
             return; // already followed: a second follower would hand every event over twice
         }
+        // read once no other follower of this job can move the cursor
+        String after = store.find(jobId).map(JobStore.JobRow::lastEventId).orElse(null);
         CompletableFuture<Job> future = fineTuner.connection().follower().followAsync(jobId, after, listener(jobId), followers);
         following.replace(jobId, placeholder, future);
         future.whenComplete((job, failure) -> ended(jobId, job, failure, future));
