@@ -76,6 +76,40 @@ public final class JobsService {
     }
 
     /**
+     * Hands a verified webhook to {@code listener} as following the job would have: the job is retrieved
+     * once (a retry reaches {@link FollowListener#onRetry}) and, when its status is not {@code from},
+     * {@link FollowListener#onStatus onStatus(from, status, job)} is called, so one listener serves a
+     * service that polls and one that takes webhooks. Pass the status the service last stored as
+     * {@code from}: a repeated delivery, or an end the follower already reported, then calls nothing. The
+     * retrieved job decides, not the webhook, in the rare case that it does not read as ended yet.
+     *
+     * <pre>{@code
+     * WebhookEvent event = webhooks.verify(headers, body);
+     * jobs.deliver(event, storedStatus(event.jobId()), listener);   // the listener the follower uses
+     * }</pre>
+     *
+     * @param event a verified webhook ({@link Webhooks#verify})
+     * @param from the job's status as last known, or null when not known
+     * @param listener hears the change of status, and the retries of the retrieval
+     * @return the job as retrieved
+     * @throws dev.finetuner.ApiException when retrieving the job failed beyond the retry policy
+     */
+    public Job deliver(WebhookEvent event, JobStatus from, FollowListener listener) {
+        Objects.requireNonNull(event, "event");
+        Objects.requireNonNull(listener, "listener");
+        Job job = retrieve(event.jobId(), listener::onRetry);
+        if (!job.status().equals(from)) {
+            LOG.info("fine-tuning job {} (webhook {}): {}", job.id(), event.id(),
+                    from == null ? job.status() : from + " -> " + job.status());
+            listener.onStatus(from, job.status(), job);
+        }
+        if (job.status().isTerminal()) {
+            calls.jobEnded(job);
+        }
+        return job;
+    }
+
+    /**
      * Creates a job. The request's idempotency key is sent with every attempt.
      *
      * @param request the job to create
