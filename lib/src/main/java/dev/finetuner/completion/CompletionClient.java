@@ -56,9 +56,16 @@ public final class CompletionClient {
     private final PromptFormat format;
     private final boolean chat;
     private final Duration notReadyWait;
+    /** What requests name: the model, or the Azure deployment that serves it. */
+    private final String target;
 
     private CompletionClient(OpenAiConnection api, String model, PromptFormat format, Duration notReadyWait) {
+        this(api, model, model, format, notReadyWait);
+    }
+
+    private CompletionClient(OpenAiConnection api, String target, String model, PromptFormat format, Duration notReadyWait) {
         this.api = Objects.requireNonNull(api, "api");
+        this.target = Objects.requireNonNull(target, "target");
         this.model = Objects.requireNonNull(model, "model");
         this.format = Objects.requireNonNull(format, "format");
         this.chat = BaseModel.named(model).format() == ExampleFormat.CHAT;
@@ -84,7 +91,27 @@ public final class CompletionClient {
      * @return the new client
      */
     public CompletionClient withNotReadyWait(Duration wait) {
-        return new CompletionClient(api, model, format, Objects.requireNonNull(wait, "wait"));
+        return new CompletionClient(api, target, model, format, Objects.requireNonNull(wait, "wait"));
+    }
+
+    /**
+     * {@return a client for a model served by an Azure deployment: requests name the deployment (or go to its
+     * path, on a connection from {@link OpenAiConnection#forDeployment}), the prompt format and the choice of
+     * chat or completion follow the model; a 404 {@code DeploymentNotFound} fails at once unless
+     * {@link #withNotReadyWait} waits it out}
+     *
+     * @param api the connection the deployment answers on
+     * @param deployment the deployment's name
+     * @param model the model it serves, e.g. {@code ft:gpt-4o-mini-2024-07-18:acme::abc}
+     * @param format the separator and stop sequence the model was trained with
+     */
+    public static CompletionClient forDeployment(OpenAiConnection api, String deployment, String model, PromptFormat format) {
+        return new CompletionClient(api, Objects.requireNonNull(deployment, "deployment"), model, format, Duration.ZERO);
+    }
+
+    /** {@return what requests name: the model, or the Azure deployment that serves it} */
+    public String target() {
+        return target;
     }
 
     /** {@return the model called} */
@@ -185,7 +212,7 @@ public final class CompletionClient {
 
     /** A completion request as the model was trained: the separator appended, the stop sent. */
     private CompletionCreateParams completionParams(String prompt, CompletionOptions options) {
-        CompletionCreateParams.Builder b = CompletionCreateParams.builder().model(model).prompt(format.apply(prompt))
+        CompletionCreateParams.Builder b = CompletionCreateParams.builder().model(target).prompt(format.apply(prompt))
                 .maxTokens(options.maxTokens()).temperature(options.temperature()).n(options.n());
         format.stop().ifPresent(b::stop);
         options.logprobs().ifPresent(k -> b.logprobs((long) k));
@@ -194,7 +221,7 @@ public final class CompletionClient {
 
     /** A chat request for a conversation, the stop sent. */
     private ChatCompletionCreateParams chatParams(List<Message> messages, CompletionOptions options) {
-        ChatCompletionCreateParams.Builder b = ChatCompletionCreateParams.builder().model(model)
+        ChatCompletionCreateParams.Builder b = ChatCompletionCreateParams.builder().model(target)
                 .maxCompletionTokens(options.maxTokens()).temperature(options.temperature()).n(options.n());
         for (Message m : messages) {
             switch (m.role()) {
@@ -286,7 +313,7 @@ public final class CompletionClient {
             case SUCCESS -> r.last().orElseThrow().orThrow();
             case FAILURE, TIMED_OUT -> { // timed out: the last 404
                 RuntimeException e = r.last().orElseThrow().exception().orElseThrow();
-                throw notServedYet(e) ? withSuggestion((ApiException) e) : e;
+                throw notServedYet(e) && target.equals(model) ? withSuggestion((ApiException) e) : e;
             }
             case STOPPED, INTERRUPTED -> throw new FineTunerException("waiting for " + model
                     + " to be served was interrupted", r.exception().orElse(null));
@@ -350,8 +377,9 @@ public final class CompletionClient {
     }
 
     private static boolean notServedYet(RuntimeException e) {
+        // Azure answers DeploymentNotFound for a few minutes after a deployment is made
         return e instanceof ApiException a && a.statusCode().orElse(0) == 404
-                && a.code().filter("model_not_found"::equals).isPresent();
+                && a.code().filter(c -> c.equals("model_not_found") || c.equals("DeploymentNotFound")).isPresent();
     }
 
     /**

@@ -91,6 +91,7 @@ public final class LocalOpenAi implements AutoCloseable {
     private final WebhookSender webhooks;
     private final String webhookSecret;
     private final AtomicBoolean closed = new AtomicBoolean();
+    private final boolean azure;
 
     static {
         // the JDK server writes headers and body in two segments; without TCP_NODELAY, Nagle's algorithm and
@@ -114,9 +115,15 @@ public final class LocalOpenAi implements AutoCloseable {
         if (webhooks != null) {
             store.onEnded(webhooks::ended);
         }
+        ModelsApi models = new ModelsApi(store, faults, clock);
+        AzureApi azure = null;
+        if (b.azure) {
+            azure = new AzureApi(store, clock);
+            models.azure(azure);
+        }
+        this.azure = b.azure;
         Router router = new Router(b.logger != null ? b.logger : LoggerFactory.getLogger(Router.class), b.apiKey,
-                faults, new FilesApi(store, clock), new JobsApi(store, runner, faults, clock),
-                new ModelsApi(store, faults, clock));
+                faults, new FilesApi(store, clock), new JobsApi(store, runner, faults, clock), models, azure);
         try {
             this.server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), b.port), 128);
         } catch (IOException e) {
@@ -130,7 +137,7 @@ public final class LocalOpenAi implements AutoCloseable {
         server.createContext("/", router);
         server.setExecutor(http);
         server.start();
-        this.baseUrl = "http://127.0.0.1:" + server.getAddress().getPort() + "/v1";
+        this.baseUrl = "http://127.0.0.1:" + server.getAddress().getPort() + (b.azure ? "/openai/v1" : "/v1");
         for (Job job : store.jobs()) {
             if (!job.terminal()) {
                 runner.submit(job);
@@ -150,9 +157,30 @@ public final class LocalOpenAi implements AutoCloseable {
         return new Builder();
     }
 
-    /** {@return the base URL to give a client, e.g. {@code http://127.0.0.1:54321/v1}} */
+    /**
+     * {@return the base URL to give a client, e.g. {@code http://127.0.0.1:54321/v1}; in Azure mode the v1 paths,
+     * {@code http://127.0.0.1:54321/openai/v1}}
+     */
     public String baseUrl() {
         return baseUrl;
+    }
+
+    /**
+     * {@return the endpoint to give {@code AzureOptions.builder(...)} in Azure mode, e.g. {@code http://127.0.0.1:54321};
+     * the management API is served there too ({@code AzureOptions.Builder.managementUrl})}
+     *
+     * @throws IllegalStateException when the backend is not in Azure mode
+     */
+    public String azureEndpoint() {
+        if (!azure) {
+            throw new IllegalStateException("this backend is not in Azure mode: start it with LocalOpenAi.builder().azure()");
+        }
+        return "http://127.0.0.1:" + port();
+    }
+
+    /** {@return whether the backend serves Azure OpenAI's paths and deployments ({@link Builder#azure()})} */
+    public boolean isAzure() {
+        return azure;
     }
 
     /**
@@ -224,7 +252,7 @@ public final class LocalOpenAi implements AutoCloseable {
         Builder b = builder().port(8089);
         for (int i = 0; i < args.length; i++) {
             String arg = args[i];
-            if (i + 1 >= args.length && !arg.equals("--help")) {
+            if (i + 1 >= args.length && !arg.equals("--help") && !arg.equals("--azure")) {
                 usage("missing a value after " + arg);
             }
             switch (arg) {
@@ -232,6 +260,7 @@ public final class LocalOpenAi implements AutoCloseable {
                 case "--key" -> b.apiKey(args[++i]);
                 case "--storage" -> b.storageDirectory(Path.of(args[++i]));
                 case "--speed" -> b.speed(Double.parseDouble(args[++i]));
+                case "--azure" -> b.azure();
                 case "--help" -> usage(null);
                 default -> usage("unknown option " + arg);
             }
@@ -251,7 +280,7 @@ public final class LocalOpenAi implements AutoCloseable {
         if (problem != null) {
             System.err.println(problem);
         }
-        System.err.println("usage: LocalOpenAi [--port 8089] [--key KEY] [--storage DIR] [--speed X]");
+        System.err.println("usage: LocalOpenAi [--port 8089] [--key KEY] [--storage DIR] [--speed X] [--azure]");
         System.exit(problem == null ? 0 : 2);
     }
 
@@ -270,8 +299,26 @@ public final class LocalOpenAi implements AutoCloseable {
         private Duration requestTimeout = HttpWorkers.DEFAULT_TIMEOUT;
         private URI webhookUrl;
         private String webhookSecret;
+        private boolean azure;
 
         private Builder() {
+        }
+
+        /**
+         * Serves the API as Azure OpenAI does instead of as OpenAI does: the v1 paths under {@code /openai/v1/}
+         * ({@link LocalOpenAi#baseUrl()}), the classic ones under {@code /openai/} with a required
+         * {@code api-version} (a deployment's completions at {@code /openai/deployments/{name}/completions}), the
+         * {@code api-key} header or a bearer token, and, on the same port, the management API's deployments
+         * ({@code PUT|GET|DELETE /subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.CognitiveServices/accounts/{account}/deployments/{name}?api-version=...},
+         * any bearer token). A model answers only through a deployment that is ready: completions naming
+         * anything else get a 404 {@code DeploymentNotFound}, as on Azure. A new deployment is {@code Creating}
+         * for 120 simulated seconds, then {@code Succeeded}.
+         *
+         * @return this builder
+         */
+        public Builder azure() {
+            this.azure = true;
+            return this;
         }
 
         /**

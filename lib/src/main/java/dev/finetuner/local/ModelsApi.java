@@ -30,6 +30,8 @@ final class ModelsApi {
     private final JobClock clock;
     private final Map<String, AtomicInteger> calls = new ConcurrentHashMap<>();
     private final SecureRandom seeds = new SecureRandom();
+    /** Azure mode: requests name ready deployments, not models. Null otherwise. */
+    private volatile AzureApi azure;
 
     ModelsApi(Store store, Faults faults, JobClock clock) {
         this.store = store;
@@ -97,12 +99,24 @@ final class ModelsApi {
     private record Target(String id, BaseModel base, NeighbourModel model) {
     }
 
-    private Target target(ObjectNode body, boolean chat) {
-        JsonNode m = body.get("model");
-        if (m == null || m.isNull()) {
-            throw ApiError.missing("model");
+    /** Serves completions through Azure deployments only (Azure mode). */
+    void azure(AzureApi azure) {
+        this.azure = azure;
+    }
+
+    private Target target(ObjectNode body, boolean chat, String deployment) {
+        String named;
+        if (deployment != null) {
+            named = deployment;
+        } else {
+            JsonNode m = body.get("model");
+            if (m == null || m.isNull()) {
+                throw ApiError.missing("model");
+            }
+            named = m.asText();
         }
-        String id = m.asText();
+        // on Azure, the name is a deployment's: only a ready one answers
+        String id = azure != null ? azure.modelOf(named) : named;
         Target t;
         if (isBase(id)) {
             t = new Target(id, BaseModel.named(id), null);
@@ -235,8 +249,13 @@ final class ModelsApi {
     }
 
     Response completion(HttpExchange ex) {
+        return completion(ex, null);
+    }
+
+    /** A completion; {@code deployment}, when not null, names what answers (Azure's classic path) instead of the body. */
+    Response completion(HttpExchange ex, String deployment) {
         ObjectNode body = HttpIo.jsonBody(ex);
-        Target t = target(body, false);
+        Target t = target(body, false, deployment);
         List<String> prompts = new ArrayList<>();
         JsonNode p = body.get("prompt");
         if (p == null || p.isNull()) {
@@ -310,8 +329,13 @@ final class ModelsApi {
     }
 
     Response chat(HttpExchange ex) {
+        return chat(ex, null);
+    }
+
+    /** A chat completion; {@code deployment} as for {@link #completion(HttpExchange, String)}. */
+    Response chat(HttpExchange ex, String deployment) {
         ObjectNode body = HttpIo.jsonBody(ex);
-        Target t = target(body, true);
+        Target t = target(body, true, deployment);
         JsonNode messages = body.get("messages");
         if (messages == null || messages.isNull()) {
             throw ApiError.missing("messages");

@@ -39,14 +39,23 @@ public final class OpenAiConnection implements AutoCloseable {
     private final Calls calls;
     private final Timing timing;
     private final ApiListener listener;
+    private final AzureOptions azure;
+    private final AzureDeployments deployments;
+    private final Duration timeout;
 
     private OpenAiConnection(Builder b) {
         this.retry = b.retry;
         this.timing = b.timing;
+        this.timeout = b.timeout;
+        this.azure = b.azure;
         if (b.client != null) {
             this.client = b.client;
             this.ownsClient = false;
             this.baseUrl = "(given client)";
+        } else if (b.azure != null) {
+            this.baseUrl = b.deployment != null ? b.azure.deploymentBaseUrl(b.deployment) : b.azure.dataPlaneBaseUrl();
+            this.client = azureClient(b, baseUrl);
+            this.ownsClient = true;
         } else {
             String key = b.apiKey != null ? b.apiKey : env("OPENAI_API_KEY");
             if (key == null || key.isBlank()) {
@@ -72,7 +81,9 @@ public final class OpenAiConnection implements AutoCloseable {
             this.baseUrl = url;
         }
         java.util.List<String> secrets = new java.util.ArrayList<>();
-        if (b.client == null) {
+        if (b.azure != null && b.client == null) {
+            secrets.add(b.azure.apiKeyOrNull());
+        } else if (b.client == null) {
             secrets.add(b.apiKey != null ? b.apiKey : env("OPENAI_API_KEY"));
             b.headers.forEach((name, value) -> {
                 String n = name.toLowerCase(java.util.Locale.ROOT);
@@ -89,6 +100,31 @@ public final class OpenAiConnection implements AutoCloseable {
         this.files = new FilesService(client, calls, timing);
         this.jobs = new JobsService(client, calls, b.follow, timing, files);
         this.follower = new JobFollower(jobs, b.follow, timing);
+        this.deployments = azure != null && azure.canDeploy() ? new AzureDeployments(azure, calls, timing, b.timeout) : null;
+    }
+
+    /**
+     * The client for an Azure resource. The SDK's own Azure handling is told the URL is final (UNIFIED): it
+     * would otherwise, on the classic paths, put every request that has a {@code model} (a fine-tuning job's
+     * create too) under {@code /deployments/{model}}. The path, the {@code api-version} and the credentials are ours:
+     * the {@code api-key}, or a token asked of the supplier for each request (set by an OkHttp
+     * interceptor: the SDK's own authenticator hook is hidden from Java).
+     */
+    private static OpenAIClient azureClient(Builder b, String url) {
+        AzureOptions azure = b.azure;
+        OpenAIOkHttpClient.Builder cb = OpenAIOkHttpClient.builder().baseUrl(url).maxRetries(0).timeout(b.timeout)
+                .azureUrlPathMode(com.openai.azure.AzureUrlPathMode.UNIFIED)
+                // the SDK wants a credential of its own; the interceptor replaces what it sends with ours
+                .apiKey(azure.apiKeyOrNull() != null ? azure.apiKeyOrNull() : "entra-id-token")
+                .addInterceptor(chain -> {
+                    String[] header = azure.authHeader();
+                    return chain.proceed(chain.request().newBuilder().removeHeader("api-key").removeHeader("Authorization")
+                            .header(header[0], header[1]).build());
+                });
+        azure.apiVersion().ifPresent(v -> cb.putQueryParam("api-version", v));
+        b.headers.forEach(cb::putHeader);
+        b.queryParams.forEach(cb::putQueryParam);
+        return cb.build();
     }
 
     /** An http(s) URL with a host, or a clear error naming what was given. */
@@ -141,6 +177,38 @@ public final class OpenAiConnection implements AutoCloseable {
     /** {@return the follower, which follows jobs' events to their end} */
     public JobFollower follower() {
         return follower;
+    }
+
+    /** {@return the Azure resource this connection talks to; empty for OpenAI and other servers} */
+    public Optional<AzureOptions> azure() {
+        return Optional.ofNullable(azure);
+    }
+
+    /**
+     * {@return the deployments of the Azure resource (the management API); empty unless the connection was
+     * built with {@link Builder#azure(AzureOptions)} and {@link AzureOptions.Builder#management management} settings}
+     */
+    public Optional<AzureDeployments> azureDeployments() {
+        return Optional.ofNullable(deployments);
+    }
+
+    /**
+     * A connection on which completions reach an Azure deployment: on the classic paths, a new connection
+     * (same credentials, policy, timing and listener) whose base URL is {@code {endpoint}/openai/deployments/{name}};
+     * on the v1 paths, or off Azure, this connection.
+     *
+     * @param deployment the deployment's name
+     * @return the connection to call it on; close it when it is not this one
+     */
+    public OpenAiConnection forDeployment(String deployment) {
+        Objects.requireNonNull(deployment, "deployment");
+        if (azure == null || !azure.classicPaths() || !ownsClient) {
+            return this;
+        }
+        Builder b = builder().azure(azure).retry(retry).timing(timing).listener(listener).timeout(timeout)
+                .follow(follower.options());
+        b.deployment = deployment;
+        return b.build();
     }
 
     /** {@return the openai-java client underneath, for calls finetuner does not wrap} */
@@ -211,7 +279,7 @@ public final class OpenAiConnection implements AutoCloseable {
 
     @Override
     public String toString() {
-        return "OpenAiConnection[baseUrl=" + baseUrl + ", retry=" + retry + "]";
+        return "OpenAiConnection[baseUrl=" + baseUrl + (azure != null ? ", " + azure : "") + ", retry=" + retry + "]";
     }
 
     /** Builds an {@link OpenAiConnection}; every value is optional. */
@@ -228,8 +296,23 @@ public final class OpenAiConnection implements AutoCloseable {
         private ApiListener listener = ApiListener.NONE;
         private final Map<String, String> headers = new java.util.LinkedHashMap<>();
         private final Map<String, String> queryParams = new java.util.LinkedHashMap<>();
+        private AzureOptions azure;
+        private String deployment;
 
         private Builder() {
+        }
+
+        /**
+         * Talks to an Azure OpenAI resource: its data-plane paths and credentials instead of the API key and
+         * base URL (which are then not used), and, when the options have management settings,
+         * {@link OpenAiConnection#azureDeployments()} for deploying trained models.
+         *
+         * @param options the resource's endpoint, credentials and management settings
+         * @return this builder
+         */
+        public Builder azure(AzureOptions options) {
+            this.azure = Objects.requireNonNull(options, "azure");
+            return this;
         }
 
         /**
