@@ -300,7 +300,7 @@ public final class CompletionClient {
     private <T> T whenReady(String endpoint, java.util.function.Supplier<T> call) {
         WaitResult<T> r = Waiter.<T>builder(api.timing()).name(model + " to be served")
                 .acceptor(WaiterAcceptor.successOn(answer -> true))
-                .acceptor(WaiterAcceptor.retryOnException(CompletionClient::notServedYet))
+                .acceptor(WaiterAcceptor.retryOnException(this::notServedYet))
                 .delays((attempts, last) -> {
                     Duration pause = NOT_READY_BACKOFF.delay(attempts);
                     LOG.info("{} is not served yet (404 model_not_found); trying again in {} ms", model, pause.toMillis());
@@ -313,7 +313,16 @@ public final class CompletionClient {
             case SUCCESS -> r.last().orElseThrow().orThrow();
             case FAILURE, TIMED_OUT -> { // timed out: the last 404
                 RuntimeException e = r.last().orElseThrow().exception().orElseThrow();
-                throw notServedYet(e) && target.equals(model) ? withSuggestion((ApiException) e) : e;
+                if (notServedYet(e) && target.equals(model)) {
+                    throw withSuggestion((ApiException) e);
+                }
+                if (e instanceof ApiException a && a.code().filter("DeploymentNotFound"::equals).isPresent()
+                        && target.equals(model)) {
+                    throw new ApiException(404, "DeploymentNotFound", null, a.requestId().orElse(null), false,
+                            a.attempts(), a.detail() + " On Azure a model answers only through a deployment: deploy it"
+                            + " (TrainedModel.deploy) or call an existing one (atDeployment(name)).", a);
+                }
+                throw e;
             }
             case STOPPED, INTERRUPTED -> throw new FineTunerException("waiting for " + model
                     + " to be served was interrupted", r.exception().orElse(null));
@@ -376,10 +385,11 @@ public final class CompletionClient {
         return prev[b.length()];
     }
 
-    private static boolean notServedYet(RuntimeException e) {
-        // Azure answers DeploymentNotFound for a few minutes after a deployment is made
-        return e instanceof ApiException a && a.statusCode().orElse(0) == 404
-                && a.code().filter(c -> c.equals("model_not_found") || c.equals("DeploymentNotFound")).isPresent();
+    private boolean notServedYet(RuntimeException e) {
+        // a deployment answers DeploymentNotFound for a few minutes after it is made; a model named by its id on Azure
+        // answers it for ever, so that is not waited out
+        String notYet = target.equals(model) ? "model_not_found" : "DeploymentNotFound";
+        return e instanceof ApiException a && a.statusCode().orElse(0) == 404 && a.code().filter(notYet::equals).isPresent();
     }
 
     /**
