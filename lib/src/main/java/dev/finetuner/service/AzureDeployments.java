@@ -155,10 +155,10 @@ public final class AzureDeployments {
      */
     public boolean delete(String name) {
         checkName(name);
-        return calls.call("azure.deployments.delete", "delete deployment " + name, () -> {
+        boolean deleted = calls.call("azure.deployments.delete", "delete deployment " + name, () -> {
             try {
-                send("DELETE", name, null);
-                return true;
+                // 200 or 202: deleted (or being deleted); 204: there was none, per the REST reference
+                return exchange("DELETE", name, null).status() != 204;
             } catch (ApiException e) {
                 if (e.statusCode().orElse(0) == 404) {
                     return false;
@@ -166,6 +166,8 @@ public final class AzureDeployments {
                 throw e;
             }
         });
+        LOG.info("deployment {} {}", name, deleted ? "deleted: its hourly billing ends" : "did not exist");
+        return deleted;
     }
 
     private static void checkName(String name) {
@@ -184,8 +186,16 @@ public final class AzureDeployments {
         return URI.create(azure.managementUrl() + path + "?api-version=" + AzureOptions.segment(azure.managementApiVersion()));
     }
 
-    /** One request: the JSON answer (an empty object for none), or an ApiException in the management API's terms. */
+    /** A successful answer: its status and JSON (an empty object for none). */
+    private record Answer(int status, JsonNode json) {
+    }
+
     private JsonNode send(String method, String name, String body) {
+        return exchange(method, name, body).json();
+    }
+
+    /** One request: the answer, or an ApiException in the management API's terms. */
+    private Answer exchange(String method, String name, String body) {
         HttpRequest.Builder b = HttpRequest.newBuilder(uri(name)).timeout(timeout)
                 .header("Authorization", "Bearer " + azure.managementToken())
                 .header("Accept", "application/json");
@@ -218,7 +228,7 @@ public final class AzureDeployments {
                 throw new ApiException(status, "invalid_response", null, requestId, false, 1, null,
                         "the management API's answer is not JSON; check the management URL " + azure.managementUrl(), null);
             }
-            return json;
+            return new Answer(status, json);
         }
         String code = json == null ? null : textOrNull(json.path("error").path("code"));
         String message = json == null ? null : textOrNull(json.path("error").path("message"));
