@@ -124,7 +124,9 @@ final class ModelsApi {
             Store.ModelEntry entry = store.model(id).orElseThrow(() -> modelNotFound(id));
             int n = calls.computeIfAbsent(id, k -> new AtomicInteger()).incrementAndGet();
             if (n <= faults.modelNotFoundCalls()) {
-                throw modelNotFound(id);
+                // a model not served yet: on Azure, its fresh deployment is what is not found yet
+                throw azure != null ? new ApiError(404, AzureApi.NOT_FOUND_MESSAGE, ApiError.INVALID_REQUEST, null,
+                        "DeploymentNotFound", Map.of()) : modelNotFound(id);
             }
             t = new Target(id, BaseModel.named(entry.base()), store.neighbourModel(entry));
         }
