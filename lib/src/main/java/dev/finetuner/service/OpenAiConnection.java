@@ -47,14 +47,14 @@ public final class OpenAiConnection implements AutoCloseable {
         this.retry = b.retry;
         this.timing = b.timing;
         this.timeout = b.timeout;
-        this.azure = b.azure;
+        this.azure = b.azure != null ? b.azure : azureFromEnvironment(b);
         if (b.client != null) {
             this.client = b.client;
             this.ownsClient = false;
             this.baseUrl = "(given client)";
-        } else if (b.azure != null) {
-            this.baseUrl = b.deployment != null ? b.azure.deploymentBaseUrl(b.deployment) : b.azure.dataPlaneBaseUrl();
-            this.client = azureClient(b, baseUrl);
+        } else if (azure != null) {
+            this.baseUrl = b.deployment != null ? azure.deploymentBaseUrl(b.deployment) : azure.dataPlaneBaseUrl();
+            this.client = azureClient(b, azure, baseUrl);
             this.ownsClient = true;
         } else {
             String key = b.apiKey != null ? b.apiKey : env("OPENAI_API_KEY");
@@ -81,8 +81,8 @@ public final class OpenAiConnection implements AutoCloseable {
             this.baseUrl = url;
         }
         java.util.List<String> secrets = new java.util.ArrayList<>();
-        if (b.azure != null && b.client == null) {
-            secrets.add(b.azure.apiKeyOrNull());
+        if (azure != null && b.client == null) {
+            secrets.add(azure.apiKeyOrNull());
         } else if (b.client == null) {
             secrets.add(b.apiKey != null ? b.apiKey : env("OPENAI_API_KEY"));
             b.headers.forEach((name, value) -> {
@@ -110,8 +110,7 @@ public final class OpenAiConnection implements AutoCloseable {
      * the {@code api-key}, or a token asked of the supplier for each request (set by an OkHttp
      * interceptor: the SDK's own authenticator hook is hidden from Java).
      */
-    private static OpenAIClient azureClient(Builder b, String url) {
-        AzureOptions azure = b.azure;
+    private static OpenAIClient azureClient(Builder b, AzureOptions azure, String url) {
         OpenAIOkHttpClient.Builder cb = OpenAIOkHttpClient.builder().baseUrl(url).maxRetries(0).timeout(b.timeout)
                 .azureUrlPathMode(com.openai.azure.AzureUrlPathMode.UNIFIED)
                 // the SDK wants a credential of its own; the interceptor replaces what it sends with ours
@@ -125,6 +124,25 @@ public final class OpenAiConnection implements AutoCloseable {
         b.headers.forEach(cb::putHeader);
         b.queryParams.forEach(cb::putQueryParam);
         return cb.build();
+    }
+
+    /**
+     * Azure from the environment, for a builder given nothing to say where to go: {@code AZURE_OPENAI_ENDPOINT}
+     * with {@code AZURE_OPENAI_API_KEY} (and {@code AZURE_OPENAI_API_VERSION} for the classic paths), when
+     * {@code OPENAI_API_KEY} and {@code OPENAI_BASE_URL} are not set. So the one-liner runs on Azure unchanged.
+     */
+    private static AzureOptions azureFromEnvironment(Builder b) {
+        String endpoint = env("AZURE_OPENAI_ENDPOINT");
+        if (b.client != null || b.apiKey != null || b.baseUrl != null || endpoint == null
+                || env("OPENAI_API_KEY") != null || env("OPENAI_BASE_URL") != null) {
+            return null;
+        }
+        AzureOptions.Builder a = AzureOptions.builder(endpoint);
+        String version = env("AZURE_OPENAI_API_VERSION");
+        if (version != null) {
+            a.apiVersion(version);
+        }
+        return a.build();
     }
 
     /** An http(s) URL with a host, or a clear error naming what was given. */
@@ -154,7 +172,11 @@ public final class OpenAiConnection implements AutoCloseable {
         return v == null || v.isBlank() ? null : v;
     }
 
-    /** {@return a connection configured from {@code OPENAI_API_KEY}, {@code OPENAI_BASE_URL}, {@code OPENAI_ORG_ID}, {@code OPENAI_PROJECT_ID}} */
+    /**
+     * {@return a connection configured from {@code OPENAI_API_KEY}, {@code OPENAI_BASE_URL}, {@code OPENAI_ORG_ID},
+     * {@code OPENAI_PROJECT_ID}; or, when those name no server and {@code AZURE_OPENAI_ENDPOINT} is set, from
+     * {@code AZURE_OPENAI_ENDPOINT}, {@code AZURE_OPENAI_API_KEY} and {@code AZURE_OPENAI_API_VERSION}}
+     */
     public static OpenAiConnection fromEnv() {
         return builder().build();
     }
