@@ -13,7 +13,15 @@ import java.util.Objects;
  * @param state the provisioning state
  */
 public record Deployment(String name, String model, String sku, int capacity, DeploymentState state) {
-    /** Checks the fields. */
+    /**
+     * Checks the fields.
+     *
+     * @param name the deployment's name
+     * @param model the model it serves
+     * @param sku the SKU
+     * @param capacity the capacity
+     * @param state the provisioning state
+     */
     public Deployment {
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(model, "model");
