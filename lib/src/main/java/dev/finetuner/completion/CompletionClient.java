@@ -303,7 +303,8 @@ public final class CompletionClient {
                 .acceptor(WaiterAcceptor.retryOnException(this::notServedYet))
                 .delays((attempts, last) -> {
                     Duration pause = NOT_READY_BACKOFF.delay(attempts);
-                    LOG.info("{} is not served yet (404 model_not_found); trying again in {} ms", model, pause.toMillis());
+                    LOG.info("{} is not served yet (404 {}); trying again in {} ms", target,
+                            target.equals(model) ? "model_not_found" : "DeploymentNotFound", pause.toMillis());
                     return pause;
                 })
                 .timeout(notReadyWait)
