@@ -33,10 +33,51 @@ import java.util.Optional;
 public final class FineTuner implements AutoCloseable {
     private final OpenAiConnection api;
     private final java.util.concurrent.Executor executor;
+    /** Connections to Azure deployments on the classic paths (each its own base URL), closed with this. */
+    private final java.util.Map<String, OpenAiConnection> deploymentConnections = new java.util.concurrent.ConcurrentHashMap<>();
 
     private FineTuner(OpenAiConnection api, java.util.concurrent.Executor executor) {
         this.api = api;
         this.executor = executor;
+    }
+
+    /** The connection completions of a deployment go through: this one, or one of its own on the classic paths. */
+    OpenAiConnection connectionFor(String deployment) {
+        OpenAiConnection c = api.forDeployment(deployment);
+        if (c == api) {
+            return api;
+        }
+        OpenAiConnection existing = deploymentConnections.putIfAbsent(deployment, c);
+        if (existing != null) {
+            c.close();
+            return existing;
+        }
+        return c;
+    }
+
+    /** Closes the connection of a deployment that is gone. */
+    void releaseConnection(String deployment) {
+        OpenAiConnection c = deploymentConnections.remove(deployment);
+        if (c != null) {
+            c.close();
+        }
+    }
+
+    /**
+     * The trained model an existing Azure deployment serves, called through that deployment: the deployment is
+     * looked up with the management API, its model's prompt format read from the job that made it.
+     *
+     * @param name the deployment's name
+     * @return the model, called by the deployment's name
+     * @throws IllegalStateException when the fine-tuner has no Azure management settings
+     * @throws ApiException when there is no such deployment (404) or the lookup fails
+     */
+    public TrainedModel deployment(String name) {
+        dev.finetuner.service.AzureDeployments deployments = api.azureDeployments().orElseThrow(() ->
+                new IllegalStateException("looking a deployment up needs the Azure management API settings; with only"
+                        + " the endpoint, use model(id).atDeployment(name)"));
+        dev.finetuner.service.Deployment d = deployments.retrieve(name);
+        return model(d.model()).atDeployment(name);
     }
 
     /** Where async work runs ({@link FineTuneJob#awaitAsync()}); the builder's, else the common pool. */
@@ -161,6 +202,8 @@ public final class FineTuner implements AutoCloseable {
 
     @Override
     public void close() {
+        deploymentConnections.values().forEach(OpenAiConnection::close);
+        deploymentConnections.clear();
         api.close();
     }
 
@@ -197,6 +240,24 @@ public final class FineTuner implements AutoCloseable {
          */
         public Builder baseUrl(String url) {
             connection.baseUrl(url);
+            return this;
+        }
+
+        /**
+         * Talks to an Azure OpenAI resource instead of OpenAI: its endpoint and credentials (an {@code api-key}
+         * or Entra ID tokens) replace the API key and base URL, and with management settings a trained model can be
+         * {@linkplain TrainedModel#deploy deployed}. Everything else (prepare, train, follow, evaluate) is unchanged.
+         *
+         * <pre>{@code
+         * FineTuner ft = FineTuner.builder().azure(AzureOptions.builder("https://my-resource.openai.azure.com")
+         *     .apiKey(System.getenv("AZURE_OPENAI_API_KEY")).build()).build();
+         * }</pre>
+         *
+         * @param options the resource's endpoint, credentials and management settings
+         * @return this builder
+         */
+        public Builder azure(dev.finetuner.service.AzureOptions options) {
+            connection.azure(options);
             return this;
         }
 

@@ -56,9 +56,16 @@ public final class CompletionClient {
     private final PromptFormat format;
     private final boolean chat;
     private final Duration notReadyWait;
+    /** What requests name: the model, or the Azure deployment that serves it. */
+    private final String target;
 
     private CompletionClient(OpenAiConnection api, String model, PromptFormat format, Duration notReadyWait) {
+        this(api, model, model, format, notReadyWait);
+    }
+
+    private CompletionClient(OpenAiConnection api, String target, String model, PromptFormat format, Duration notReadyWait) {
         this.api = Objects.requireNonNull(api, "api");
+        this.target = Objects.requireNonNull(target, "target");
         this.model = Objects.requireNonNull(model, "model");
         this.format = Objects.requireNonNull(format, "format");
         this.chat = BaseModel.named(model).format() == ExampleFormat.CHAT;
@@ -84,7 +91,27 @@ public final class CompletionClient {
      * @return the new client
      */
     public CompletionClient withNotReadyWait(Duration wait) {
-        return new CompletionClient(api, model, format, Objects.requireNonNull(wait, "wait"));
+        return new CompletionClient(api, target, model, format, Objects.requireNonNull(wait, "wait"));
+    }
+
+    /**
+     * {@return a client for a model served by an Azure deployment: requests name the deployment (or go to its
+     * path, on a connection from {@link OpenAiConnection#forDeployment}), the prompt format and the choice of
+     * chat or completion follow the model; a 404 {@code DeploymentNotFound} fails at once unless
+     * {@link #withNotReadyWait} waits it out}
+     *
+     * @param api the connection the deployment answers on
+     * @param deployment the deployment's name
+     * @param model the model it serves, e.g. {@code ft:gpt-4o-mini-2024-07-18:acme::abc}
+     * @param format the separator and stop sequence the model was trained with
+     */
+    public static CompletionClient forDeployment(OpenAiConnection api, String deployment, String model, PromptFormat format) {
+        return new CompletionClient(api, Objects.requireNonNull(deployment, "deployment"), model, format, Duration.ZERO);
+    }
+
+    /** {@return what requests name: the model, or the Azure deployment that serves it} */
+    public String target() {
+        return target;
     }
 
     /** {@return the model called} */
@@ -185,7 +212,7 @@ public final class CompletionClient {
 
     /** A completion request as the model was trained: the separator appended, the stop sent. */
     private CompletionCreateParams completionParams(String prompt, CompletionOptions options) {
-        CompletionCreateParams.Builder b = CompletionCreateParams.builder().model(model).prompt(format.apply(prompt))
+        CompletionCreateParams.Builder b = CompletionCreateParams.builder().model(target).prompt(format.apply(prompt))
                 .maxTokens(options.maxTokens()).temperature(options.temperature()).n(options.n());
         format.stop().ifPresent(b::stop);
         options.logprobs().ifPresent(k -> b.logprobs((long) k));
@@ -194,7 +221,7 @@ public final class CompletionClient {
 
     /** A chat request for a conversation, the stop sent. */
     private ChatCompletionCreateParams chatParams(List<Message> messages, CompletionOptions options) {
-        ChatCompletionCreateParams.Builder b = ChatCompletionCreateParams.builder().model(model)
+        ChatCompletionCreateParams.Builder b = ChatCompletionCreateParams.builder().model(target)
                 .maxCompletionTokens(options.maxTokens()).temperature(options.temperature()).n(options.n());
         for (Message m : messages) {
             switch (m.role()) {
@@ -273,10 +300,11 @@ public final class CompletionClient {
     private <T> T whenReady(String endpoint, java.util.function.Supplier<T> call) {
         WaitResult<T> r = Waiter.<T>builder(api.timing()).name(model + " to be served")
                 .acceptor(WaiterAcceptor.successOn(answer -> true))
-                .acceptor(WaiterAcceptor.retryOnException(CompletionClient::notServedYet))
+                .acceptor(WaiterAcceptor.retryOnException(this::notServedYet))
                 .delays((attempts, last) -> {
                     Duration pause = NOT_READY_BACKOFF.delay(attempts);
-                    LOG.info("{} is not served yet (404 model_not_found); trying again in {} ms", model, pause.toMillis());
+                    LOG.info("{} is not served yet (404 {}); trying again in {} ms", target,
+                            target.equals(model) ? "model_not_found" : "DeploymentNotFound", pause.toMillis());
                     return pause;
                 })
                 .timeout(notReadyWait)
@@ -286,7 +314,16 @@ public final class CompletionClient {
             case SUCCESS -> r.last().orElseThrow().orThrow();
             case FAILURE, TIMED_OUT -> { // timed out: the last 404
                 RuntimeException e = r.last().orElseThrow().exception().orElseThrow();
-                throw notServedYet(e) ? withSuggestion((ApiException) e) : e;
+                if (notServedYet(e) && target.equals(model)) {
+                    throw withSuggestion((ApiException) e);
+                }
+                if (e instanceof ApiException a && a.code().filter("DeploymentNotFound"::equals).isPresent()
+                        && target.equals(model)) {
+                    throw new ApiException(404, "DeploymentNotFound", null, a.requestId().orElse(null), false,
+                            a.attempts(), a.detail() + " On Azure a model answers only through a deployment: deploy it"
+                            + " (TrainedModel.deploy) or call an existing one (atDeployment(name)).", a);
+                }
+                throw e;
             }
             case STOPPED, INTERRUPTED -> throw new FineTunerException("waiting for " + model
                     + " to be served was interrupted", r.exception().orElse(null));
@@ -349,9 +386,11 @@ public final class CompletionClient {
         return prev[b.length()];
     }
 
-    private static boolean notServedYet(RuntimeException e) {
-        return e instanceof ApiException a && a.statusCode().orElse(0) == 404
-                && a.code().filter("model_not_found"::equals).isPresent();
+    private boolean notServedYet(RuntimeException e) {
+        // a deployment answers DeploymentNotFound for a few minutes after it is made; a model named by its id on Azure
+        // answers it for ever, so that is not waited out
+        String notYet = target.equals(model) ? "model_not_found" : "DeploymentNotFound";
+        return e instanceof ApiException a && a.statusCode().orElse(0) == 404 && a.code().filter(notYet::equals).isPresent();
     }
 
     /**

@@ -104,6 +104,7 @@ public final class LocalOpenAi implements AutoCloseable {
     private final WebhookSender webhooks;
     private final String webhookSecret;
     private final AtomicBoolean closed = new AtomicBoolean();
+    private final boolean azure;
 
     static {
         // the JDK server writes headers and body in two segments; without TCP_NODELAY, Nagle's algorithm and
@@ -128,9 +129,15 @@ public final class LocalOpenAi implements AutoCloseable {
             store.onEnded(webhooks::ended);
         }
         ModelsApi models = new ModelsApi(store, faults, clock, b.together);
+        AzureApi azure = null;
+        if (b.azure) {
+            azure = new AzureApi(store, clock);
+            models.azure(azure);
+        }
+        this.azure = b.azure;
         Router router = new Router(b.logger != null ? b.logger : LoggerFactory.getLogger(Router.class), b.apiKey,
                 faults, new FilesApi(store, clock), new JobsApi(store, runner, faults, clock), models,
-                b.together ? new TogetherApi(store, runner, faults, clock, models) : null);
+                b.together ? new TogetherApi(store, runner, faults, clock, models) : null, azure);
         try {
             this.server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), b.port), 128);
         } catch (IOException e) {
@@ -144,7 +151,7 @@ public final class LocalOpenAi implements AutoCloseable {
         server.createContext("/", router);
         server.setExecutor(http);
         server.start();
-        this.baseUrl = "http://127.0.0.1:" + server.getAddress().getPort() + "/v1";
+        this.baseUrl = "http://127.0.0.1:" + server.getAddress().getPort() + (b.azure ? "/openai/v1" : "/v1");
         for (Job job : store.jobs()) {
             if (!job.terminal()) {
                 runner.submit(job);
@@ -164,9 +171,30 @@ public final class LocalOpenAi implements AutoCloseable {
         return new Builder();
     }
 
-    /** {@return the base URL to give a client, e.g. {@code http://127.0.0.1:54321/v1}} */
+    /**
+     * {@return the base URL to give a client, e.g. {@code http://127.0.0.1:54321/v1}; in Azure mode the v1 paths,
+     * {@code http://127.0.0.1:54321/openai/v1}}
+     */
     public String baseUrl() {
         return baseUrl;
+    }
+
+    /**
+     * {@return the endpoint to give {@code AzureOptions.builder(...)} in Azure mode, e.g. {@code http://127.0.0.1:54321};
+     * the management API is served there too ({@code AzureOptions.Builder.managementUrl})}
+     *
+     * @throws IllegalStateException when the backend is not in Azure mode
+     */
+    public String azureEndpoint() {
+        if (!azure) {
+            throw new IllegalStateException("this backend is not in Azure mode: start it with LocalOpenAi.builder().azure()");
+        }
+        return "http://127.0.0.1:" + port();
+    }
+
+    /** {@return whether the backend serves Azure OpenAI's paths and deployments ({@link Builder#azure()})} */
+    public boolean isAzure() {
+        return azure;
     }
 
     /**
@@ -239,7 +267,7 @@ public final class LocalOpenAi implements AutoCloseable {
         Builder b = builder().port(8089);
         for (int i = 0; i < args.length; i++) {
             String arg = args[i];
-            if (i + 1 >= args.length && !arg.equals("--help") && !arg.equals("--together")) {
+            if (i + 1 >= args.length && !arg.equals("--help") && !arg.equals("--together") && !arg.equals("--azure")) {
                 usage("missing a value after " + arg);
             }
             switch (arg) {
@@ -248,6 +276,7 @@ public final class LocalOpenAi implements AutoCloseable {
                 case "--storage" -> b.storageDirectory(Path.of(args[++i]));
                 case "--speed" -> b.speed(Double.parseDouble(args[++i]));
                 case "--together" -> b.together();
+                case "--azure" -> b.azure();
                 case "--help" -> usage(null);
                 default -> usage("unknown option " + arg);
             }
@@ -267,7 +296,7 @@ public final class LocalOpenAi implements AutoCloseable {
         if (problem != null) {
             System.err.println(problem);
         }
-        System.err.println("usage: LocalOpenAi [--port 8089] [--key KEY] [--storage DIR] [--speed X] [--together]");
+        System.err.println("usage: LocalOpenAi [--port 8089] [--key KEY] [--storage DIR] [--speed X] [--together | --azure]");
         System.exit(problem == null ? 0 : 2);
     }
 
@@ -287,6 +316,7 @@ public final class LocalOpenAi implements AutoCloseable {
         private URI webhookUrl;
         private String webhookSecret;
         private boolean together;
+        private boolean azure;
 
         private Builder() {
         }
@@ -309,6 +339,23 @@ public final class LocalOpenAi implements AutoCloseable {
          */
         public Builder together() {
             this.together = true;
+            return this;
+        }
+
+        /**
+         * Serves the API as Azure OpenAI does instead of as OpenAI does: the v1 paths under {@code /openai/v1/}
+         * ({@link LocalOpenAi#baseUrl()}), the classic ones under {@code /openai/} with a required
+         * {@code api-version} (a deployment's completions at {@code /openai/deployments/{name}/completions}), the
+         * {@code api-key} header or a bearer token, and, on the same port, the management API's deployments
+         * ({@code PUT|GET|DELETE /subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.CognitiveServices/accounts/{account}/deployments/{name}?api-version=...},
+         * any bearer token). A model answers only through a deployment that is ready: completions naming
+         * anything else get a 404 {@code DeploymentNotFound}, as on Azure. A new deployment is {@code Creating}
+         * for 120 simulated seconds, then {@code Succeeded}.
+         *
+         * @return this builder
+         */
+        public Builder azure() {
+            this.azure = true;
             return this;
         }
 
@@ -452,9 +499,13 @@ public final class LocalOpenAi implements AutoCloseable {
          *
          * @return the running backend
          * @throws UncheckedIOException when the port is taken or the storage directory cannot be used
-         * @throws IllegalStateException when {@link #together()} is combined with a webhook
+         * @throws IllegalStateException when {@link #together()} is combined with a webhook or with {@link #azure()}
          */
         public LocalOpenAi build() {
+            if (together && azure) {
+                throw new IllegalStateException("together() and azure() are two different services' APIs; a backend "
+                        + "speaks one of them: start one LocalOpenAi for each");
+            }
             if (together && webhookUrl != null) {
                 throw new IllegalStateException("webhooks are OpenAI's fine_tuning.job events; a backend in "
                         + "Together mode sends none");

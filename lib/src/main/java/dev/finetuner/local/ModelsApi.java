@@ -30,6 +30,8 @@ final class ModelsApi {
     private final JobClock clock;
     private final Map<String, AtomicInteger> calls = new ConcurrentHashMap<>();
     private final SecureRandom seeds = new SecureRandom();
+    /** Azure mode: requests name ready deployments, not models. Null otherwise. */
+    private volatile AzureApi azure;
 
     /** True when every model answers both completions and chat completions, as Together's do. */
     private final boolean eitherEndpoint;
@@ -105,12 +107,24 @@ final class ModelsApi {
     private record Target(String id, BaseModel base, NeighbourModel model) {
     }
 
-    private Target target(ObjectNode body, boolean chat) {
-        JsonNode m = body.get("model");
-        if (m == null || m.isNull()) {
-            throw ApiError.missing("model");
+    /** Serves completions through Azure deployments only (Azure mode). */
+    void azure(AzureApi azure) {
+        this.azure = azure;
+    }
+
+    private Target target(ObjectNode body, boolean chat, String deployment) {
+        String named;
+        if (deployment != null) {
+            named = deployment;
+        } else {
+            JsonNode m = body.get("model");
+            if (m == null || m.isNull()) {
+                throw ApiError.missing("model");
+            }
+            named = m.asText();
         }
-        String id = m.asText();
+        // on Azure, the name is a deployment's: only a ready one answers
+        String id = azure != null ? azure.modelOf(named) : named;
         Target t;
         if (isBase(id)) {
             t = new Target(id, BaseModel.named(id), null);
@@ -118,7 +132,9 @@ final class ModelsApi {
             Store.ModelEntry entry = store.model(id).orElseThrow(() -> modelNotFound(id));
             int n = calls.computeIfAbsent(id, k -> new AtomicInteger()).incrementAndGet();
             if (n <= faults.modelNotFoundCalls()) {
-                throw modelNotFound(id);
+                // a model not served yet: on Azure, its fresh deployment is what is not found yet
+                throw azure != null ? new ApiError(404, AzureApi.NOT_FOUND_MESSAGE, ApiError.INVALID_REQUEST, null,
+                        "DeploymentNotFound", Map.of()) : modelNotFound(id);
             }
             t = new Target(id, BaseModel.named(entry.base()), store.neighbourModel(entry));
         }
@@ -246,8 +262,13 @@ final class ModelsApi {
     }
 
     Response completion(HttpExchange ex) {
+        return completion(ex, null);
+    }
+
+    /** A completion; {@code deployment}, when not null, names what answers (Azure's classic path) instead of the body. */
+    Response completion(HttpExchange ex, String deployment) {
         ObjectNode body = HttpIo.jsonBody(ex);
-        Target t = target(body, false);
+        Target t = target(body, false, deployment);
         List<String> prompts = new ArrayList<>();
         JsonNode p = body.get("prompt");
         if (p == null || p.isNull()) {
@@ -321,8 +342,13 @@ final class ModelsApi {
     }
 
     Response chat(HttpExchange ex) {
+        return chat(ex, null);
+    }
+
+    /** A chat completion; {@code deployment} as for {@link #completion(HttpExchange, String)}. */
+    Response chat(HttpExchange ex, String deployment) {
         ObjectNode body = HttpIo.jsonBody(ex);
-        Target t = target(body, true);
+        Target t = target(body, true, deployment);
         JsonNode messages = body.get("messages");
         if (messages == null || messages.isNull()) {
             throw ApiError.missing("messages");

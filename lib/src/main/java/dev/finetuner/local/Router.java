@@ -28,14 +28,17 @@ final class Router implements HttpHandler {
     private final ModelsApi models;
     /** Set in Together mode: it answers every path, and the 401s are in its words. */
     private final TogetherApi together;
+    /** Azure mode's deployments, or null: the backend is then OpenAI-shaped only. */
+    private final AzureApi azure;
 
     Router(Logger log, String apiKey, Faults faults, FilesApi files, JobsApi jobs, ModelsApi models) {
-        this(log, apiKey, faults, files, jobs, models, null);
+        this(log, apiKey, faults, files, jobs, models, null, null);
     }
 
     Router(Logger log, String apiKey, Faults faults, FilesApi files, JobsApi jobs, ModelsApi models,
-           TogetherApi together) {
+           TogetherApi together, AzureApi azure) {
         this.together = together;
+        this.azure = azure;
         this.log = log;
         this.apiKey = apiKey;
         this.faults = faults;
@@ -57,7 +60,11 @@ final class Router implements HttpHandler {
         String path = ex.getRequestURI().getPath();
         try {
             RequestGuard.check(ex.getRequestHeaders());
-            authorize(ex);
+            if (azure == null) {
+                authorize(ex);
+            } else if (!path.startsWith("/subscriptions/")) {
+                authorizeAzure(ex); // the management API checks its own bearer token
+            }
             boolean malformed = false;
             for (FaultPlan.Rule fault : faults.fire(method + " " + path)) {
                 switch (fault.kind()) {
@@ -72,7 +79,7 @@ final class Router implements HttpHandler {
                     default -> throw new IllegalStateException("unknown fault " + fault.kind());
                 }
             }
-            Response r = route(ex, method, path);
+            Response r = azure != null ? routeAzure(ex, method, path) : route(ex, method, path);
             HttpIo.send(ex, r, malformed);
         } catch (ApiError e) {
             respond(ex, HttpIo.error(e));
@@ -161,6 +168,55 @@ final class Router implements HttpHandler {
                     + "https://platform.openai.com/account/api-keys.", ApiError.INVALID_REQUEST, null,
                     "invalid_api_key", Map.of());
         }
+    }
+
+    /** Azure's data plane: an {@code api-key} header or an Entra ID bearer token; with a key set, it must match. */
+    private void authorizeAzure(HttpExchange ex) {
+        String key = ex.getRequestHeaders().getFirst("api-key");
+        String bearer = ex.getRequestHeaders().getFirst("Authorization");
+        String given = key != null && !key.isBlank() ? key.trim()
+                : bearer != null && bearer.regionMatches(true, 0, "Bearer ", 0, 7) ? bearer.substring(7).trim() : "";
+        boolean ok = !given.isEmpty() && (apiKey == null
+                || MessageDigest.isEqual(given.getBytes(StandardCharsets.UTF_8), apiKey.getBytes(StandardCharsets.UTF_8)));
+        if (!ok) {
+            throw new ApiError(401, "Access denied due to invalid subscription key or wrong API endpoint. Make sure to"
+                    + " provide a valid key for an active subscription and use a correct regional API endpoint for your"
+                    + " resource.", null, null, "401", Map.of());
+        }
+    }
+
+    /**
+     * Azure mode's paths: the management API under {@code /subscriptions/}, the v1 paths under {@code /openai/v1/},
+     * the classic ones under {@code /openai/} with an {@code api-version}, where a deployment's completions are
+     * {@code /openai/deployments/{name}/completions} and {@code .../chat/completions}. Anything else is a 404, as
+     * Azure has no {@code /v1/} of its own.
+     */
+    private Response routeAzure(HttpExchange ex, String method, String path) throws IOException {
+        if (path.startsWith("/subscriptions/")) {
+            return azure.manage(ex, method, List.of(path.substring("/subscriptions/".length()).split("/", -1)));
+        }
+        if (path.startsWith("/openai/v1/")) {
+            return route(ex, method, path.substring("/openai".length()));
+        }
+        if (path.startsWith("/openai/")) {
+            String version = HttpIo.query(ex).get("api-version");
+            if (version == null || version.isBlank()) {
+                throw new ApiError(404, "Resource not found", null, null, "404", Map.of());
+            }
+            List<String> s = List.of(path.substring("/openai/".length()).split("/", -1));
+            if (s.size() >= 3 && s.get(0).equals("deployments") && method.equals("POST")) {
+                String deployment = s.get(1);
+                String rest = String.join("/", s.subList(2, s.size()));
+                if (rest.equals("completions")) {
+                    return models.completion(ex, deployment);
+                }
+                if (rest.equals("chat/completions")) {
+                    return models.chat(ex, deployment);
+                }
+            }
+            return route(ex, method, "/v1/" + String.join("/", s));
+        }
+        throw new ApiError(404, "Resource not found", null, null, "404", Map.of());
     }
 
     /** As the API shows a wrong key: never whole. */

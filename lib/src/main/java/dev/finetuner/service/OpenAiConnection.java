@@ -39,14 +39,23 @@ public final class OpenAiConnection implements AutoCloseable {
     private final Calls calls;
     private final Timing timing;
     private final ApiListener listener;
+    private final AzureOptions azure;
+    private final AzureDeployments deployments;
+    private final Duration timeout;
 
     private OpenAiConnection(Builder b) {
         this.retry = b.retry;
         this.timing = b.timing;
+        this.timeout = b.timeout;
+        this.azure = b.azure != null ? b.azure : azureFromEnvironment(b);
         if (b.client != null) {
             this.client = b.client;
             this.ownsClient = false;
             this.baseUrl = "(given client)";
+        } else if (azure != null) {
+            this.baseUrl = b.deployment != null ? azure.deploymentBaseUrl(b.deployment) : azure.dataPlaneBaseUrl();
+            this.client = azureClient(b, azure, baseUrl);
+            this.ownsClient = true;
         } else {
             String key = b.apiKey != null ? b.apiKey : env("OPENAI_API_KEY");
             if (key == null || key.isBlank()) {
@@ -72,7 +81,9 @@ public final class OpenAiConnection implements AutoCloseable {
             this.baseUrl = url;
         }
         java.util.List<String> secrets = new java.util.ArrayList<>();
-        if (b.client == null) {
+        if (azure != null && b.client == null) {
+            secrets.add(azure.apiKeyOrNull());
+        } else if (b.client == null) {
             secrets.add(b.apiKey != null ? b.apiKey : env("OPENAI_API_KEY"));
             b.headers.forEach((name, value) -> {
                 String n = name.toLowerCase(java.util.Locale.ROOT);
@@ -89,6 +100,49 @@ public final class OpenAiConnection implements AutoCloseable {
         this.files = new FilesService(client, calls, timing);
         this.jobs = new JobsService(client, calls, b.follow, timing, files);
         this.follower = new JobFollower(jobs, b.follow, timing);
+        this.deployments = azure != null && azure.canDeploy() ? new AzureDeployments(azure, calls, timing, b.timeout) : null;
+    }
+
+    /**
+     * The client for an Azure resource. The SDK's own Azure handling is told the URL is final (UNIFIED): it
+     * would otherwise, on the classic paths, put every request that has a {@code model} (a fine-tuning job's
+     * create too) under {@code /deployments/{model}}. The path, the {@code api-version} and the credentials are ours:
+     * the {@code api-key}, or a token asked of the supplier for each request (set by an OkHttp
+     * interceptor: the SDK's own authenticator hook is hidden from Java).
+     */
+    private static OpenAIClient azureClient(Builder b, AzureOptions azure, String url) {
+        OpenAIOkHttpClient.Builder cb = OpenAIOkHttpClient.builder().baseUrl(url).maxRetries(0).timeout(b.timeout)
+                .azureUrlPathMode(com.openai.azure.AzureUrlPathMode.UNIFIED)
+                // the SDK wants a credential of its own; the interceptor replaces what it sends with ours
+                .apiKey(azure.apiKeyOrNull() != null ? azure.apiKeyOrNull() : "entra-id-token")
+                .addInterceptor(chain -> {
+                    String[] header = azure.authHeader();
+                    return chain.proceed(chain.request().newBuilder().removeHeader("api-key").removeHeader("Authorization")
+                            .header(header[0], header[1]).build());
+                });
+        azure.apiVersion().ifPresent(v -> cb.putQueryParam("api-version", v));
+        b.headers.forEach(cb::putHeader);
+        b.queryParams.forEach(cb::putQueryParam);
+        return cb.build();
+    }
+
+    /**
+     * Azure from the environment, for a builder given nothing to say where to go: {@code AZURE_OPENAI_ENDPOINT}
+     * with {@code AZURE_OPENAI_API_KEY} (and {@code AZURE_OPENAI_API_VERSION} for the classic paths), when
+     * {@code OPENAI_API_KEY} and {@code OPENAI_BASE_URL} are not set. So the one-liner runs on Azure unchanged.
+     */
+    private static AzureOptions azureFromEnvironment(Builder b) {
+        String endpoint = env("AZURE_OPENAI_ENDPOINT");
+        if (b.client != null || b.apiKey != null || b.baseUrl != null || endpoint == null
+                || env("OPENAI_API_KEY") != null || env("OPENAI_BASE_URL") != null) {
+            return null;
+        }
+        AzureOptions.Builder a = AzureOptions.builder(endpoint);
+        String version = env("AZURE_OPENAI_API_VERSION");
+        if (version != null) {
+            a.apiVersion(version);
+        }
+        return a.build();
     }
 
     /** An http(s) URL with a host, or a clear error naming what was given. */
@@ -118,7 +172,11 @@ public final class OpenAiConnection implements AutoCloseable {
         return v == null || v.isBlank() ? null : v;
     }
 
-    /** {@return a connection configured from {@code OPENAI_API_KEY}, {@code OPENAI_BASE_URL}, {@code OPENAI_ORG_ID}, {@code OPENAI_PROJECT_ID}} */
+    /**
+     * {@return a connection configured from {@code OPENAI_API_KEY}, {@code OPENAI_BASE_URL}, {@code OPENAI_ORG_ID},
+     * {@code OPENAI_PROJECT_ID}; or, when those name no server and {@code AZURE_OPENAI_ENDPOINT} is set, from
+     * {@code AZURE_OPENAI_ENDPOINT}, {@code AZURE_OPENAI_API_KEY} and {@code AZURE_OPENAI_API_VERSION}}
+     */
     public static OpenAiConnection fromEnv() {
         return builder().build();
     }
@@ -141,6 +199,38 @@ public final class OpenAiConnection implements AutoCloseable {
     /** {@return the follower, which follows jobs' events to their end} */
     public JobFollower follower() {
         return follower;
+    }
+
+    /** {@return the Azure resource this connection talks to; empty for OpenAI and other servers} */
+    public Optional<AzureOptions> azure() {
+        return Optional.ofNullable(azure);
+    }
+
+    /**
+     * {@return the deployments of the Azure resource (the management API); empty unless the connection was
+     * built with {@link Builder#azure(AzureOptions)} and {@link AzureOptions.Builder#management management} settings}
+     */
+    public Optional<AzureDeployments> azureDeployments() {
+        return Optional.ofNullable(deployments);
+    }
+
+    /**
+     * A connection on which completions reach an Azure deployment: on the classic paths, a new connection
+     * (same credentials, policy, timing and listener) whose base URL is {@code {endpoint}/openai/deployments/{name}};
+     * on the v1 paths, or off Azure, this connection.
+     *
+     * @param deployment the deployment's name
+     * @return the connection to call it on; close it when it is not this one
+     */
+    public OpenAiConnection forDeployment(String deployment) {
+        Objects.requireNonNull(deployment, "deployment");
+        if (azure == null || !azure.classicPaths() || !ownsClient) {
+            return this;
+        }
+        Builder b = builder().azure(azure).retry(retry).timing(timing).listener(listener).timeout(timeout)
+                .follow(follower.options());
+        b.deployment = deployment;
+        return b.build();
     }
 
     /** {@return the openai-java client underneath, for calls finetuner does not wrap} */
@@ -211,7 +301,7 @@ public final class OpenAiConnection implements AutoCloseable {
 
     @Override
     public String toString() {
-        return "OpenAiConnection[baseUrl=" + baseUrl + ", retry=" + retry + "]";
+        return "OpenAiConnection[baseUrl=" + baseUrl + (azure != null ? ", " + azure : "") + ", retry=" + retry + "]";
     }
 
     /** Builds an {@link OpenAiConnection}; every value is optional. */
@@ -228,8 +318,23 @@ public final class OpenAiConnection implements AutoCloseable {
         private ApiListener listener = ApiListener.NONE;
         private final Map<String, String> headers = new java.util.LinkedHashMap<>();
         private final Map<String, String> queryParams = new java.util.LinkedHashMap<>();
+        private AzureOptions azure;
+        private String deployment;
 
         private Builder() {
+        }
+
+        /**
+         * Talks to an Azure OpenAI resource: its data-plane paths and credentials instead of the API key and
+         * base URL (which are then not used), and, when the options have management settings,
+         * {@link OpenAiConnection#azureDeployments()} for deploying trained models.
+         *
+         * @param options the resource's endpoint, credentials and management settings
+         * @return this builder
+         */
+        public Builder azure(AzureOptions options) {
+            this.azure = Objects.requireNonNull(options, "azure");
+            return this;
         }
 
         /**

@@ -22,6 +22,7 @@ import java.util.List;
 import java.util.UUID;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * {@link LocalOpenAi.Builder#together()}: Together AI's fine-tuning lifecycle, called with the JDK client and Jackson
@@ -140,6 +141,13 @@ class LocalOpenAiTogetherTest {
     }
 
     // ---- the lifecycle
+
+    @Test
+    void together_and_azure_modes_are_refused_together_with_a_reason() {
+        assertThatThrownBy(() -> LocalOpenAi.builder().together().azure().build())
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("together()").hasMessageContaining("azure()");
+    }
 
     @Test
     void a_lora_fine_tune_runs_to_completed_and_its_output_name_answers_what_it_was_trained_on() throws Exception {

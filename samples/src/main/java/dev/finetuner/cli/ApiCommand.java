@@ -38,7 +38,7 @@ abstract class ApiCommand implements Callable<Integer> {
                             + ": is `finetuner serve` (or the server) running?"
                             + (e.attempts() > 1 ? " (" + e.attempts() + " attempts)" : ""), e);
                 }
-                String v1 = withV1(connection.baseUrl());
+                String v1 = connection.azure().isPresent() ? null : withV1(connection.baseUrl());
                 if (e.statusCode().orElse(0) == 404 && v1 != null) {
                     throw new Failures.WithHint(e, "The base URL usually ends in /v1: try " + v1);
                 }
@@ -84,6 +84,10 @@ abstract class ApiCommand implements Callable<Integer> {
 
     /** The facade on this command's connection: models called as trained, metrics, evaluation. */
     static FineTuner fineTuner(OpenAiConnection c) {
+        if (c.azure().isPresent()) {
+            // a fine-tuner of its own on the same resource: deployments need the Azure settings, not only the client
+            return FineTuner.builder().azure(c.azure().get()).retry(c.retryPolicy()).follow(c.follower().options()).build();
+        }
         return FineTuner.builder().client(c.client()).retry(c.retryPolicy()).follow(c.follower().options()).build();
     }
 

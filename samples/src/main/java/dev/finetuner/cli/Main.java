@@ -13,6 +13,7 @@ import picocli.CommandLine.Command;
         description = "Prepare data for, run and use OpenAI fine-tunes.",
         subcommands = {PrepareCommand.class, EstimateCommand.class, UploadCommand.class, CreateCommand.class,
                 FollowCommand.class, ListCommand.class, GetCommand.class, CancelCommand.class, CompleteCommand.class,
+                DeployCommand.class, UndeployCommand.class,
                 MetricsCommand.class, EvaluateCommand.class, SweepCommand.class, ServeCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec

@@ -29,6 +29,10 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--speed", defaultValue = "100", description = "Simulated seconds per second (default: ${DEFAULT-VALUE}).")
     double speed;
 
+    @Option(names = "--azure", description = "Serve as Azure OpenAI does: /openai/v1/ and /openai/...?api-version= paths,"
+            + " the management API's deployments on the same port, and completions only through a ready deployment.")
+    boolean azure;
+
     /** Counted down to stop a serve started in tests; a real serve runs until the process ends. */
     static volatile CountDownLatch stop = new CountDownLatch(1);
 
@@ -43,6 +47,9 @@ final class ServeCommand implements Callable<Integer> {
             if (storage != null) {
                 b.storageDirectory(storage);
             }
+            if (azure) {
+                b.azure();
+            }
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
@@ -56,9 +63,17 @@ final class ServeCommand implements Callable<Integer> {
             return 1;
         }
         try (LocalOpenAi local = started) {
-            spec.commandLine().getOut().println("Serving the fine-tuning API on " + local.baseUrl()
-                    + " (Ctrl-C to stop). Try: OPENAI_BASE_URL=" + local.baseUrl() + " OPENAI_API_KEY="
-                    + (key == null ? "test" : "<your key>") + " finetuner list");
+            if (local.isAzure()) {
+                spec.commandLine().getOut().println("Serving Azure OpenAI's fine-tuning API on " + local.azureEndpoint()
+                        + " (Ctrl-C to stop). Try: AZURE_OPENAI_API_KEY=" + (key == null ? "test" : "<your key>")
+                        + " finetuner list --azure-endpoint " + local.azureEndpoint() + "; deploy with"
+                        + " --azure-subscription s --azure-resource-group g --azure-management-url "
+                        + local.azureEndpoint() + " and AZURE_MANAGEMENT_TOKEN=any");
+            } else {
+                spec.commandLine().getOut().println("Serving the fine-tuning API on " + local.baseUrl()
+                        + " (Ctrl-C to stop). Try: OPENAI_BASE_URL=" + local.baseUrl() + " OPENAI_API_KEY="
+                        + (key == null ? "test" : "<your key>") + " finetuner list");
+            }
             spec.commandLine().getOut().flush();
             stop.await();
         }

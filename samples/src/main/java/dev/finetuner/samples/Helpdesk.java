@@ -2,6 +2,7 @@ package dev.finetuner.samples;
 
 import dev.finetuner.FineTuneJob;
 import dev.finetuner.FineTuner;
+import dev.finetuner.service.DeployOptions;
 import dev.finetuner.Preparation;
 import dev.finetuner.PrepareOptions;
 import dev.finetuner.TrainOptions;
@@ -73,9 +74,27 @@ public final class Helpdesk {
 
     public static void main(String[] args) {
         Samples.quietLogs();
-        Path data = Samples.dataFile(args, "helpdesk.csv");
-        boolean offline = Samples.offline();
-        run(data, offline, System.out);
+        boolean azure = args.length > 0 && args[0].equals("--azure");
+        Path data = Samples.dataFile(azure ? java.util.Arrays.copyOfRange(args, 1, args.length) : args, "helpdesk.csv");
+        if (azure) {
+            runOnAzure(data, System.out);
+        } else {
+            run(data, Samples.offline(), System.out);
+        }
+    }
+
+    /**
+     * Runs the sample on the embedded backend in Azure mode: the same steps, and the model is deployed
+     * (Developer SKU: no hosting fee) before it is evaluated and asked, then undeployed, as on Azure OpenAI.
+     */
+    public static Result runOnAzure(Path data, PrintStream out) {
+        Objects.requireNonNull(data, "data");
+        Objects.requireNonNull(out, "out");
+        try (LocalOpenAi local = LocalOpenAi.builder().azure().speed(LocalOpenAi.DEFAULT_SPEED).build();
+             FineTuner ft = Samples.localAzureFineTuner(local)) {
+            out.println("Backend: the embedded server in Azure mode at " + local.azureEndpoint() + " (offline)");
+            return steps(ft, data, true, true, out);
+        }
     }
 
     /**
@@ -93,44 +112,60 @@ public final class Helpdesk {
             out.println(offline
                     ? "Backend: the embedded OpenAI-compatible server at " + local.baseUrl() + " (offline)"
                     : "Backend: " + Samples.apiDescription());
-
-            Samples.step(out, "1. Prepare " + data);
-            Preparation preparation = ft.prepare(data, PrepareOptions.builder()
-                    .validationFraction(0.2).seed(42).build());
-            ValidationReport report = preparation.report(MODEL);
-            out.println(report.toText());
-
-            Samples.step(out, "2. Estimate the cost on " + MODEL);
-            CostEstimate estimate = preparation.estimate(MODEL);
-            out.println(estimate);
-
-            Samples.step(out, "3. Train");
-            FineTuneJob job = preparation.start(MODEL, TrainOptions.builder().epochs(3).suffix("helpdesk").build());
-            out.println("  job " + job.id() + " started");
-            ProgressDisplay progress = new ProgressDisplay(out, ProgressDisplay.isTerminal(out));
-            Job finished = job.follow(progress);
-            progress.endLine();
-            TrainedModel model = job.await(offline ? Duration.ofMinutes(2) : TrainOptions.DEFAULT_AWAIT);
-            out.println("  model " + model.id() + " is ready");
-
-            Samples.step(out, "4. Evaluate on the " + report.counts().validation() + " held-out tickets");
-            EvaluationReport evaluation = model.evaluate(preparation.validation(MODEL));
-            out.println(evaluation.toText());
-
-            Samples.step(out, "5. Answer new tickets");
-            List<Answer> answers = new ArrayList<>();
-            for (String question : NEW_TICKETS) {
-                String answer = model.complete(question);
-                answers.add(new Answer(question, answer));
-                out.println("  Q: " + question);
-                out.println("  A: " + answer);
-                out.println();
-            }
-
-            out.println("Model: " + model.id());
-            out.println("Job:   " + job.id());
-            return new Result(report, estimate, job.id(), finished.status(), model.id(), evaluation,
-                    List.copyOf(answers));
+            return steps(ft, data, offline, false, out);
         }
+    }
+
+    private static Result steps(FineTuner ft, Path data, boolean offline, boolean azure, PrintStream out) {
+        Samples.step(out, "1. Prepare " + data);
+        Preparation preparation = ft.prepare(data, PrepareOptions.builder()
+                .validationFraction(0.2).seed(42).build());
+        ValidationReport report = preparation.report(MODEL);
+        out.println(report.toText());
+
+        Samples.step(out, "2. Estimate the cost on " + MODEL);
+        CostEstimate estimate = preparation.estimate(MODEL);
+        out.println(estimate);
+
+        Samples.step(out, "3. Train");
+        FineTuneJob job = preparation.start(MODEL, TrainOptions.builder().epochs(3).suffix("helpdesk").build());
+        out.println("  job " + job.id() + " started");
+        ProgressDisplay progress = new ProgressDisplay(out, ProgressDisplay.isTerminal(out));
+        Job finished = job.follow(progress);
+        progress.endLine();
+        TrainedModel trained = job.await(offline ? Duration.ofMinutes(2) : TrainOptions.DEFAULT_AWAIT);
+        out.println("  model " + trained.id() + " is ready");
+        TrainedModel model = trained;
+        if (azure) {
+            Samples.step(out, "3b. Deploy it (Azure serves a fine-tuned model only through a deployment)");
+            model = trained.deploy("helpdesk-ft", DeployOptions.defaults().withSku("Developer")
+                    .withPollInterval(Duration.ofMillis(200)));
+            out.println("  deployment " + model.deploymentName().orElseThrow() + " is "
+                    + model.deployment().orElseThrow().state() + " (Developer: no hosting fee; Standard is billed"
+                    + " per hour)");
+        }
+
+        Samples.step(out, "4. Evaluate on the " + report.counts().validation() + " held-out tickets");
+        EvaluationReport evaluation = model.evaluate(preparation.validation(MODEL));
+        out.println(evaluation.toText());
+
+        Samples.step(out, "5. Answer new tickets");
+        List<Answer> answers = new ArrayList<>();
+        for (String question : NEW_TICKETS) {
+            String answer = model.complete(question);
+            answers.add(new Answer(question, answer));
+            out.println("  Q: " + question);
+            out.println("  A: " + answer);
+            out.println();
+        }
+
+        if (azure) {
+            model.undeploy();
+            out.println("Undeployed " + model.deploymentName().orElseThrow() + ".");
+        }
+        out.println("Model: " + model.id());
+        out.println("Job:   " + job.id());
+        return new Result(report, estimate, job.id(), finished.status(), model.id(), evaluation,
+                List.copyOf(answers));
     }
 }

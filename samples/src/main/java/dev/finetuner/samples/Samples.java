@@ -2,6 +2,7 @@ package dev.finetuner.samples;
 
 import dev.finetuner.FineTuner;
 import dev.finetuner.local.LocalOpenAi;
+import dev.finetuner.service.AzureOptions;
 import dev.finetuner.service.FollowOptions;
 
 import java.io.PrintStream;
@@ -36,6 +37,16 @@ final class Samples {
     /** A fine-tuner on the embedded backend, polling every 200 ms (the backend's clock runs fast). */
     static FineTuner localFineTuner(LocalOpenAi local) {
         return FineTuner.builder().apiKey("offline").baseUrl(local.baseUrl())
+                .follow(FollowOptions.defaults().withInterval(Duration.ofMillis(200))
+                        .withMaxRequestsPerMinute(1_200))
+                .build();
+    }
+
+    /** A fine-tuner on the embedded backend in Azure mode: its endpoint, a key, and its management API. */
+    static FineTuner localAzureFineTuner(LocalOpenAi local) {
+        return FineTuner.builder().azure(AzureOptions.builder(local.azureEndpoint()).apiKey("offline")
+                        .management("offline-subscription", "offline-group", "offline-resource", () -> "offline-token")
+                        .managementUrl(local.azureEndpoint()).build())
                 .follow(FollowOptions.defaults().withInterval(Duration.ofMillis(200))
                         .withMaxRequestsPerMinute(1_200))
                 .build();

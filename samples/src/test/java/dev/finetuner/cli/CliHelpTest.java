@@ -69,7 +69,8 @@ class CliHelpTest {
     void poll_is_offered_only_by_the_commands_that_wait_for_a_job() {
         List<String> withPoll = commands().stream().filter(c -> c.getCommandSpec().findOption("--poll") != null)
                 .map(c -> c.getCommandName()).toList();
-        assertThat(withPoll).containsExactlyInAnyOrder("create", "follow", "sweep");
+        // deploy waits too, for a deployment to be ready
+        assertThat(withPoll).containsExactlyInAnyOrder("create", "follow", "sweep", "deploy");
     }
 
     @Test
