@@ -37,6 +37,7 @@ public final class OpenAiConnection implements AutoCloseable {
     private final JobsService jobs;
     private final JobFollower follower;
     private final Calls calls;
+    private final Backend backend;
     private final Timing timing;
     private final ApiListener listener;
 
@@ -86,8 +87,9 @@ public final class OpenAiConnection implements AutoCloseable {
         }
         this.listener = b.listener;
         this.calls = new Calls(retry, timing, secrets, listener);
-        this.files = new FilesService(client, calls, timing);
-        this.jobs = new JobsService(client, calls, b.follow, timing, files);
+        this.backend = new OpenAiBackend(client, ownsClient, calls);
+        this.files = new FilesService(backend, calls, timing);
+        this.jobs = new JobsService(backend, calls, b.follow, timing, files);
         this.follower = new JobFollower(jobs, b.follow, timing);
     }
 
@@ -204,9 +206,7 @@ public final class OpenAiConnection implements AutoCloseable {
     /** Closes the client's connections, unless the client was given to the builder. */
     @Override
     public void close() {
-        if (ownsClient) {
-            client.close();
-        }
+        backend.close();
     }
 
     @Override
