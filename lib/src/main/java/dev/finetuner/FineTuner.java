@@ -190,6 +190,19 @@ public final class FineTuner implements AutoCloseable {
         }
 
         /**
+         * Which service to train on: {@code "openai"} (OpenAI, Azure OpenAI and compatible servers, the
+         * default) or {@code "together"} (Together AI, key from {@code TOGETHER_API_KEY}); see
+         * {@link OpenAiConnection.Builder#backend(String)}. The calls are the same on both.
+         *
+         * @param name {@code openai} or {@code together}
+         * @return this builder
+         */
+        public Builder backend(String name) {
+            connection.backend(name);
+            return this;
+        }
+
+        /**
          * The base URL, ending in {@code /v1} (default: {@code OPENAI_BASE_URL}, else api.openai.com).
          *
          * @param url the base URL
