@@ -32,10 +32,12 @@ import java.util.Optional;
  */
 public final class FineTuner implements AutoCloseable {
     private final OpenAiConnection api;
+    private final boolean ownsConnection;
     private final java.util.concurrent.Executor executor;
 
-    private FineTuner(OpenAiConnection api, java.util.concurrent.Executor executor) {
+    private FineTuner(OpenAiConnection api, boolean ownsConnection, java.util.concurrent.Executor executor) {
         this.api = api;
+        this.ownsConnection = ownsConnection;
         this.executor = executor;
     }
 
@@ -161,7 +163,9 @@ public final class FineTuner implements AutoCloseable {
 
     @Override
     public void close() {
-        api.close();
+        if (ownsConnection) {
+            api.close();
+        }
     }
 
     @Override
@@ -174,6 +178,7 @@ public final class FineTuner implements AutoCloseable {
         private final OpenAiConnection.Builder connection = OpenAiConnection.builder();
         private FollowOptions follow = FollowOptions.defaults();
         private java.util.concurrent.Executor executor = java.util.concurrent.ForkJoinPool.commonPool();
+        private OpenAiConnection given;
 
         private Builder() {
         }
@@ -186,6 +191,18 @@ public final class FineTuner implements AutoCloseable {
          */
         public Builder apiKey(String key) {
             connection.apiKey(key);
+            return this;
+        }
+
+        /**
+         * Use this connection, with its backend, key, URL, retries and polling; every other connection
+         * setting of this builder is then ignored, and closing the fine-tuner does not close it.
+         *
+         * @param connection an open connection
+         * @return this builder
+         */
+        public Builder connection(OpenAiConnection connection) {
+            this.given = Objects.requireNonNull(connection, "connection");
             return this;
         }
 
@@ -322,7 +339,7 @@ public final class FineTuner implements AutoCloseable {
 
         /** {@return the fine-tuner} */
         public FineTuner build() {
-            return new FineTuner(connection.build(), executor);
+            return given != null ? new FineTuner(given, false, executor) : new FineTuner(connection.build(), true, executor);
         }
     }
 }
