@@ -42,6 +42,8 @@ import java.util.Objects;
 public final class Helpdesk {
     /** The base model trained. */
     public static final String MODEL = "davinci-002";
+    /** The base model the sample trains on Together AI: Llama 3.1 8B Instruct, LoRA by default. */
+    public static final String TOGETHER_MODEL = "meta-llama/Meta-Llama-3.1-8B-Instruct-Reference";
 
     /** Tickets that are not in the archive, answered by the trained model. */
     static final List<String> NEW_TICKETS = List.of(
@@ -93,44 +95,62 @@ public final class Helpdesk {
             out.println(offline
                     ? "Backend: the embedded OpenAI-compatible server at " + local.baseUrl() + " (offline)"
                     : "Backend: " + Samples.apiDescription());
-
-            Samples.step(out, "1. Prepare " + data);
-            Preparation preparation = ft.prepare(data, PrepareOptions.builder()
-                    .validationFraction(0.2).seed(42).build());
-            ValidationReport report = preparation.report(MODEL);
-            out.println(report.toText());
-
-            Samples.step(out, "2. Estimate the cost on " + MODEL);
-            CostEstimate estimate = preparation.estimate(MODEL);
-            out.println(estimate);
-
-            Samples.step(out, "3. Train");
-            FineTuneJob job = preparation.start(MODEL, TrainOptions.builder().epochs(3).suffix("helpdesk").build());
-            out.println("  job " + job.id() + " started");
-            ProgressDisplay progress = new ProgressDisplay(out, ProgressDisplay.isTerminal(out));
-            Job finished = job.follow(progress);
-            progress.endLine();
-            TrainedModel model = job.await(offline ? Duration.ofMinutes(2) : TrainOptions.DEFAULT_AWAIT);
-            out.println("  model " + model.id() + " is ready");
-
-            Samples.step(out, "4. Evaluate on the " + report.counts().validation() + " held-out tickets");
-            EvaluationReport evaluation = model.evaluate(preparation.validation(MODEL));
-            out.println(evaluation.toText());
-
-            Samples.step(out, "5. Answer new tickets");
-            List<Answer> answers = new ArrayList<>();
-            for (String question : NEW_TICKETS) {
-                String answer = model.complete(question);
-                answers.add(new Answer(question, answer));
-                out.println("  Q: " + question);
-                out.println("  A: " + answer);
-                out.println();
-            }
-
-            out.println("Model: " + model.id());
-            out.println("Job:   " + job.id());
-            return new Result(report, estimate, job.id(), finished.status(), model.id(), evaluation,
-                    List.copyOf(answers));
+            return run(data, ft, offline || !Samples.together() ? MODEL : TOGETHER_MODEL,
+                    offline ? Duration.ofMinutes(2) : TrainOptions.DEFAULT_AWAIT, out);
         }
+    }
+
+    /**
+     * Runs the sample's steps on a fine-tuner of your own, e.g. one on Together AI.
+     *
+     * @param data the helpdesk CSV
+     * @param ft the fine-tuner to train with; not closed
+     * @param model the base model, e.g. {@link #MODEL} on OpenAI or {@link #TOGETHER_MODEL} on Together AI
+     * @param await how long to wait for the job
+     * @param out where each step is printed
+     * @return what each step produced
+     */
+    public static Result run(Path data, FineTuner ft, String model, Duration await, PrintStream out) {
+        Objects.requireNonNull(data, "data");
+        Objects.requireNonNull(ft, "ft");
+        Objects.requireNonNull(model, "model");
+        Objects.requireNonNull(out, "out");
+        Samples.step(out, "1. Prepare " + data);
+        Preparation preparation = ft.prepare(data, PrepareOptions.builder()
+                .validationFraction(0.2).seed(42).build());
+        ValidationReport report = preparation.report(model);
+        out.println(report.toText());
+
+        Samples.step(out, "2. Estimate the cost on " + model);
+        CostEstimate estimate = preparation.estimate(model);
+        out.println(estimate);
+
+        Samples.step(out, "3. Train");
+        FineTuneJob job = preparation.start(model, TrainOptions.builder().epochs(3).suffix("helpdesk").build());
+        out.println("  job " + job.id() + " started");
+        ProgressDisplay progress = new ProgressDisplay(out, ProgressDisplay.isTerminal(out));
+        Job finished = job.follow(progress);
+        progress.endLine();
+        TrainedModel trained = job.await(await);
+        out.println("  model " + trained.id() + " is ready");
+
+        Samples.step(out, "4. Evaluate on the " + report.counts().validation() + " held-out tickets");
+        EvaluationReport evaluation = trained.evaluate(preparation.validation(model));
+        out.println(evaluation.toText());
+
+        Samples.step(out, "5. Answer new tickets");
+        List<Answer> answers = new ArrayList<>();
+        for (String question : NEW_TICKETS) {
+            String answer = trained.complete(question);
+            answers.add(new Answer(question, answer));
+            out.println("  Q: " + question);
+            out.println("  A: " + answer);
+            out.println();
+        }
+
+        out.println("Model: " + trained.id());
+        out.println("Job:   " + job.id());
+        return new Result(report, estimate, job.id(), finished.status(), trained.id(), evaluation,
+                List.copyOf(answers));
     }
 }
