@@ -14,7 +14,7 @@ import java.time.Duration;
 final class ApiOptions {
     @Option(names = "--backend", paramLabel = "NAME", description = "The fine-tuning service: openai (OpenAI, Azure"
             + " OpenAI or any OpenAI-compatible server) or together (Together AI). Default: $FINETUNER_BACKEND, else"
-            + " together when only TOGETHER_API_KEY is set, else openai.")
+            + " together when no key is given and only TOGETHER_API_KEY is set, else openai.")
     String backend;
 
     @Option(names = "--api-key", description = "API key (default: $OPENAI_API_KEY). Prefer the variable or"
@@ -33,7 +33,8 @@ final class ApiOptions {
      */
     OpenAiConnection connect(CommandLine cmd, Duration poll) {
         String name = backend != null ? backend : env("FINETUNER_BACKEND") != null ? env("FINETUNER_BACKEND")
-                : env("OPENAI_API_KEY") == null && env("TOGETHER_API_KEY") != null ? OpenAiConnection.TOGETHER
+                : apiKey == null && apiKeyFile == null && env("OPENAI_API_KEY") == null && env("TOGETHER_API_KEY") != null
+                ? OpenAiConnection.TOGETHER
                 : OpenAiConnection.OPENAI;
         boolean together = name.strip().equalsIgnoreCase(OpenAiConnection.TOGETHER);
         String keyVariable = together ? "TOGETHER_API_KEY" : "OPENAI_API_KEY";

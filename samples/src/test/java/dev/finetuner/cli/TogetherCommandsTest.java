@@ -80,10 +80,15 @@ class TogetherCommandsTest {
     }
 
     private static String event(String at, String type, String message) {
+        return event(at, type, message, 0, 0);
+    }
+
+    private static String event(String at, String type, String message, int step, int totalSteps) {
         return """
                 {"object":"fine-tune-event","created_at":"2026-12-02T10:%s.000Z","level":"info","message":"%s",
-                 "type":"%s","param_count":0,"token_count":0,"total_steps":0,"wandb_url":"","step":0,
-                 "checkpoint_path":"","model_path":"","training_offset":0,"hash":""}""".formatted(at, message, type);
+                 "type":"%s","param_count":0,"token_count":0,"total_steps":%d,"wandb_url":"","step":%d,
+                 "checkpoint_path":"","model_path":"","training_offset":0,"hash":""}"""
+                .formatted(at, message, type, totalSteps, step);
     }
 
     /** Files, a job that runs then completes, its events, and completions, as Together serves them. */
@@ -105,6 +110,7 @@ class TogetherCommandsTest {
         wm.stubFor(get(urlPathEqualTo("/v1/fine-tunes/" + JOB_ID + "/events")).willReturn(okJson("{\"data\":["
                 + event("00:01", "job_pending", "Fine tune request created") + ","
                 + event("00:05", "training_start", "Training started") + ","
+                + event("06:00", "epoch_complete", "Epoch completed, at step 15", 15, 30) + ","
                 + event("12:00", "job_complete", "Job finished") + "]}")));
         wm.stubFor(post(urlPathEqualTo("/v1/completions")).willReturn(okJson("""
                 {"id":"8f1e","object":"text.completion","created":1764670000,"model":"%s",
