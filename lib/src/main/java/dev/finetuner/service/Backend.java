@@ -41,6 +41,11 @@ interface Backend extends AutoCloseable {
     /** Every job, newest first, fetched as the stream is consumed. */
     Stream<Job> listJobs();
 
+    /** The job that trained {@code modelId}, newest first among the jobs. */
+    default java.util.Optional<Job> findByModel(String modelId) {
+        return listJobs().filter(j -> j.fineTunedModel().filter(modelId::equals).isPresent()).findFirst();
+    }
+
     Job cancelJob(String jobId);
 
     Job pauseJob(String jobId);

@@ -126,7 +126,7 @@ public final class JobsService {
      */
     public Optional<Job> findByModel(String modelId) {
         Objects.requireNonNull(modelId, "modelId");
-        return list().filter(j -> j.fineTunedModel().filter(modelId::equals).isPresent()).findFirst();
+        return backend.findByModel(modelId);
     }
 
     /**

@@ -106,7 +106,7 @@ final class TogetherBackend implements Backend {
         this.headers = Map.copyOf(headers);
         this.timeout = timeout;
         this.calls = calls;
-        this.http = HttpClient.newBuilder().connectTimeout(timeout).followRedirects(HttpClient.Redirect.NORMAL).build();
+        this.http = HttpClient.newBuilder().connectTimeout(timeout).followRedirects(HttpClient.Redirect.NEVER).build();
     }
 
     @Override
@@ -285,23 +285,25 @@ final class TogetherBackend implements Backend {
         synchronized (formats) {
             format = formats.get(job.trainingFile());
         }
-        if (format == null && !job.trainingFile().isEmpty()) {
+        if (format == null) {
             format = Map.of();
-            if (trainingFileSize <= JobsService.MAX_FORMAT_READ_BYTES) {
+            if (!job.trainingFile().isEmpty() && trainingFileSize <= JobsService.MAX_FORMAT_READ_BYTES) {
                 try {
                     format = PromptEndings.metadataOfJsonl(FilesService.decodeIfBase64(fileContent(job.trainingFile())))
                             .orElse(Map.of());
+                    synchronized (formats) {
+                        formats.put(job.trainingFile(), format);
+                    }
                 } catch (FineTunerException e) {
+                    // not remembered: the next retrieve tries again
                     LOG.warn("could not read the prompt format of training file {}: {}", job.trainingFile(), e.getMessage());
                 }
             }
-            synchronized (formats) {
-                formats.put(job.trainingFile(), format);
-            }
         }
-        if (format.isEmpty()) {
-            return job;
-        }
+        return format.isEmpty() ? job : withFormat(job, format);
+    }
+
+    private static Job withFormat(Job job, Map<String, String> format) {
         return new Job(job.id(), job.model(), job.status(), job.createdAt(), job.finishedAt(), job.fineTunedModel(),
                 job.trainingFile(), job.validationFile(), job.error(), job.resultFiles(), job.trainedTokens(), job.seed(),
                 job.hyperparameters(), format, job.estimatedFinish());
@@ -325,11 +327,33 @@ final class TogetherBackend implements Backend {
                 job.seed(), job.hyperparameters(), job.metadata(), job.estimatedFinish());
     }
 
+    /**
+     * Every job, newest first. A listed job carries its prompt format only when this process already
+     * knows it (created or retrieved it): reading every job's training file to list them would cost a
+     * download per job.
+     */
     @Override
     public Stream<Job> listJobs() {
+        return listed().map(this::withKnownMetadata);
+    }
+
+    private Stream<Job> listed() {
         JsonNode list = call("jobs.list", "list fine-tuning jobs", request("fine-tunes").GET().build(), null);
-        return items(list).stream().map(TogetherBackend::job).sorted(Comparator.comparing(Job::createdAt).reversed())
+        return items(list).stream().map(TogetherBackend::job).sorted(Comparator.comparing(Job::createdAt).reversed());
+    }
+
+    @Override
+    public Optional<Job> findByModel(String modelId) {
+        // only the job found has its training file read for its prompt format
+        return listed().filter(j -> j.fineTunedModel().filter(modelId::equals).isPresent()).findFirst()
                 .map(this::withMetadata);
+    }
+
+    private Job withKnownMetadata(Job job) {
+        synchronized (formats) {
+            Map<String, String> known = formats.get(job.trainingFile());
+            return known == null || known.isEmpty() ? job : withFormat(job, known);
+        }
     }
 
     @Override
@@ -385,9 +409,8 @@ final class TogetherBackend implements Backend {
                 j.hasNonNull("token_count") && j.get("token_count").asLong() > 0 ? OptionalLong.of(j.get("token_count").asLong())
                         : OptionalLong.empty(),
                 j.hasNonNull("random_seed") ? OptionalLong.of(j.get("random_seed").asLong()) : OptionalLong.empty(),
-                new Hyperparameters(epochs, batchSize, lr, beta), Map.of(),
-                Optional.ofNullable(j.path("progress").path("estimate_available").asBoolean(false)
-                        ? Instant.now().plusSeconds(j.path("progress").path("seconds_remaining").asLong(0)) : null));
+                // Together's progress estimate is to the next status, not to the end: no estimated finish
+                new Hyperparameters(epochs, batchSize, lr, beta), Map.of(), Optional.empty());
     }
 
     /** Together's statuses on ours; see the class comment. */
