@@ -111,18 +111,21 @@ public final class OpenAiConnection implements AutoCloseable {
     }
 
     /**
-     * The builder's backend, else {@code FINETUNER_BACKEND}, else Together AI when only
-     * {@code TOGETHER_API_KEY} is set, else OpenAI.
+     * The builder's backend, else OpenAI's for a given client, else {@code FINETUNER_BACKEND}, else
+     * Together AI when no key is given and only {@code TOGETHER_API_KEY} is set, else OpenAI.
      */
     private static String chosenBackend(Builder b) {
         if (b.backend != null) {
             return b.backend;
         }
+        if (b.client != null) {
+            return OPENAI; // a given openai-java client speaks OpenAI's shape
+        }
         String fromEnv = env("FINETUNER_BACKEND");
         if (fromEnv != null) {
             return checkedBackend(fromEnv);
         }
-        return b.apiKey == null && b.client == null && env("OPENAI_API_KEY") == null && env("TOGETHER_API_KEY") != null
+        return b.apiKey == null && env("OPENAI_API_KEY") == null && env("TOGETHER_API_KEY") != null
                 ? TOGETHER : OPENAI;
     }
 
