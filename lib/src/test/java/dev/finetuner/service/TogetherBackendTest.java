@@ -246,6 +246,38 @@ class TogetherBackendTest {
     }
 
     @Test
+    void cancel_posts_to_together_s_cancel_route_and_the_job_is_not_finished_until_cancelled() {
+        // given: Together answers with the truncated job, cancel requested
+        wm.stubFor(post(urlPathEqualTo(JOB + "/cancel")).willReturn(okJson(TogetherStubs.job("cancel_requested"))));
+
+        // when
+        Job job = together().jobs().cancel(JOB_ID);
+
+        // then
+        assertThat(job.status().asString()).isEqualTo("cancel_requested");
+        assertThat(job.status().isTerminal()).isFalse();
+        wm.verify(1, postRequestedFor(urlPathEqualTo(JOB + "/cancel")));
+    }
+
+    @Test
+    void checkpoints_are_listed_newest_first_with_their_step_and_path() {
+        // given
+        wm.stubFor(get(urlPathEqualTo(JOB + "/checkpoints")).willReturn(okJson("""
+                {"data":[{"step":10,"path":"s3://together/ft-5c2b/checkpoint-10","created_at":"2026-12-02T10:04:00Z",
+                  "checkpoint_type":"Intermediate"},
+                 {"step":20,"path":"s3://together/ft-5c2b/checkpoint-20","created_at":"2026-12-02T10:07:00Z",
+                  "checkpoint_type":"Final"}]}""")));
+
+        // when
+        List<Checkpoint> checkpoints = together().jobs().checkpoints(JOB_ID);
+
+        // then
+        assertThat(checkpoints).extracting(Checkpoint::step).containsExactly(20L, 10L);
+        assertThat(checkpoints.get(0).id()).isEqualTo(JOB_ID + ":20");
+        assertThat(checkpoints.get(0).model()).isEqualTo("s3://together/ft-5c2b/checkpoint-20");
+    }
+
+    @Test
     void an_unknown_backend_name_is_refused_with_the_names_there_are() {
         assertThatThrownBy(() -> OpenAiConnection.builder().backend("togther"))
                 .isInstanceOf(IllegalArgumentException.class)
