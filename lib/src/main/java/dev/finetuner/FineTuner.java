@@ -32,12 +32,14 @@ import java.util.Optional;
  */
 public final class FineTuner implements AutoCloseable {
     private final OpenAiConnection api;
+    private final boolean ownsConnection;
     private final java.util.concurrent.Executor executor;
     /** Connections to Azure deployments on the classic paths (each its own base URL), closed with this. */
     private final java.util.Map<String, OpenAiConnection> deploymentConnections = new java.util.concurrent.ConcurrentHashMap<>();
 
-    private FineTuner(OpenAiConnection api, java.util.concurrent.Executor executor) {
+    private FineTuner(OpenAiConnection api, boolean ownsConnection, java.util.concurrent.Executor executor) {
         this.api = api;
+        this.ownsConnection = ownsConnection;
         this.executor = executor;
     }
 
@@ -204,7 +206,9 @@ public final class FineTuner implements AutoCloseable {
     public void close() {
         deploymentConnections.values().forEach(OpenAiConnection::close);
         deploymentConnections.clear();
-        api.close();
+        if (ownsConnection) {
+            api.close();
+        }
     }
 
     @Override
@@ -217,6 +221,7 @@ public final class FineTuner implements AutoCloseable {
         private final OpenAiConnection.Builder connection = OpenAiConnection.builder();
         private FollowOptions follow = FollowOptions.defaults();
         private java.util.concurrent.Executor executor = java.util.concurrent.ForkJoinPool.commonPool();
+        private OpenAiConnection given;
 
         private Builder() {
         }
@@ -229,6 +234,31 @@ public final class FineTuner implements AutoCloseable {
          */
         public Builder apiKey(String key) {
             connection.apiKey(key);
+            return this;
+        }
+
+        /**
+         * Use this connection, with its backend, key, URL, retries and polling; every other connection
+         * setting of this builder is then ignored, and closing the fine-tuner does not close it.
+         *
+         * @param connection an open connection
+         * @return this builder
+         */
+        public Builder connection(OpenAiConnection connection) {
+            this.given = Objects.requireNonNull(connection, "connection");
+            return this;
+        }
+
+        /**
+         * Which service to train on: {@code "openai"} (OpenAI, Azure OpenAI and compatible servers, the
+         * default) or {@code "together"} (Together AI, key from {@code TOGETHER_API_KEY}); see
+         * {@link OpenAiConnection.Builder#backend(String)}. The calls are the same on both.
+         *
+         * @param name {@code openai} or {@code together}
+         * @return this builder
+         */
+        public Builder backend(String name) {
+            connection.backend(name);
             return this;
         }
 
@@ -370,7 +400,7 @@ public final class FineTuner implements AutoCloseable {
 
         /** {@return the fine-tuner} */
         public FineTuner build() {
-            return new FineTuner(connection.build(), executor);
+            return given != null ? new FineTuner(given, false, executor) : new FineTuner(connection.build(), true, executor);
         }
     }
 }

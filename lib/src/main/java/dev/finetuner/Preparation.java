@@ -202,6 +202,7 @@ public final class Preparation implements AutoCloseable {
         validationFile.ifPresent(f -> request.validationFile(f.id()));
         train.suffix().ifPresent(request::suffix);
         train.seed().ifPresent(request::seed);
+        train.lora().ifPresent(request::lora);
         train.metadata().forEach(request::putMetadata);
         // kept with the job, so that the model is called as trained even after a restart
         request.putMetadata(PromptFormat.SEPARATOR_KEY, format.separator());

@@ -1,6 +1,7 @@
 package dev.finetuner;
 
 import dev.finetuner.service.Hyperparameters;
+import dev.finetuner.service.Lora;
 
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -26,9 +27,10 @@ import java.util.OptionalLong;
  * @param metadata key/value pairs kept with the job
  * @param await how long {@code train} waits for the job
  * @param allowErrors train even when validation found errors (they are still reported)
+ * @param lora train a LoRA adapter with these options (Together AI only; empty: the service's default)
  */
 public record TrainOptions(Hyperparameters hyperparameters, Optional<String> suffix, OptionalLong seed,
-                           Map<String, String> metadata, Duration await, boolean allowErrors) {
+                           Map<String, String> metadata, Duration await, boolean allowErrors, Optional<Lora> lora) {
     /** How long {@code train} waits by default: fine-tunes take hours. */
     public static final Duration DEFAULT_AWAIT = Duration.ofHours(12);
 
@@ -41,8 +43,10 @@ public record TrainOptions(Hyperparameters hyperparameters, Optional<String> suf
      * @param metadata key/value pairs kept with the job
      * @param await how long {@code train} waits for the job
      * @param allowErrors train even when validation found errors (they are still reported)
+     * @param lora train a LoRA adapter with these options (Together AI only; empty: the service's default)
      */
     public TrainOptions {
+        Objects.requireNonNull(lora, "lora");
         Objects.requireNonNull(hyperparameters, "hyperparameters");
         Objects.requireNonNull(suffix, "suffix");
         Objects.requireNonNull(seed, "seed");
@@ -71,6 +75,7 @@ public record TrainOptions(Hyperparameters hyperparameters, Optional<String> suf
         private final Map<String, String> metadata = new LinkedHashMap<>();
         private Duration await = DEFAULT_AWAIT;
         private boolean allowErrors;
+        private Lora lora;
 
         private Builder() {
         }
@@ -179,10 +184,25 @@ public record TrainOptions(Hyperparameters hyperparameters, Optional<String> suf
             return this;
         }
 
+        /**
+         * Train a LoRA adapter: Together AI's {@code training_type} (default: the service's own choice,
+         * which on Together AI is LoRA at its defaults). OpenAI refuses a job with it.
+         *
+         * @param rank {@code lora_r}, at least 1
+         * @param alpha {@code lora_alpha}, at least 1
+         * @param dropout {@code lora_dropout}, 0 to below 1
+         * @return this builder
+         */
+        public Builder lora(int rank, int alpha, double dropout) {
+            lora = new Lora(rank, alpha, dropout);
+            return this;
+        }
+
         /** {@return the options} */
         public TrainOptions build() {
             return new TrainOptions(hyperparameters, Optional.ofNullable(suffix),
-                    seed == null ? OptionalLong.empty() : OptionalLong.of(seed), metadata, await, allowErrors);
+                    seed == null ? OptionalLong.empty() : OptionalLong.of(seed), metadata, await, allowErrors,
+                    Optional.ofNullable(lora));
         }
     }
 }

@@ -55,8 +55,33 @@ public record BaseModel(
     private static final List<BaseModel> CATALOGUE = List.of(
             BABBAGE_002, DAVINCI_002, GPT_35_TURBO, GPT_4O_MINI, GPT_4O, GPT_41, GPT_41_MINI, GPT_41_NANO);
 
-    private static final Map<String, BaseModel> BY_NAME =
-            CATALOGUE.stream().collect(Collectors.toUnmodifiableMap(BaseModel::name, Function.identity()));
+    /**
+     * The day Together AI's entries were written down ({@link #togetherCatalogue()}). Their prices are
+     * Together's LoRA supervised fine-tuning rates by model size (up to 16B, 17B to 69B, 70B to 100B) as
+     * recalled on that day, not read from together.ai/pricing (which this build could not reach): check
+     * them there before relying on an estimate.
+     */
+    public static final String TOGETHER_CATALOGUE_DATE = "2026-12-02";
+
+    /** Llama 3.1 8B Instruct on Together AI (LoRA SFT, up to 16B). */
+    public static final BaseModel TOGETHER_LLAMA_31_8B = of("meta-llama/Meta-Llama-3.1-8B-Instruct-Reference",
+            ExampleFormat.COMPLETION, 8_192, TokenEncoding.CL100K_BASE, "0.48");
+    /** Llama 3.1 70B Instruct on Together AI (LoRA SFT, 70B to 100B). */
+    public static final BaseModel TOGETHER_LLAMA_31_70B = of("meta-llama/Meta-Llama-3.1-70B-Instruct-Reference",
+            ExampleFormat.COMPLETION, 8_192, TokenEncoding.CL100K_BASE, "2.90");
+    /** Qwen 2.5 7B Instruct on Together AI (LoRA SFT, up to 16B). */
+    public static final BaseModel TOGETHER_QWEN_25_7B = of("Qwen/Qwen2.5-7B-Instruct",
+            ExampleFormat.COMPLETION, 8_192, TokenEncoding.CL100K_BASE, "0.48");
+    /** Qwen 2.5 72B Instruct on Together AI (LoRA SFT, 70B to 100B). */
+    public static final BaseModel TOGETHER_QWEN_25_72B = of("Qwen/Qwen2.5-72B-Instruct",
+            ExampleFormat.COMPLETION, 8_192, TokenEncoding.CL100K_BASE, "2.90");
+
+    private static final List<BaseModel> TOGETHER = List.of(
+            TOGETHER_LLAMA_31_8B, TOGETHER_LLAMA_31_70B, TOGETHER_QWEN_25_7B, TOGETHER_QWEN_25_72B);
+
+    /** Keyed by the lower-case name, as names are looked up. */
+    private static final Map<String, BaseModel> BY_NAME = java.util.stream.Stream.concat(CATALOGUE.stream(), TOGETHER.stream())
+            .collect(Collectors.toUnmodifiableMap(m -> m.name().toLowerCase(Locale.ROOT), Function.identity()));
 
     /** Models retired on 2024-01-04 and the model that replaces each. */
     private static final Map<String, BaseModel> LEGACY = Map.of(
@@ -95,9 +120,27 @@ public record BaseModel(
         return new BaseModel(name, format, context, enc, Optional.of(new BigDecimal(price)), true);
     }
 
-    /** {@return every model of the catalogue, in a stable order} */
+    /** {@return every OpenAI model of the catalogue, in a stable order} */
     public static List<BaseModel> catalogue() {
         return CATALOGUE;
+    }
+
+    /**
+     * Together AI's models, which {@link #resolve(String)} knows beside OpenAI's. They take
+     * prompt/completion data (Together also takes chat data, which the catalogue's one format per model
+     * cannot say); context is the 8,192 tokens Together trains with by default, tokens are counted with
+     * {@code cl100k_base} (close to, not equal to, Llama's and Qwen's own tokenizers), and prices are as of
+     * {@link #TOGETHER_CATALOGUE_DATE} (see there).
+     *
+     * @return Together AI's models, in a stable order
+     */
+    public static List<BaseModel> togetherCatalogue() {
+        return TOGETHER;
+    }
+
+    /** {@return {@code "together"} for an entry of {@link #togetherCatalogue()}, else {@code "openai"}} */
+    public String provider() {
+        return known && TOGETHER.stream().anyMatch(m -> m.name().equalsIgnoreCase(name)) ? "together" : "openai";
     }
 
     /**

@@ -294,7 +294,7 @@ final class Calls {
         return e;
     }
 
-    private static String shorten(String s) {
+    static String shorten(String s) {
         return s == null || s.length() <= MAX_DETAIL ? s : s.substring(0, MAX_DETAIL) + "... (" + s.length() + " characters)";
     }
 
@@ -335,12 +335,15 @@ final class Calls {
 
     /** {@code retry-after-ms}, or {@code Retry-After} in seconds or as an HTTP date. */
     static Duration retryAfter(Headers headers) {
+        return retryAfter(first(headers, "retry-after-ms"), first(headers, "retry-after"));
+    }
+
+    /** {@code retry-after-ms}, or {@code Retry-After} in seconds or as an HTTP date; each may be null. */
+    static Duration retryAfter(String ms, String ra) {
         try {
-            String ms = first(headers, "retry-after-ms");
             if (ms != null) {
                 return Duration.ofMillis((long) Double.parseDouble(ms.trim()));
             }
-            String ra = first(headers, "retry-after");
             if (ra == null) {
                 return null;
             }

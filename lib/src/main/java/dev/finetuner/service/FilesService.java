@@ -1,17 +1,5 @@
 package dev.finetuner.service;
 
-import com.openai.client.OpenAIClient;
-import com.openai.core.MultipartField;
-import com.openai.core.http.HttpResponse;
-import com.openai.models.files.FileCreateParams;
-import com.openai.models.files.FileListParams;
-import com.openai.models.files.FileObject;
-import com.openai.models.files.FilePurpose;
-import com.openai.models.uploads.Upload;
-import com.openai.models.uploads.UploadCompleteParams;
-import com.openai.models.uploads.UploadCreateParams;
-import com.openai.models.uploads.parts.PartCreateParams;
-import com.openai.models.uploads.parts.UploadPart;
 import dev.finetuner.AwaitTimeoutException;
 import dev.finetuner.DatasetException;
 import dev.finetuner.FineTunerException;
@@ -25,30 +13,17 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
-import java.time.Instant;
-import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Semaphore;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.locks.LockSupport;
 
 /**
  * Files for fine-tuning: upload (large files in parallel parts through the Uploads API), reuse of an
@@ -61,17 +36,16 @@ import java.util.concurrent.locks.LockSupport;
  */
 public final class FilesService {
     private static final Logger LOG = LoggerFactory.getLogger(FilesService.class);
-    private static final String FINE_TUNE = "fine-tune";
 
     /** Processing is checked after 200 ms, then ever less often, at least every 5 s. */
     private static final Backoff PROCESSING_BACKOFF = Backoff.exponential(Duration.ofMillis(200), 2, Duration.ofSeconds(5));
 
-    private final OpenAIClient client;
+    private final Backend backend;
     private final Calls calls;
     private final Timing timing;
 
-    FilesService(OpenAIClient client, Calls calls, Timing timing) {
-        this.client = client;
+    FilesService(Backend backend, Calls calls, Timing timing) {
+        this.backend = backend;
         this.calls = calls;
         this.timing = timing;
     }
@@ -121,97 +95,12 @@ public final class FilesService {
                 return existing.get();
             }
         }
-        FileInfo uploaded = size > options.multipartThreshold() || size > UploadOptions.MAX_SINGLE_FILE
-                ? uploadInParts(file, name, size, options)
-                : uploadWhole(file, name, size, options);
+        FileInfo uploaded = backend.upload(file, name, size, options);
         LOG.info("uploaded {} as {} ({} bytes)", file, uploaded.id(), size);
         return uploaded;
     }
 
-    private FileInfo uploadWhole(Path file, String name, long size, UploadOptions options) {
-        String key = Calls.idempotencyKey();
-        FileInfo info = calls.call("files.upload", "upload " + file.getFileName(), () -> {
-            try (InputStream in = Files.newInputStream(file)) {
-                MultipartField<InputStream> field = MultipartField.<InputStream>builder().value(in).filename(name)
-                        .contentType("application/jsonl").build();
-                return info(client.files().create(FileCreateParams.builder().file(field)
-                        .purpose(FilePurpose.FINE_TUNE).putAdditionalHeader("Idempotency-Key", key).build()));
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        });
-        report(options, size, size);
-        return info;
-    }
-
-    private FileInfo uploadInParts(Path file, String name, long size, UploadOptions options) {
-        UploadCreateParams create = UploadCreateParams.builder().bytes(size).filename(name).mimeType("text/jsonl")
-                .purpose(FilePurpose.FINE_TUNE).putAdditionalHeader("Idempotency-Key", Calls.idempotencyKey()).build();
-        Upload upload = calls.call("uploads.create", "create upload for " + file.getFileName(), () -> client.uploads().create(create));
-        int parts = (int) ((size + options.partSize() - 1) / options.partSize());
-        LOG.info("uploading {} ({} bytes) in {} parts as {}", file, size, parts, upload.id());
-        String[] partIds = new String[parts];
-        AtomicLong sent = new AtomicLong();
-        Semaphore inFlight = new Semaphore(options.parallelParts()); // bounds the parts held in memory
-        ExecutorService pool = Executors.newFixedThreadPool(options.parallelParts(), r -> {
-            Thread t = new Thread(r, "finetuner-upload");
-            t.setDaemon(true);
-            return t;
-        });
-        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
-            List<CompletableFuture<Void>> futures = new ArrayList<>(parts);
-            for (int i = 0; i < parts; i++) {
-                int index = i;
-                long offset = (long) i * options.partSize();
-                int length = (int) Math.min(options.partSize(), size - offset);
-                inFlight.acquire();
-                byte[] data = new byte[length];
-                channel.read(ByteBuffer.wrap(data), offset);
-                String partKey = Calls.idempotencyKey();
-                futures.add(CompletableFuture.runAsync(() -> {
-                    try {
-                        UploadPart part = calls.call("uploads.parts", "upload part " + (index + 1) + "/" + parts + " of " + upload.id(),
-                                () -> client.uploads().parts().create(PartCreateParams.builder().uploadId(upload.id())
-                                        .data(data).putAdditionalHeader("Idempotency-Key", partKey).build()));
-                        partIds[index] = part.id();
-                        synchronized (sent) { // one caller at a time, and never backwards
-                            report(options, sent.addAndGet(length), size);
-                        }
-                    } finally {
-                        inFlight.release();
-                    }
-                }, pool));
-            }
-            CompletableFuture.allOf(futures.toArray(CompletableFuture[]::new)).join();
-        } catch (IOException e) {
-            cancelQuietly(upload.id());
-            throw new DatasetException("unreadable_file", file, 0, null, "reading a part failed: " + e, e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            cancelQuietly(upload.id());
-            throw new FineTunerException("upload of " + file + " was interrupted", e);
-        } catch (CompletionException e) {
-            cancelQuietly(upload.id());
-            throw e.getCause() instanceof RuntimeException re ? re : e;
-        } finally {
-            pool.shutdownNow();
-        }
-        UploadCompleteParams complete = UploadCompleteParams.builder().uploadId(upload.id()).partIds(List.of(partIds))
-                .putAdditionalHeader("Idempotency-Key", Calls.idempotencyKey()).build();
-        Upload done = calls.call("uploads.complete", "complete upload " + upload.id(), () -> client.uploads().complete(complete));
-        return info(done.file().orElseThrow(() -> new FineTunerException("upload " + upload.id()
-                + " completed without a file; retrieve it later or upload again")));
-    }
-
-    private void cancelQuietly(String uploadId) {
-        try {
-            client.uploads().cancel(uploadId);
-        } catch (RuntimeException e) {
-            LOG.warn("could not cancel upload {} after a failure: {}", uploadId, e.toString());
-        }
-    }
-
-    private static void report(UploadOptions options, long sent, long total) {
+    static void report(UploadOptions options, long sent, long total) {
         if (options.progress() != null) {
             options.progress().accept(sent, total);
         }
@@ -227,8 +116,7 @@ public final class FilesService {
     }
 
     private Optional<FileInfo> findUploaded(String name, long size) {
-        return calls.items("files.list", "list files", () -> client.files().list(FileListParams.builder().purpose(FINE_TUNE)
-                        .limit(10_000L).build())).map(FilesService::info)
+        return backend.listFiles(true)
                 .filter(f -> f.filename().equals(name) && f.bytes() == size && !f.isError()).findFirst();
     }
 
@@ -284,13 +172,12 @@ public final class FilesService {
      */
     public FileInfo retrieve(String fileId) {
         requireId(fileId);
-        return calls.call("files.retrieve", "retrieve file " + fileId, () -> info(client.files().retrieve(fileId)));
+        return backend.retrieveFile(fileId);
     }
 
     /** {@return every file of the organization (all purposes), newest first} */
     public List<FileInfo> list() {
-        return calls.items("files.list", "list files", () -> client.files().list(FileListParams.builder().build()))
-                .map(FilesService::info).toList();
+        return backend.listFiles(false).toList();
     }
 
     /**
@@ -301,7 +188,7 @@ public final class FilesService {
      */
     public boolean delete(String fileId) {
         requireId(fileId);
-        boolean deleted = calls.call("files.delete", "delete file " + fileId, () -> client.files().delete(fileId).deleted());
+        boolean deleted = backend.deleteFile(fileId);
         LOG.info("deleted file {}: {}", fileId, deleted);
         return deleted;
     }
@@ -315,13 +202,7 @@ public final class FilesService {
      */
     public byte[] download(String fileId) {
         requireId(fileId);
-        byte[] raw = calls.call("files.content", "download file " + fileId, () -> {
-            try (HttpResponse response = client.files().content(fileId); InputStream body = response.body()) {
-                return body.readAllBytes();
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        });
+        byte[] raw = backend.fileContent(fileId);
         return decodeIfBase64(raw);
     }
 
@@ -336,15 +217,6 @@ public final class FilesService {
         } catch (IllegalArgumentException e) {
             return raw;
         }
-    }
-
-    static FileInfo info(FileObject f) {
-        @SuppressWarnings("deprecation")
-        String status = Sdk.optional(() -> f.status().asString()).orElse("uploaded");
-        @SuppressWarnings("deprecation")
-        Optional<String> details = Sdk.optional(f::statusDetails).flatMap(x -> x);
-        return new FileInfo(f.id(), f.filename(), f.bytes(), f.purpose().asString(), status, details,
-                Instant.ofEpochSecond(f.createdAt()));
     }
 
     private static void requireId(String id) {

@@ -27,10 +27,12 @@ import java.util.OptionalLong;
  * @param wandbProject a Weights &amp; Biases project to report to, if any
  * @param idempotencyKey sent as {@code Idempotency-Key} so a retried create never makes two jobs; a
  *     random one unless given
+ * @param lora train a LoRA adapter with these options (Together AI only; empty: the service's default)
  */
 public record JobRequest(String model, String trainingFile, Optional<String> validationFile, Method method,
                          Hyperparameters hyperparameters, Optional<String> suffix, OptionalLong seed,
-                         Map<String, String> metadata, Optional<String> wandbProject, String idempotencyKey) {
+                         Map<String, String> metadata, Optional<String> wandbProject, String idempotencyKey,
+                         Optional<Lora> lora) {
     /** The most characters of a suffix. */
     public static final int MAX_SUFFIX = 64;
     /** The most metadata pairs of a job. */
@@ -50,7 +52,7 @@ public record JobRequest(String model, String trainingFile, Optional<String> val
         Map<String, String> m = new java.util.LinkedHashMap<>(metadata);
         m.putAll(extra);
         return new JobRequest(model, trainingFile, validationFile, method, hyperparameters, suffix, seed, m,
-                wandbProject, idempotencyKey);
+                wandbProject, idempotencyKey, lora);
     }
 
     /** The training method. */
@@ -76,8 +78,10 @@ public record JobRequest(String model, String trainingFile, Optional<String> val
      * @param wandbProject a Weights &amp; Biases project to report to, if any
      * @param idempotencyKey sent as {@code Idempotency-Key} so a retried create never makes two jobs; a
      *     random one unless given
+     * @param lora train a LoRA adapter with these options (Together AI only; empty: the service's default)
      */
     public JobRequest {
+        Objects.requireNonNull(lora, "lora");
         requireText(model, "model");
         requireText(trainingFile, "trainingFile");
         Objects.requireNonNull(validationFile, "validationFile");
@@ -139,6 +143,7 @@ public record JobRequest(String model, String trainingFile, Optional<String> val
         private final Map<String, String> metadata = new LinkedHashMap<>();
         private String wandbProject;
         private String idempotencyKey;
+        private Lora lora;
 
         private Builder(String model, String trainingFile) {
             this.model = model;
@@ -237,6 +242,18 @@ public record JobRequest(String model, String trainingFile, Optional<String> val
         }
 
         /**
+         * Train a LoRA adapter with these options (default: the service's own choice). Only Together AI
+         * takes it; OpenAI refuses a request that has it.
+         *
+         * @param lora rank, alpha and dropout
+         * @return this builder
+         */
+        public Builder lora(Lora lora) {
+            this.lora = Objects.requireNonNull(lora, "lora");
+            return this;
+        }
+
+        /**
          * {@return the request}
          *
          * @throws IllegalArgumentException when it exceeds a limit of the API
@@ -245,7 +262,7 @@ public record JobRequest(String model, String trainingFile, Optional<String> val
             return new JobRequest(model, trainingFile, Optional.ofNullable(validationFile), method, hyperparameters,
                     Optional.ofNullable(suffix), seed == null ? OptionalLong.empty() : OptionalLong.of(seed), metadata,
                     Optional.ofNullable(wandbProject),
-                    idempotencyKey != null ? idempotencyKey : Calls.idempotencyKey());
+                    idempotencyKey != null ? idempotencyKey : Calls.idempotencyKey(), Optional.ofNullable(lora));
         }
     }
 }

@@ -5,21 +5,6 @@ import dev.finetuner.internal.PromptEndings;
 import dev.finetuner.model.BaseModel;
 import dev.finetuner.model.ExampleFormat;
 
-import com.openai.client.OpenAIClient;
-import com.openai.core.JsonValue;
-import com.openai.models.finetuning.jobs.FineTuningJobEvent;
-import com.openai.models.finetuning.jobs.JobCancelParams;
-import com.openai.models.finetuning.jobs.JobCreateParams;
-import com.openai.models.finetuning.jobs.JobListEventsPage;
-import com.openai.models.finetuning.jobs.JobListEventsParams;
-import com.openai.models.finetuning.jobs.JobListParams;
-import com.openai.models.finetuning.jobs.JobPauseParams;
-import com.openai.models.finetuning.jobs.JobResumeParams;
-import com.openai.models.finetuning.jobs.checkpoints.CheckpointListParams;
-import com.openai.models.finetuning.methods.DpoHyperparameters;
-import com.openai.models.finetuning.methods.DpoMethod;
-import com.openai.models.finetuning.methods.SupervisedHyperparameters;
-import com.openai.models.finetuning.methods.SupervisedMethod;
 import dev.finetuner.internal.Timing;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -39,15 +24,15 @@ import java.util.stream.Stream;
 public final class JobsService {
     private static final Logger LOG = LoggerFactory.getLogger(JobsService.class);
 
-    private final OpenAIClient client;
+    private final Backend backend;
     private final Calls calls;
     private final FollowOptions followOptions;
     private final Timing timing;
 
     private final FilesService files;
 
-    JobsService(OpenAIClient client, Calls calls, FollowOptions followOptions, Timing timing, FilesService files) {
-        this.client = client;
+    JobsService(Backend backend, Calls calls, FollowOptions followOptions, Timing timing, FilesService files) {
+        this.backend = backend;
         this.calls = calls;
         this.followOptions = followOptions;
         this.timing = timing;
@@ -117,9 +102,7 @@ public final class JobsService {
      */
     public Job create(JobRequest request) {
         Objects.requireNonNull(request, "request");
-        JobCreateParams params = params(withPromptFormat(request));
-        Job job = calls.call("jobs.create", "create fine-tuning job on " + request.model(),
-                () -> Sdk.job(client.fineTuning().jobs().create(params)));
+        Job job = backend.createJob(withPromptFormat(request));
         LOG.info("created fine-tuning job {} on {} (training file {})", job.id(), job.model(), job.trainingFile());
         return job;
     }
@@ -150,39 +133,6 @@ public final class JobsService {
         }
     }
 
-    static JobCreateParams params(JobRequest r) {
-        JobCreateParams.Builder b = JobCreateParams.builder().model(r.model()).trainingFile(r.trainingFile());
-        r.validationFile().ifPresent(b::validationFile);
-        r.suffix().ifPresent(b::suffix);
-        r.seed().ifPresent(b::seed);
-        if (!r.metadata().isEmpty()) {
-            JobCreateParams.Metadata.Builder m = JobCreateParams.Metadata.builder();
-            r.metadata().forEach((k, v) -> m.putAdditionalProperty(k, JsonValue.from(v)));
-            b.metadata(m.build());
-        }
-        r.wandbProject().ifPresent(p -> b.addIntegration(JobCreateParams.Integration.builder()
-                .wandb(JobCreateParams.Integration.Wandb.builder().project(p).build()).build()));
-        Hyperparameters h = r.hyperparameters();
-        if (r.method() == JobRequest.Method.DPO) {
-            DpoHyperparameters.Builder hb = DpoHyperparameters.builder();
-            h.epochs().ifPresent(hb::nEpochs);
-            h.batchSize().ifPresent(hb::batchSize);
-            h.learningRateMultiplier().ifPresent(hb::learningRateMultiplier);
-            h.beta().ifPresent(hb::beta);
-            b.method(JobCreateParams.Method.builder().type(JobCreateParams.Method.Type.DPO)
-                    .dpo(DpoMethod.builder().hyperparameters(hb.build()).build()).build());
-        } else {
-            SupervisedHyperparameters.Builder hb = SupervisedHyperparameters.builder();
-            h.epochs().ifPresent(hb::nEpochs);
-            h.batchSize().ifPresent(hb::batchSize);
-            h.learningRateMultiplier().ifPresent(hb::learningRateMultiplier);
-            b.method(JobCreateParams.Method.builder().type(JobCreateParams.Method.Type.SUPERVISED)
-                    .supervised(SupervisedMethod.builder().hyperparameters(hb.build()).build()).build());
-        }
-        b.putAdditionalHeader("Idempotency-Key", r.idempotencyKey());
-        return b.build();
-    }
-
     /**
      * {@return the job as it is now}
      *
@@ -190,18 +140,17 @@ public final class JobsService {
      */
     public Job retrieve(String jobId) {
         requireId(jobId);
-        return calls.call("jobs.retrieve", "retrieve " + jobId, () -> Sdk.job(client.fineTuning().jobs().retrieve(jobId)));
+        return backend.retrieveJob(jobId, null);
     }
 
     /** The job as it is now, telling {@code onRetry} of each retry. */
     Job retrieve(String jobId, Consumer<RetryEvent> onRetry) {
-        return calls.call("jobs.retrieve", "retrieve " + jobId, () -> Sdk.job(client.fineTuning().jobs().retrieve(jobId)), onRetry);
+        return backend.retrieveJob(jobId, onRetry);
     }
 
     /** {@return every job of the organization, newest first, fetched page by page as the stream is consumed} */
     public Stream<Job> list() {
-        return calls.items("jobs.list", "list fine-tuning jobs",
-                () -> client.fineTuning().jobs().list(JobListParams.builder().limit(100).build())).map(Sdk::job);
+        return backend.listJobs();
     }
 
     /**
@@ -211,7 +160,7 @@ public final class JobsService {
      */
     public Optional<Job> findByModel(String modelId) {
         Objects.requireNonNull(modelId, "modelId");
-        return list().filter(j -> j.fineTunedModel().filter(modelId::equals).isPresent()).findFirst();
+        return backend.findByModel(modelId);
     }
 
     /**
@@ -222,9 +171,7 @@ public final class JobsService {
      */
     public Job cancel(String jobId) {
         requireId(jobId);
-        String key = Calls.idempotencyKey();
-        Job job = calls.call("jobs.cancel", "cancel " + jobId, () -> Sdk.job(client.fineTuning().jobs().cancel(JobCancelParams.builder().fineTuningJobId(jobId)
-                .putAdditionalHeader("Idempotency-Key", key).build())));
+        Job job = backend.cancelJob(jobId);
         LOG.info("cancel requested for fine-tuning job {}: now {}", jobId, job.status());
         return job;
     }
@@ -237,9 +184,7 @@ public final class JobsService {
      */
     public Job pause(String jobId) {
         requireId(jobId);
-        String key = Calls.idempotencyKey();
-        return calls.call("jobs.pause", "pause " + jobId, () -> Sdk.job(client.fineTuning().jobs().pause(JobPauseParams.builder().fineTuningJobId(jobId)
-                .putAdditionalHeader("Idempotency-Key", key).build())));
+        return backend.pauseJob(jobId);
     }
 
     /**
@@ -250,9 +195,7 @@ public final class JobsService {
      */
     public Job resume(String jobId) {
         requireId(jobId);
-        String key = Calls.idempotencyKey();
-        return calls.call("jobs.resume", "resume " + jobId, () -> Sdk.job(client.fineTuning().jobs().resume(JobResumeParams.builder().fineTuningJobId(jobId)
-                .putAdditionalHeader("Idempotency-Key", key).build())));
+        return backend.resumeJob(jobId);
     }
 
     /**
@@ -262,8 +205,7 @@ public final class JobsService {
      */
     public List<Checkpoint> checkpoints(String jobId) {
         requireId(jobId);
-        return calls.items("jobs.checkpoints", "list checkpoints of " + jobId, () -> client.fineTuning().jobs().checkpoints()
-                .list(jobId, CheckpointListParams.builder().limit(100).build())).map(Sdk::checkpoint).toList();
+        return backend.checkpoints(jobId);
     }
 
     /**
@@ -284,18 +226,7 @@ public final class JobsService {
         if (limit < 1 || limit > 100) {
             throw new IllegalArgumentException("limit must be 1..100, was " + limit);
         }
-        JobListEventsParams.Builder p = JobListEventsParams.builder().limit(limit);
-        if (after != null) {
-            p.after(after);
-        }
-        JobListEventsParams params = p.build();
-        JobListEventsPage page = calls.call("jobs.events", "list events of " + jobId,
-                () -> client.fineTuning().jobs().listEvents(jobId, params), onRetry);
-        List<JobEvent> events = new ArrayList<>(page.data().size());
-        for (FineTuningJobEvent e : page.data()) {
-            events.add(Sdk.event(e));
-        }
-        return new EventPage(events, page.hasMore().orElse(false));
+        return backend.events(jobId, after, limit, onRetry);
     }
 
     /**

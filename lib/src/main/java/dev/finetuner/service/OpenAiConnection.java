@@ -26,6 +26,12 @@ import java.util.Optional;
  * <p>The API key never appears in {@link #toString()}, a log line or an exception message.
  */
 public final class OpenAiConnection implements AutoCloseable {
+    /** The backend of OpenAI's shape: OpenAI, Azure OpenAI, {@code LocalOpenAi} and other compatible servers. */
+    public static final String OPENAI = "openai";
+    /** The backend of Together AI's shape ({@code /v1/fine-tunes}). */
+    public static final String TOGETHER = "together";
+    /** Together AI's base URL, when neither {@code baseUrl} nor {@code TOGETHER_BASE_URL} gives one. */
+    public static final String TOGETHER_BASE_URL = "https://api.together.xyz/v1";
     /** The request timeout when none is given. */
     public static final Duration DEFAULT_TIMEOUT = Duration.ofMinutes(2);
 
@@ -37,6 +43,8 @@ public final class OpenAiConnection implements AutoCloseable {
     private final JobsService jobs;
     private final JobFollower follower;
     private final Calls calls;
+    private final Backend backend;
+    private final String backendName;
     private final Timing timing;
     private final ApiListener listener;
     private final AzureOptions azure;
@@ -47,7 +55,19 @@ public final class OpenAiConnection implements AutoCloseable {
         this.retry = b.retry;
         this.timing = b.timing;
         this.timeout = b.timeout;
-        this.azure = b.azure != null ? b.azure : azureFromEnvironment(b);
+        this.backendName = chosenBackend(b);
+        boolean together = backendName.equals(TOGETHER);
+        if (together && b.azure != null) {
+            throw new IllegalArgumentException("azure(...) and backend(\"together\") name two different services: "
+                    + "choose one");
+        }
+        this.azure = together ? null : b.azure != null ? b.azure : azureFromEnvironment(b);
+        String keyVariable = together ? "TOGETHER_API_KEY" : "OPENAI_API_KEY";
+        String key = b.apiKey != null ? b.apiKey : env(keyVariable);
+        if (b.client != null && together) {
+            throw new IllegalArgumentException("backend(\"together\") builds its own clients: give apiKey(...) and"
+                    + " baseUrl(...) instead of client(...)");
+        }
         if (b.client != null) {
             this.client = b.client;
             this.ownsClient = false;
@@ -57,17 +77,18 @@ public final class OpenAiConnection implements AutoCloseable {
             this.client = azureClient(b, azure, baseUrl);
             this.ownsClient = true;
         } else {
-            String key = b.apiKey != null ? b.apiKey : env("OPENAI_API_KEY");
             if (key == null || key.isBlank()) {
-                throw new IllegalArgumentException("no API key: set apiKey(...) or OPENAI_API_KEY"
+                throw new IllegalArgumentException("no API key: set apiKey(...) or " + keyVariable
                         + " (any non-empty value for a local backend without a key)");
             }
-            String url = checkedBaseUrl(b.baseUrl != null ? b.baseUrl : Optional.ofNullable(env("OPENAI_BASE_URL"))
-                    .orElse("https://api.openai.com/v1"));
+            String url = checkedBaseUrl(b.baseUrl != null ? b.baseUrl
+                    : Optional.ofNullable(env(together ? "TOGETHER_BASE_URL" : "OPENAI_BASE_URL"))
+                    .orElse(together ? TOGETHER_BASE_URL : "https://api.openai.com/v1"));
+            // Together's inference is OpenAI-shaped: completions go through openai-java on its URL
             OpenAIOkHttpClient.Builder cb = OpenAIOkHttpClient.builder().apiKey(key).baseUrl(url).maxRetries(0)
                     .timeout(b.timeout);
-            String org = b.organization != null ? b.organization : env("OPENAI_ORG_ID");
-            String project = b.project != null ? b.project : env("OPENAI_PROJECT_ID");
+            String org = b.organization != null ? b.organization : together ? null : env("OPENAI_ORG_ID");
+            String project = b.project != null ? b.project : together ? null : env("OPENAI_PROJECT_ID");
             if (org != null) {
                 cb.organization(org);
             }
@@ -81,10 +102,8 @@ public final class OpenAiConnection implements AutoCloseable {
             this.baseUrl = url;
         }
         java.util.List<String> secrets = new java.util.ArrayList<>();
-        if (azure != null && b.client == null) {
-            secrets.add(azure.apiKeyOrNull());
-        } else if (b.client == null) {
-            secrets.add(b.apiKey != null ? b.apiKey : env("OPENAI_API_KEY"));
+        if (b.client == null) {
+            secrets.add(azure != null ? azure.apiKeyOrNull() : key);
             b.headers.forEach((name, value) -> {
                 String n = name.toLowerCase(java.util.Locale.ROOT);
                 if (n.contains("key") || n.contains("auth") || n.contains("token") || n.contains("secret")) {
@@ -97,8 +116,10 @@ public final class OpenAiConnection implements AutoCloseable {
         }
         this.listener = b.listener;
         this.calls = new Calls(retry, timing, secrets, listener);
-        this.files = new FilesService(client, calls, timing);
-        this.jobs = new JobsService(client, calls, b.follow, timing, files);
+        Backend openAi = new OpenAiBackend(client, ownsClient, calls);
+        this.backend = together ? new TogetherBackend(baseUrl, key, b.headers, b.timeout, calls, openAi) : openAi;
+        this.files = new FilesService(backend, calls, timing);
+        this.jobs = new JobsService(backend, calls, b.follow, timing, files);
         this.follower = new JobFollower(jobs, b.follow, timing);
         this.deployments = azure != null && azure.canDeploy() ? new AzureDeployments(azure, calls, timing, b.timeout) : null;
     }
@@ -143,6 +164,39 @@ public final class OpenAiConnection implements AutoCloseable {
             a.apiVersion(version);
         }
         return a.build();
+    }
+
+    /**
+     * The builder's backend, else OpenAI's for a given client, else {@code FINETUNER_BACKEND}, else
+     * Together AI when no key is given and only {@code TOGETHER_API_KEY} is set, else OpenAI.
+     */
+    private static String chosenBackend(Builder b) {
+        if (b.backend != null) {
+            return b.backend;
+        }
+        if (b.client != null) {
+            return OPENAI; // a given openai-java client speaks OpenAI's shape
+        }
+        String fromEnv = env("FINETUNER_BACKEND");
+        if (fromEnv != null) {
+            return checkedBackend(fromEnv);
+        }
+        return b.apiKey == null && env("OPENAI_API_KEY") == null && env("TOGETHER_API_KEY") != null
+                ? TOGETHER : OPENAI;
+    }
+
+    private static String checkedBackend(String name) {
+        String n = name.strip().toLowerCase(java.util.Locale.ROOT);
+        if (!n.equals(OPENAI) && !n.equals(TOGETHER)) {
+            throw new IllegalArgumentException("unknown backend \"" + name + "\": use \"" + OPENAI
+                    + "\" (OpenAI, Azure OpenAI or any OpenAI-compatible server) or \"" + TOGETHER + "\" (Together AI)");
+        }
+        return n;
+    }
+
+    /** {@return the backend the connection speaks to: {@value #OPENAI} or {@value #TOGETHER}} */
+    public String backend() {
+        return backendName;
     }
 
     /** An http(s) URL with a host, or a clear error naming what was given. */
@@ -294,19 +348,19 @@ public final class OpenAiConnection implements AutoCloseable {
     /** Closes the client's connections, unless the client was given to the builder. */
     @Override
     public void close() {
-        if (ownsClient) {
-            client.close();
-        }
+        backend.close();
     }
 
     @Override
     public String toString() {
-        return "OpenAiConnection[baseUrl=" + baseUrl + (azure != null ? ", " + azure : "") + ", retry=" + retry + "]";
+        return "OpenAiConnection[backend=" + backendName + ", baseUrl=" + baseUrl + (azure != null ? ", " + azure : "")
+                + ", retry=" + retry + "]";
     }
 
     /** Builds an {@link OpenAiConnection}; every value is optional. */
     public static final class Builder {
         private String apiKey;
+        private String backend;
         private String baseUrl;
         private String organization;
         private String project;
@@ -338,7 +392,7 @@ public final class OpenAiConnection implements AutoCloseable {
         }
 
         /**
-         * The API key (default: {@code OPENAI_API_KEY}).
+         * The API key (default: {@code OPENAI_API_KEY}; on Together AI {@code TOGETHER_API_KEY}).
          *
          * @param key the API key
          * @return this builder
@@ -349,7 +403,24 @@ public final class OpenAiConnection implements AutoCloseable {
         }
 
         /**
-         * The base URL, ending in {@code /v1} (default: {@code OPENAI_BASE_URL}, else api.openai.com).
+         * Which service's fine-tuning API to speak: {@value OpenAiConnection#OPENAI} (OpenAI, Azure OpenAI and
+         * compatible servers) or {@value OpenAiConnection#TOGETHER} (Together AI: key from
+         * {@code TOGETHER_API_KEY}, URL from {@code TOGETHER_BASE_URL}, else
+         * {@value OpenAiConnection#TOGETHER_BASE_URL}). Default: {@code FINETUNER_BACKEND}, else Together AI
+         * when only {@code TOGETHER_API_KEY} is set, else OpenAI.
+         *
+         * @param name {@code openai} or {@code together}
+         * @return this builder
+         * @throws IllegalArgumentException for any other name
+         */
+        public Builder backend(String name) {
+            this.backend = checkedBackend(Objects.requireNonNull(name, "backend"));
+            return this;
+        }
+
+        /**
+         * The base URL, ending in {@code /v1} (default: {@code OPENAI_BASE_URL}, else api.openai.com; on
+         * Together AI {@code TOGETHER_BASE_URL}, else {@value OpenAiConnection#TOGETHER_BASE_URL}).
          *
          * @param url the base URL
          * @return this builder

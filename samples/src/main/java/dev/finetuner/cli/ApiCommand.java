@@ -66,11 +66,12 @@ abstract class ApiCommand implements Callable<Integer> {
     }
 
     /**
-     * The model a {@code -m} value names. A fine-tuning job's id ({@code ftjob-...}) stands for the model
+     * The model a {@code -m} value names. A fine-tuning job's id ({@code ftjob-...}, Together's {@code ft-UUID}) stands for the model
      * that job made, so that a script can go from {@code create} to {@code complete} with the one id it has.
      */
     static String modelNamed(OpenAiConnection c, String value) {
-        if (!value.startsWith("ftjob-")) {
+        boolean togetherJob = c.backend().equals(OpenAiConnection.TOGETHER) && value.matches("ft-[0-9a-fA-F-]{36}");
+        if (!value.startsWith("ftjob-") && !togetherJob) {
             return value;
         }
         dev.finetuner.service.Job job = c.jobs().retrieve(value);
@@ -87,6 +88,9 @@ abstract class ApiCommand implements Callable<Integer> {
         if (c.azure().isPresent()) {
             // a fine-tuner of its own on the same resource: deployments need the Azure settings, not only the client
             return FineTuner.builder().azure(c.azure().get()).retry(c.retryPolicy()).follow(c.follower().options()).build();
+        }
+        if (c.backend().equals(OpenAiConnection.TOGETHER)) {
+            return FineTuner.builder().connection(c).build(); // its jobs and files are Together's, not the client's
         }
         return FineTuner.builder().client(c.client()).retry(c.retryPolicy()).follow(c.follower().options()).build();
     }

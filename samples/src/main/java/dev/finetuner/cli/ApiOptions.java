@@ -8,8 +8,16 @@ import picocli.CommandLine.Option;
 
 import java.time.Duration;
 
-/** Where the API is: flags, else OPENAI_API_KEY and OPENAI_BASE_URL. Mixed into every command that calls it. */
+/**
+ * Where the API is: flags, else OPENAI_API_KEY and OPENAI_BASE_URL (TOGETHER_API_KEY and TOGETHER_BASE_URL
+ * with {@code --backend together}). Mixed into every command that calls it.
+ */
 final class ApiOptions {
+    @Option(names = "--backend", paramLabel = "NAME", description = "The fine-tuning service: openai (OpenAI, Azure"
+            + " OpenAI or any OpenAI-compatible server) or together (Together AI). Default: $FINETUNER_BACKEND, else"
+            + " together when no key is given and only TOGETHER_API_KEY is set, else openai.")
+    String backend;
+
     @Option(names = "--api-key", description = "API key (default: $OPENAI_API_KEY). Prefer the variable or"
             + " --api-key-file: a key on the command line is visible to every user of the machine (ps).")
     String apiKey;
@@ -55,20 +63,35 @@ final class ApiOptions {
      * one (null: the library's default, which commands that never wait do not use).
      */
     OpenAiConnection connect(CommandLine cmd, Duration poll) {
+        String name = backend != null ? backend : env("FINETUNER_BACKEND") != null ? env("FINETUNER_BACKEND")
+                : apiKey == null && apiKeyFile == null && env("OPENAI_API_KEY") == null && env("TOGETHER_API_KEY") != null
+                ? OpenAiConnection.TOGETHER
+                : OpenAiConnection.OPENAI;
+        boolean together = name.strip().equalsIgnoreCase(OpenAiConnection.TOGETHER);
+        if (together && azureEndpoint != null) {
+            throw new CommandLine.ParameterException(cmd, "--azure-endpoint and --backend together name two different"
+                    + " services: choose one");
+        }
         String endpoint = azureEndpoint != null ? azureEndpoint : env("AZURE_OPENAI_ENDPOINT");
-        if (endpoint != null && baseUrl == null) {
+        if (!together && endpoint != null && baseUrl == null) {
             return connectAzure(cmd, poll, endpoint);
         }
-        String key = apiKey != null ? apiKey : apiKeyFile != null ? readKey(cmd) : System.getenv("OPENAI_API_KEY");
+        String keyVariable = together ? "TOGETHER_API_KEY" : "OPENAI_API_KEY";
+        String key = apiKey != null ? apiKey : apiKeyFile != null ? readKey(cmd) : System.getenv(keyVariable);
         if (key == null || key.isBlank()) {
-            throw new CommandLine.ParameterException(cmd, "no API key: pass --api-key or set OPENAI_API_KEY"
-                    + " (any value for a local backend started with `finetuner serve`)");
+            throw new CommandLine.ParameterException(cmd, "no API key: pass --api-key or set " + keyVariable
+                    + (together ? "" : " (any value for a local backend started with `finetuner serve`)"));
         }
-        OpenAiConnection.Builder b = OpenAiConnection.builder().apiKey(key);
+        OpenAiConnection.Builder b;
+        try {
+            b = OpenAiConnection.builder().backend(name).apiKey(key);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(cmd, "--backend: " + e.getMessage());
+        }
         if (poll != null) {
             b.follow(FollowOptions.defaults().withInterval(poll));
         }
-        String url = baseUrl != null ? baseUrl : System.getenv("OPENAI_BASE_URL");
+        String url = baseUrl != null ? baseUrl : System.getenv(together ? "TOGETHER_BASE_URL" : "OPENAI_BASE_URL");
         if (url != null && !url.isBlank()) {
             b.baseUrl(url);
         }

@@ -33,6 +33,10 @@ final class ServeCommand implements Callable<Integer> {
             + " the management API's deployments on the same port, and completions only through a ready deployment.")
     boolean azure;
 
+    @Option(names = "--together", description = "Serve as Together AI does: /v1/files/upload, /v1/fine-tunes with its"
+            + " statuses and id-less events, and completions by the job's output name.")
+    boolean together;
+
     /** Counted down to stop a serve started in tests; a real serve runs until the process ends. */
     static volatile CountDownLatch stop = new CountDownLatch(1);
 
@@ -50,12 +54,18 @@ final class ServeCommand implements Callable<Integer> {
             if (azure) {
                 b.azure();
             }
+            if (together) {
+                b.together();
+            }
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
         LocalOpenAi started;
         try {
             started = b.build();
+        } catch (IllegalStateException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--azure and --together are two different"
+                    + " services' APIs: choose one");
         } catch (java.io.UncheckedIOException e) {
             spec.commandLine().getErr().println("error: " + e.getMessage() + ": " + e.getCause().getMessage()
                     + (e.getCause() instanceof java.net.BindException ? " (another program uses the port: pick"
@@ -69,6 +79,10 @@ final class ServeCommand implements Callable<Integer> {
                         + " finetuner list --azure-endpoint " + local.azureEndpoint() + "; deploy with"
                         + " --azure-subscription s --azure-resource-group g --azure-management-url "
                         + local.azureEndpoint() + " and AZURE_MANAGEMENT_TOKEN=any");
+            } else if (together) {
+                spec.commandLine().getOut().println("Serving Together AI's fine-tuning API on " + local.baseUrl()
+                        + " (Ctrl-C to stop). Try: TOGETHER_BASE_URL=" + local.baseUrl() + " TOGETHER_API_KEY="
+                        + (key == null ? "test" : "<your key>") + " finetuner list --backend together");
             } else {
                 spec.commandLine().getOut().println("Serving the fine-tuning API on " + local.baseUrl()
                         + " (Ctrl-C to stop). Try: OPENAI_BASE_URL=" + local.baseUrl() + " OPENAI_API_KEY="

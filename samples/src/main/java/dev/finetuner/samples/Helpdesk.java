@@ -43,6 +43,8 @@ import java.util.Objects;
 public final class Helpdesk {
     /** The base model trained. */
     public static final String MODEL = "davinci-002";
+    /** The base model the sample trains on Together AI: Llama 3.1 8B Instruct, LoRA by default. */
+    public static final String TOGETHER_MODEL = "meta-llama/Meta-Llama-3.1-8B-Instruct-Reference";
 
     /** Tickets that are not in the archive, answered by the trained model. */
     static final List<String> NEW_TICKETS = List.of(
@@ -93,7 +95,7 @@ public final class Helpdesk {
         try (LocalOpenAi local = LocalOpenAi.builder().azure().speed(LocalOpenAi.DEFAULT_SPEED).build();
              FineTuner ft = Samples.localAzureFineTuner(local)) {
             out.println("Backend: the embedded server in Azure mode at " + local.azureEndpoint() + " (offline)");
-            return steps(ft, data, true, true, out);
+            return steps(data, ft, MODEL, Duration.ofMinutes(2), true, out);
         }
     }
 
@@ -112,47 +114,66 @@ public final class Helpdesk {
             out.println(offline
                     ? "Backend: the embedded OpenAI-compatible server at " + local.baseUrl() + " (offline)"
                     : "Backend: " + Samples.apiDescription());
-            return steps(ft, data, offline, false, out);
+            return run(data, ft, offline || !Samples.together() ? MODEL : TOGETHER_MODEL,
+                    offline ? Duration.ofMinutes(2) : TrainOptions.DEFAULT_AWAIT, out);
         }
     }
 
-    private static Result steps(FineTuner ft, Path data, boolean offline, boolean azure, PrintStream out) {
+    /**
+     * Runs the sample's steps on a fine-tuner of your own, e.g. one on Together AI.
+     *
+     * @param data the helpdesk CSV
+     * @param ft the fine-tuner to train with; not closed
+     * @param model the base model, e.g. {@link #MODEL} on OpenAI or {@link #TOGETHER_MODEL} on Together AI
+     * @param await how long to wait for the job
+     * @param out where each step is printed
+     * @return what each step produced
+     */
+    public static Result run(Path data, FineTuner ft, String model, Duration await, PrintStream out) {
+        return steps(data, ft, model, await, false, out);
+    }
+
+    private static Result steps(Path data, FineTuner ft, String model, Duration await, boolean azure, PrintStream out) {
+        Objects.requireNonNull(data, "data");
+        Objects.requireNonNull(ft, "ft");
+        Objects.requireNonNull(model, "model");
+        Objects.requireNonNull(out, "out");
         Samples.step(out, "1. Prepare " + data);
         Preparation preparation = ft.prepare(data, PrepareOptions.builder()
                 .validationFraction(0.2).seed(42).build());
-        ValidationReport report = preparation.report(MODEL);
+        ValidationReport report = preparation.report(model);
         out.println(report.toText());
 
-        Samples.step(out, "2. Estimate the cost on " + MODEL);
-        CostEstimate estimate = preparation.estimate(MODEL);
+        Samples.step(out, "2. Estimate the cost on " + model);
+        CostEstimate estimate = preparation.estimate(model);
         out.println(estimate);
 
         Samples.step(out, "3. Train");
-        FineTuneJob job = preparation.start(MODEL, TrainOptions.builder().epochs(3).suffix("helpdesk").build());
+        FineTuneJob job = preparation.start(model, TrainOptions.builder().epochs(3).suffix("helpdesk").build());
         out.println("  job " + job.id() + " started");
         ProgressDisplay progress = new ProgressDisplay(out, ProgressDisplay.isTerminal(out));
         Job finished = job.follow(progress);
         progress.endLine();
-        TrainedModel trained = job.await(offline ? Duration.ofMinutes(2) : TrainOptions.DEFAULT_AWAIT);
+        TrainedModel trained = job.await(await);
         out.println("  model " + trained.id() + " is ready");
-        TrainedModel model = trained;
+        TrainedModel answering = trained;
         if (azure) {
             Samples.step(out, "3b. Deploy it (Azure serves a fine-tuned model only through a deployment)");
-            model = trained.deploy("helpdesk-ft", DeployOptions.defaults().withSku("Developer")
+            answering = trained.deploy("helpdesk-ft", DeployOptions.defaults().withSku("Developer")
                     .withPollInterval(Duration.ofMillis(200)));
-            out.println("  deployment " + model.deploymentName().orElseThrow() + " is "
-                    + model.deployment().orElseThrow().state() + " (Developer: no hosting fee; Standard is billed"
+            out.println("  deployment " + answering.deploymentName().orElseThrow() + " is "
+                    + answering.deployment().orElseThrow().state() + " (Developer: no hosting fee; Standard is billed"
                     + " per hour)");
         }
 
         Samples.step(out, "4. Evaluate on the " + report.counts().validation() + " held-out tickets");
-        EvaluationReport evaluation = model.evaluate(preparation.validation(MODEL));
+        EvaluationReport evaluation = answering.evaluate(preparation.validation(model));
         out.println(evaluation.toText());
 
         Samples.step(out, "5. Answer new tickets");
         List<Answer> answers = new ArrayList<>();
         for (String question : NEW_TICKETS) {
-            String answer = model.complete(question);
+            String answer = answering.complete(question);
             answers.add(new Answer(question, answer));
             out.println("  Q: " + question);
             out.println("  A: " + answer);
@@ -160,12 +181,12 @@ public final class Helpdesk {
         }
 
         if (azure) {
-            model.undeploy();
-            out.println("Undeployed " + model.deploymentName().orElseThrow() + ".");
+            answering.undeploy();
+            out.println("Undeployed " + answering.deploymentName().orElseThrow() + ".");
         }
-        out.println("Model: " + model.id());
+        out.println("Model: " + answering.id());
         out.println("Job:   " + job.id());
-        return new Result(report, estimate, job.id(), finished.status(), model.id(), evaluation,
+        return new Result(report, estimate, job.id(), finished.status(), answering.id(), evaluation,
                 List.copyOf(answers));
     }
 }

@@ -28,10 +28,21 @@ final class Samples {
         return Files.exists(fromRoot) || !Files.exists(fromModule) ? fromRoot : fromModule;
     }
 
-    /** Offline unless {@code OPENAI_API_KEY} is set. */
+    /** Offline unless {@code OPENAI_API_KEY} (or {@code TOGETHER_API_KEY}) is set. */
     static boolean offline() {
-        String key = System.getenv("OPENAI_API_KEY");
-        return key == null || key.isBlank();
+        return env("OPENAI_API_KEY") == null && env("TOGETHER_API_KEY") == null;
+    }
+
+    /** True when the samples talk to Together AI: {@code FINETUNER_BACKEND=together}, or only its key is set. */
+    static boolean together() {
+        String backend = env("FINETUNER_BACKEND");
+        return backend != null ? backend.strip().equalsIgnoreCase("together")
+                : env("OPENAI_API_KEY") == null && env("TOGETHER_API_KEY") != null;
+    }
+
+    private static String env(String name) {
+        String v = System.getenv(name);
+        return v == null || v.isBlank() ? null : v;
     }
 
     /** A fine-tuner on the embedded backend, polling every 200 ms (the backend's clock runs fast). */
@@ -54,6 +65,9 @@ final class Samples {
 
     /** A fine-tuner on the API named by {@code OPENAI_API_KEY} and, if set, {@code OPENAI_BASE_URL}. */
     static FineTuner apiFineTuner() {
+        if (together()) {
+            return FineTuner.builder().backend("together").build(); // TOGETHER_API_KEY, TOGETHER_BASE_URL
+        }
         FineTuner.Builder builder = FineTuner.builder().apiKey(System.getenv("OPENAI_API_KEY"));
         String baseUrl = System.getenv("OPENAI_BASE_URL");
         if (baseUrl != null && !baseUrl.isBlank()) {
@@ -64,6 +78,11 @@ final class Samples {
 
     /** Which API the samples talk to when online. */
     static String apiDescription() {
+        if (together()) {
+            String url = env("TOGETHER_BASE_URL");
+            return "Together AI at " + (url != null ? url + " (from TOGETHER_BASE_URL)" : "https://api.together.xyz/v1")
+                    + ", with TOGETHER_API_KEY";
+        }
         String baseUrl = System.getenv("OPENAI_BASE_URL");
         return baseUrl == null || baseUrl.isBlank()
                 ? "the OpenAI API (OPENAI_API_KEY is set: this trains a real model, which costs money)"
