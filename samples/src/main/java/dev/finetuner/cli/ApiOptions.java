@@ -18,14 +18,16 @@ final class ApiOptions {
             + " together when no key is given and only TOGETHER_API_KEY is set, else openai.")
     String backend;
 
-    @Option(names = "--api-key", description = "API key (default: $OPENAI_API_KEY). Prefer the variable or"
+    @Option(names = "--api-key", description = "API key (default: $OPENAI_API_KEY; $TOGETHER_API_KEY with --backend together,"
+            + " $AZURE_OPENAI_API_KEY with --azure-endpoint). Prefer the variable or"
             + " --api-key-file: a key on the command line is visible to every user of the machine (ps).")
     String apiKey;
 
     @Option(names = "--api-key-file", paramLabel = "FILE", description = "Read the API key from this file (its first line).")
     java.nio.file.Path apiKeyFile;
 
-    @Option(names = "--base-url", description = "API base URL ending in /v1 (default: $OPENAI_BASE_URL or https://api.openai.com/v1).")
+    @Option(names = "--base-url", description = "API base URL ending in /v1 (default: $OPENAI_BASE_URL or https://api.openai.com/v1;"
+            + " with --backend together $TOGETHER_BASE_URL or https://api.together.xyz/v1).")
     String baseUrl;
 
     @Option(names = "--azure-endpoint", paramLabel = "URL", description = "Use an Azure OpenAI resource, e.g."
