@@ -6,8 +6,8 @@ import dev.finetuner.dataset.ReadIssue;
 import dev.finetuner.dataset.Split;
 import dev.finetuner.internal.Hash64;
 
+import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.BitSet;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
@@ -20,8 +20,14 @@ import java.util.Set;
  * made. Filled one example at a time, in file order, on one thread; {@link #merge} adds the statistics
  * of the part of the dataset that follows, so that parts read apart (in parallel, or elsewhere) combine
  * into exactly the statistics of one read, duplicates across parts included.
+ *
+ * <p>Repeats are found by hash in a table of bounded size ({@link Budget}); the examples that come
+ * after it is full and do not repeat one of it are sorted by hash on disk and grouped at the end
+ * ({@link #settle()}), so that an 8 GB file is deduplicated in a small heap. A hash match is only a
+ * candidate: pass 2 compares the texts ({@link #confirm}), and a distinct example that shares a hash is
+ * kept. {@link #close()} deletes the temporary files.
  */
-final class DatasetStats {
+final class DatasetStats implements AutoCloseable {
     static final List<String> SEPARATORS = List.of(" ->", "\n\n###\n\n", "\n\n===\n\n", "\n\n---\n\n",
             "\n\n===>\n\n", "\n\n--->\n\n");
     static final List<String> STOPS = List.of("\n", ".", " END", "***", "+++", "&&&", "$$$", "@@@", "%%%");
@@ -42,10 +48,17 @@ final class DatasetStats {
     final BitSet invalids = new BitSet();
     /** Ordinals of examples that repeat an earlier one: pass 2 drops these without hashing again. */
     final BitSet repeats = new BitSet();
-    /** Each repeat as (ordinal, line, hash), in file order; the line of the first is looked up at the end. */
-    private long[] repeatList = new long[48];
-    private int repeatCount;
-    private final FirstSeen firstSeen = new FirstSeen();
+    /** Each repeat as (ordinal, line, line of the first occurrence, hash), sorted by ordinal. */
+    private final RecordSorter repeatList;
+    /** Ordinals of first occurrences that have a repeat: pass 2 keeps their texts to compare. */
+    private final BitSet firsts = new BitSet();
+    private final long[] record = new long[4];
+    private final Budget budget;
+    private final FirstSeen firstSeen;
+    /** (hash, ordinal, line, facts) of examples after the table filled that are not in it; null until then. */
+    private RecordSorter unsettled;
+    private boolean settled;
+    private Confirmation confirmation;
     private final List<String> classNames = new ArrayList<>();
     private final Map<String, Integer> classIds = new HashMap<>();
 
@@ -88,9 +101,41 @@ final class DatasetStats {
     long chatsWithoutUser;
 
     DatasetStats(boolean dropInvalid, boolean dropDuplicates, Findings findings) {
+        this(dropInvalid, dropDuplicates, findings, Budget.DEFAULT);
+    }
+
+    DatasetStats(boolean dropInvalid, boolean dropDuplicates, Findings findings, Budget budget) {
         this.dropInvalid = dropInvalid;
         this.dropDuplicates = dropDuplicates;
         this.findings = findings;
+        this.budget = budget;
+        this.firstSeen = new FirstSeen(budget.tableSlots());
+        this.repeatList = new RecordSorter(4, 1, budget.runRecords(), budget.dir());
+    }
+
+    /**
+     * What duplicate detection may hold in the heap: a hash table of {@code tableSlots} slots (24 bytes
+     * each, at most half full), then sort buffers of {@code runRecords} records (32 bytes each), spilled
+     * to temporary files in {@code dir} beyond that.
+     *
+     * @param tableSlots a power of two, at least 2
+     * @param runRecords records per sorted run, at least 2
+     * @param dir where temporary files go
+     */
+    record Budget(int tableSlots, int runRecords, Path dir) {
+        /** The table of one million examples (48 MB) and runs of half a million (16 MB). */
+        static final Budget DEFAULT = new Budget(1 << 21, 1 << 19, null);
+
+        Budget {
+            if (tableSlots < 2 || Integer.bitCount(tableSlots) != 1 || runRecords < 2) {
+                throw new IllegalArgumentException("table " + tableSlots + ", runs " + runRecords);
+            }
+        }
+
+        @Override
+        public Path dir() {
+            return dir != null ? dir : Path.of(System.getProperty("java.io.tmpdir"));
+        }
     }
 
     /** True when pass 2 drops repeats (so they are not counted as kept). */
@@ -153,7 +198,8 @@ final class DatasetStats {
         if (invalid) {
             invalids.set(ord);
         }
-        int slot = firstSeen.slot(d.hash());
+        long hash = FirstSeen.key(d.hash());
+        int slot = firstSeen.slot(hash);
         boolean repeat = firstSeen.used(slot);
         boolean dropped = invalid && dropInvalid || repeat && dropDuplicates;
         int classId = FirstSeen.NO_CLASS;
@@ -167,9 +213,19 @@ final class DatasetStats {
         }
         if (repeat) {
             repeats.set(ord);
-            addRepeat(ord, e.line(), d.hash());
+            firsts.set(firstSeen.ordinal(slot));
+            addRepeat(ord, e.line(), firstSeen.line(slot), hash);
+        } else if (!firstSeen.full()) {
+            firstSeen.put(slot, hash, e.line(), ord, s, invalid, classId);
         } else {
-            firstSeen.put(slot, d.hash(), e.line(), ord, s, invalid, classId);
+            if (unsettled == null) {
+                unsettled = new RecordSorter(4, 2, budget.runRecords(), budget.dir());
+            }
+            record[0] = hash;
+            record[1] = ord;
+            record[2] = e.line();
+            record[3] = FirstSeen.facts(ord, s, invalid, classId);
+            unsettled.add(record);
         }
         if (!invalid) {
             aggregate(e, d);
@@ -209,20 +265,100 @@ final class DatasetStats {
         return id;
     }
 
-    private void addRepeat(long ord, long line, long hash) {
-        if (repeatCount * 3 == repeatList.length) {
-            repeatList = Arrays.copyOf(repeatList, repeatList.length * 2);
+    private void addRepeat(long ord, long line, long firstLine, long hash) {
+        record[0] = ord;
+        record[1] = line;
+        record[2] = firstLine;
+        record[3] = hash;
+        repeatList.add(record);
+    }
+
+    /**
+     * Ends pass 1: groups the examples that came after the table filled by hash, and makes all but the
+     * first of each group repeats, as if the table had held them. Idempotent.
+     */
+    void settle() {
+        if (settled) {
+            return;
         }
-        repeatList[repeatCount * 3] = ord;
-        repeatList[repeatCount * 3 + 1] = line;
-        repeatList[repeatCount * 3 + 2] = hash;
-        repeatCount++;
+        settled = true;
+        if (unsettled == null) {
+            return;
+        }
+        long[] first = {0, -1, 0}; // hash, ordinal, line
+        try (RecordSorter sorted = unsettled) {
+            sorted.forEach(r -> {
+                if (first[1] < 0 || r[0] != first[0]) {
+                    first[0] = r[0];
+                    first[1] = r[1];
+                    first[2] = r[2];
+                    return;
+                }
+                int ord = (int) r[1];
+                long f = r[3];
+                repeats.set(ord);
+                firsts.set((int) first[1]);
+                addRepeat(ord, r[2], first[2], r[0]);
+                uncount(FirstSeen.shape(f), FirstSeen.invalid(f), FirstSeen.classId(f), classNames);
+            });
+        } finally {
+            unsettled = null;
+        }
+    }
+
+    /** Takes back the counts of an example that was counted as kept and turned out to be a repeat. */
+    private void uncount(int shape, boolean invalid, int classId, List<String> names) {
+        if (dropDuplicates && !(invalid && dropInvalid)) {
+            keptByShape[shape]--;
+            if (classId != FirstSeen.NO_CLASS) {
+                count(shape, names.get(classId), invalid, -1);
+            }
+        }
+    }
+
+    /** {@return how many sorted runs of pass 1 went to disk, before {@link #settle()}} */
+    int spilledRuns() {
+        return unsettled == null ? 0 : unsettled.runs();
     }
 
     /** Each repeated example, in file order: its line and the line of its first occurrence. */
     void forEachRepeat(RepeatConsumer action) {
-        for (int i = 0; i < repeatCount; i++) {
-            action.accept(repeatList[i * 3 + 1], firstSeen.line(repeatList[i * 3 + 2]));
+        settle();
+        repeatList.forEach(r -> {
+            // pass 2 clears the repeats that turned out distinct, and names another first if need be
+            if (repeats.get((int) r[0])) {
+                action.accept(r[1], confirmation == null ? r[2] : confirmation.firstLine((int) r[0], r[2]));
+            }
+        });
+    }
+
+    /**
+     * Pass 2, for every example in file order before anything is dropped: keeps the texts of first
+     * occurrences that have a repeat, and compares each repeat's text with them. A repeat whose text
+     * differs (a hash collision) stops being one, so it is kept and not reported.
+     *
+     * @param ord the example's ordinal
+     * @param e the example, as read
+     */
+    void confirm(int ord, Example e) {
+        boolean first = firsts.get(ord);
+        boolean repeat = repeats.get(ord);
+        if (!first && !repeat) {
+            return;
+        }
+        if (confirmation == null) {
+            confirmation = new Confirmation(budget.dir());
+        }
+        if (!confirmation.check(ord, e, repeat)) {
+            repeats.clear(ord);
+        }
+    }
+
+    /** Deletes the temporary files. Idempotent. */
+    @Override
+    public void close() {
+        try (RecordSorter a = unsettled; RecordSorter b = repeatList; Confirmation c = confirmation) {
+            unsettled = null;
         }
     }
 
@@ -292,6 +428,9 @@ final class DatasetStats {
         if (later.dropInvalid != dropInvalid || later.dropDuplicates != dropDuplicates) {
             throw new IllegalArgumentException("statistics read with other settings");
         }
+        if (unsettled != null || later.unsettled != null || settled || later.settled) {
+            throw new IllegalStateException("statistics that outgrew their table, or were settled, cannot merge");
+        }
         int offset = Math.toIntExact(examples);
         findings.merge(later.findings);
         records += later.records;
@@ -326,6 +465,7 @@ final class DatasetStats {
         later.invalids.stream().forEach(i -> invalids.set(offset + i));
         // the later part's first occurrences: new ones join the table, the others are repeats now
         List<long[]> crossRepeats = new ArrayList<>();
+        firstSeen.unbounded = true; // merging has no budget: it keeps what both parts held
         later.firstSeen.forEach((hash, line, ord, shape, invalid, classId) -> {
             int slot = firstSeen.slot(hash);
             if (!firstSeen.used(slot)) {
@@ -336,20 +476,17 @@ final class DatasetStats {
             }
             crossRepeats.add(new long[] {offset + ord, line, hash});
             repeats.set(offset + ord);
-            if (dropDuplicates && !(invalid && dropInvalid)) {
-                keptByShape[shape]--;
-                if (classId != FirstSeen.NO_CLASS) {
-                    count(shape, later.classNames.get(classId), invalid, -1);
-                }
-            }
+            uncount(shape, invalid, classId, later.classNames);
         });
         later.repeats.stream().forEach(i -> repeats.set(offset + i));
-        for (int i = 0; i < later.repeatCount; i++) {
-            crossRepeats.add(new long[] {offset + later.repeatList[i * 3], later.repeatList[i * 3 + 1],
-                    later.repeatList[i * 3 + 2]});
+        later.repeatList.forEach(r -> crossRepeats.add(new long[] {offset + r[0], r[1], r[3]}));
+        // the first occurrence of each is the one the whole table knows now
+        for (long[] r : crossRepeats) {
+            int slot = firstSeen.slot(r[2]);
+            firsts.set(firstSeen.ordinal(slot));
+            addRepeat(r[0], r[1], firstSeen.line(slot), r[2]);
         }
-        crossRepeats.sort((a, b) -> Long.compare(a[0], b[0]));
-        crossRepeats.forEach(r -> addRepeat(r[0], r[1], r[2]));
+        later.close();
         mergeAggregates(later);
     }
 
@@ -493,7 +630,24 @@ final class DatasetStats {
     }
 
     static long hash(Example e) {
-        Hash64 h = new Hash64();
+        Hash64 hash = new Hash64();
+        fields(e, new Fields() {
+            @Override
+            public Fields add(CharSequence s) {
+                hash.add(s);
+                return this;
+            }
+        });
+        return hash.value();
+    }
+
+    /** Takes the texts that make an example what it is, for duplicate detection. */
+    interface Fields {
+        Fields add(CharSequence s);
+    }
+
+    /** The texts two examples must share to be the same example: hashed, and compared in pass 2. */
+    static void fields(Example e, Fields h) {
         if (e instanceof Example.PromptCompletion pc) {
             h.add("pc").add(pc.prompt()).add(pc.completion());
         } else if (e instanceof Example.Chat c) {
@@ -509,16 +663,15 @@ final class DatasetStats {
             h.add("|");
             addMessages(h, p.nonPreferred());
         }
-        return h.value();
     }
 
-    private static void addChat(Hash64 h, Example.Chat c) {
+    private static void addChat(Fields h, Example.Chat c) {
         addMessages(h, c.messages());
         h.add("|tools").add(c.tools().orElse(""));
         c.extras().forEach((k, val) -> h.add(k).add(val));
     }
 
-    private static void addMessages(Hash64 h, List<Message> messages) {
+    private static void addMessages(Fields h, List<Message> messages) {
         for (Message m : messages) {
             h.add(m.role()).add(m.text());
             m.extras().forEach((k, val) -> h.add(k).add(val));
@@ -531,35 +684,81 @@ final class DatasetStats {
      */
     static final class FirstSeen {
         static final int NO_CLASS = (1 << 24) - 1;
-        /** Stands in for the hash 0, which marks a free slot (a 64-bit collision, as likely as any other). */
+        /** Stands in for the hash 0, which marks a free slot (a candidate repeat, compared in pass 2). */
         private static final long ZERO = 0x9E3779B97F4A7C15L;
-        private long[] keys = new long[1 << 13];
-        private long[] lines = new long[1 << 13];
+        private final int maxSlots;
+        private long[] keys;
+        private long[] lines;
         /** ordinal (32 bits), shape (2), invalid (1), class id (24). */
-        private long[] facts = new long[1 << 13];
+        private long[] facts;
         private int size;
+        private boolean full;
+        boolean unbounded;
 
-        /** The slot of {@code hash}: where it is, or where it goes. Valid until the next {@link #put}. */
-        int slot(long hash) {
-            return find(hash == 0 ? ZERO : hash);
+        FirstSeen(int maxSlots) {
+            this.maxSlots = maxSlots;
+            int n = Math.min(1 << 13, maxSlots);
+            keys = new long[n];
+            lines = new long[n];
+            facts = new long[n];
+        }
+
+        /** The key a hash is kept as: 0 marks a free slot. */
+        static long key(long hash) {
+            return hash == 0 ? ZERO : hash;
+        }
+
+        static long facts(long ord, int shape, boolean invalid, int classId) {
+            return ord << 27 | (long) shape << 25 | (invalid ? 1L << 24 : 0) | classId;
+        }
+
+        static int shape(long facts) {
+            return (int) (facts >>> 25) & 3;
+        }
+
+        static boolean invalid(long facts) {
+            return (facts >>> 24 & 1) == 1;
+        }
+
+        static int classId(long facts) {
+            return (int) (facts & NO_CLASS);
+        }
+
+        /** The slot of {@code key}: where it is, or where it goes. Valid until the next {@link #put}. */
+        int slot(long key) {
+            return find(key);
         }
 
         boolean used(int slot) {
             return keys[slot] != 0;
         }
 
-        /** The line of the first example with this hash. */
-        long line(long hash) {
-            return lines[slot(hash)];
+        /** True when the table holds all its budget allows: new first occurrences go elsewhere. */
+        boolean full() {
+            return full;
         }
 
-        /** Records the first example with {@code hash} in its free {@code slot}. */
-        void put(int i, long hash, long line, long ord, int shape, boolean invalid, int classId) {
-            keys[i] = hash == 0 ? ZERO : hash;
+        /** The line of the first example in a used slot. */
+        long line(int slot) {
+            return lines[slot];
+        }
+
+        /** The ordinal of the first example in a used slot. */
+        int ordinal(int slot) {
+            return (int) (facts[slot] >>> 27);
+        }
+
+        /** Records the first example with {@code key} in its free {@code slot}. */
+        void put(int i, long key, long line, long ord, int shape, boolean invalid, int classId) {
+            keys[i] = key;
             lines[i] = line;
-            facts[i] = ord << 27 | (long) shape << 25 | (invalid ? 1L << 24 : 0) | classId;
+            facts[i] = facts(ord, shape, invalid, classId);
             if (++size * 2 > keys.length) {
-                grow();
+                if (keys.length < maxSlots || unbounded) {
+                    grow();
+                } else {
+                    full = true;
+                }
             }
         }
 
@@ -578,8 +777,7 @@ final class DatasetStats {
             all.sort((a, b) -> Long.compare(a[2] >>> 27, b[2] >>> 27));
             for (long[] e : all) {
                 long f = e[2];
-                action.accept(e[0], e[1], (int) (f >>> 27), (int) (f >>> 25) & 3, (f >>> 24 & 1) == 1,
-                        (int) (f & NO_CLASS));
+                action.accept(e[0], e[1], (int) (f >>> 27), shape(f), invalid(f), classId(f));
             }
         }
 

@@ -173,15 +173,29 @@ final class Rules {
         }
     }
 
-    /** Repeats are found in pass 1 by hash (see {@link DatasetStats}); the plan reports them in file order. */
+    /**
+     * Repeats are found in pass 1 by hash (see {@link DatasetStats}) and confirmed in pass 2 by their
+     * texts; they are reported at the end, in file order.
+     */
     static final class Duplicate extends Rule {
+        private DatasetStats stats;
+        private boolean apply;
+
         String code() { return "duplicate"; }
         Severity severity() { return Severity.WARNING; }
 
         @Override
         void plan(Planning p) {
-            boolean apply = p.applies(Repair.REMOVE_DUPLICATES);
-            p.stats.forEachRepeat((line, first) -> p.report(at(line, null, "the same example as "
+            stats = p.stats;
+            apply = p.applies(Repair.REMOVE_DUPLICATES);
+        }
+
+        @Override
+        void complete(Tally tally, Consumer<Finding> out) {
+            if (stats == null) {
+                return;
+            }
+            stats.forEachRepeat((line, first) -> out.accept(at(line, null, "the same example as "
                     + (first > 0 ? "line " + first : "an earlier one"), "remove the repeated example")
                     .withRepair(Repair.REMOVE_DUPLICATES, apply)));
         }

@@ -61,8 +61,7 @@ final class ValidationRun {
 
     ValidationReport run() {
         long start = System.nanoTime();
-        try (Pipeline pipeline = new Pipeline(dataset)) {
-            DatasetStats stats = newStats(v, rules, findings);
+        try (Pipeline pipeline = new Pipeline(dataset); DatasetStats stats = newStats(v, rules, findings)) {
             boolean dropInvalid = v.applies(Repair.DROP_INVALID);
             pipeline.read(stats::add, e -> e, e -> digest(e, examiners, dropInvalid), stats::add);
             Planning planning = plan(v, rules, stats, findings::add);
@@ -78,7 +77,7 @@ final class ValidationRun {
     /** Empty statistics for {@code v}'s settings; pass 2 drops what they say it drops. */
     static DatasetStats newStats(Validator v, List<Rule> rules, Findings findings) {
         boolean dedupe = v.applies(Repair.REMOVE_DUPLICATES) && rules.stream().anyMatch(r -> r instanceof Rules.Duplicate);
-        return new DatasetStats(v.applies(Repair.DROP_INVALID), dedupe, findings);
+        return new DatasetStats(v.applies(Repair.DROP_INVALID), dedupe, findings, v.dedupeBudget());
     }
 
     private static List<Rule> overriding(List<Rule> rules, String hook) {
@@ -111,6 +110,7 @@ final class ValidationRun {
 
     /** Between the passes: infers model and task, and lets each rule report and contribute to the plan. */
     static Planning plan(Validator v, List<Rule> rules, DatasetStats stats, Consumer<Finding> report) {
+        stats.settle();
         Shape majority = stats.majority();
         BaseModel.Resolution model = BaseModel.resolve(v.model().orElse(majority == Shape.PROMPT_COMPLETION
                 ? BaseModel.DAVINCI_002.name() : BaseModel.GPT_4O_MINI.name()));
@@ -157,6 +157,7 @@ final class ValidationRun {
         int contextTokens = planning.model.contextTokens();
         int[] ordinal = {0};
         pipeline.read(issue -> { }, e -> { // read issues were reported by the first pass
+            stats.confirm(ordinal[0], e);
             if (plan.drops(e, ordinal[0]++, stats)) {
                 return null;
             }

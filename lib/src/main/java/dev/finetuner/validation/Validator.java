@@ -64,6 +64,7 @@ public final class Validator {
     private final long seed;
     private final OptionalInt epochs;
     private final int maxFindingsPerCode;
+    private final DatasetStats.Budget dedupeBudget;
 
     private Validator(Builder b) {
         this.model = Optional.ofNullable(b.model);
@@ -74,6 +75,7 @@ public final class Validator {
         this.seed = b.seed;
         this.epochs = b.epochs;
         this.maxFindingsPerCode = b.maxFindingsPerCode;
+        this.dedupeBudget = b.dedupeBudget;
     }
 
     /** {@return a validator with the defaults: report only, no repair} */
@@ -99,6 +101,7 @@ public final class Validator {
         b.seed = seed;
         b.epochs = epochs;
         b.maxFindingsPerCode = maxFindingsPerCode;
+        b.dedupeBudget = dedupeBudget;
         return b;
     }
 
@@ -292,6 +295,10 @@ public final class Validator {
         return maxFindingsPerCode;
     }
 
+    DatasetStats.Budget dedupeBudget() {
+        return dedupeBudget;
+    }
+
     @Override
     public String toString() {
         return "Validator[model=" + model.orElse("inferred") + ", repairs=" + repairs + ", disabled=" + disabled
@@ -309,6 +316,7 @@ public final class Validator {
         private long seed = DEFAULT_SEED;
         private OptionalInt epochs = OptionalInt.empty();
         private int maxFindingsPerCode = DEFAULT_MAX_FINDINGS_PER_CODE;
+        private DatasetStats.Budget dedupeBudget = DatasetStats.Budget.DEFAULT;
 
         private Builder() {
         }
@@ -455,6 +463,12 @@ public final class Validator {
                 throw new IllegalArgumentException("maxFindingsPerCode must be >= 1, was " + max);
             }
             this.maxFindingsPerCode = max;
+            return this;
+        }
+
+        /** What duplicate detection holds in the heap before it sorts on disk; tests set a small one. */
+        Builder dedupeBudget(DatasetStats.Budget budget) {
+            this.dedupeBudget = java.util.Objects.requireNonNull(budget, "budget");
             return this;
         }
 

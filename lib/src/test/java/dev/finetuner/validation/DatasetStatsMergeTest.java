@@ -92,6 +92,12 @@ class DatasetStatsMergeTest {
         assertThat(merged.findings.listed()).as(where).isEqualTo(whole.findings.listed());
         assertThat(merged.findings.counts()).as(where).isEqualTo(whole.findings.counts());
         assertThat(merged.findings.blocking()).as(where).isEqualTo(whole.findings.blocking());
+        // repeats are reported after pass 2, each with the line of its first occurrence
+        List<String> rm = new ArrayList<>();
+        List<String> rw = new ArrayList<>();
+        m.forEachRepeat((line, first) -> rm.add(line + " repeats " + first));
+        w.forEachRepeat((line, first) -> rw.add(line + " repeats " + first));
+        assertThat(rm).as(where).isEqualTo(rw).isNotEmpty();
     }
 
     /** Pass 1 and the plan, as a run makes them, over a part of the read events. */
