@@ -32,12 +32,12 @@ final class Confirmation implements AutoCloseable {
     private final Map<Integer, Long> otherFirst = new HashMap<>();
     private final Encoded text = new Encoded();
     private final ByteBuffer out = ByteBuffer.allocate(IO_BUFFER);
-    private Path file;
-    private FileChannel channel;
+    private final ScratchFile scratch;
     private long written;
 
     Confirmation(Path dir) {
         this.dir = dir;
+        this.scratch = new ScratchFile(dir, "finetuner-texts-");
     }
 
     /**
@@ -83,10 +83,7 @@ final class Confirmation implements AutoCloseable {
     }
 
     private long store() throws IOException {
-        if (channel == null) {
-            file = Files.createTempFile(dir, "finetuner-texts-", ".tmp");
-            channel = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE);
-        }
+        scratch.channel(); // made before the first text is buffered, so a full disk shows at once
         long offset = written + out.position();
         int from = 0;
         while (from < text.n) {
@@ -103,7 +100,7 @@ final class Confirmation implements AutoCloseable {
     private void flush() throws IOException {
         out.flip();
         while (out.hasRemaining()) {
-            written += channel.write(out, written);
+            written += scratch.channel().write(out, written);
         }
         out.clear();
     }
@@ -114,41 +111,21 @@ final class Confirmation implements AutoCloseable {
         }
         ByteBuffer in = ByteBuffer.allocate(length);
         while (in.hasRemaining()) {
-            if (channel.read(in, offset + in.position()) < 0) {
-                throw new IOException("temporary file " + file + " ends early");
+            if (scratch.channel().read(in, offset + in.position()) < 0) {
+                throw scratch.endedEarly();
             }
         }
         return in.array();
     }
 
     private DatasetException failure(IOException e) {
-        DatasetException failure = new DatasetException("temporary_file", null, 0, null, "cannot use a temporary"
-                + " file in " + dir + " for duplicate detection (" + e + "); free some space there, or point"
-                + " java.io.tmpdir at a directory with room", e);
-        try {
-            close();
-        } catch (UncheckedIOException x) {
-            failure.addSuppressed(x);
-        }
-        return failure;
+        return scratch.failure(e);
     }
 
-    /** Deletes the temporary file. Idempotent. */
+    /** Deletes the temporary file, if there is one. Idempotent. */
     @Override
     public void close() {
-        try {
-            if (channel != null) {
-                channel.close();
-            }
-            if (file != null) {
-                Files.deleteIfExists(file);
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot delete the temporary file " + file, e);
-        } finally {
-            channel = null;
-            file = null;
-        }
+        scratch.close();
     }
 
     /** An example's texts as bytes: each its length, then its chars (UTF-16, so any string is kept exactly). */

@@ -31,8 +31,7 @@ final class RecordSorter implements AutoCloseable {
     private long[] buffer;
     private int count;
     private long total;
-    private Path file;
-    private FileChannel channel;
+    private final ScratchFile scratch;
     /** Start of each run in the file, in bytes, and its end as the last element. */
     private final List<Long> runStarts = new ArrayList<>();
 
@@ -44,6 +43,7 @@ final class RecordSorter implements AutoCloseable {
         this.keyFields = keyFields;
         this.runRecords = runRecords;
         this.dir = dir;
+        this.scratch = new ScratchFile(dir, "finetuner-sort-");
         this.buffer = new long[Math.min(runRecords, 256) * width];
     }
 
@@ -145,9 +145,9 @@ final class RecordSorter implements AutoCloseable {
                 in.clear();
                 in.limit((int) Math.min(in.capacity(), end - position));
                 while (in.hasRemaining()) {
-                    int n = channel.read(in, position);
+                    int n = scratch.channel().read(in, position);
                     if (n < 0) {
-                        throw new IOException("temporary file " + file + " ends early");
+                        throw scratch.endedEarly();
                     }
                     position += n;
                 }
@@ -167,9 +167,8 @@ final class RecordSorter implements AutoCloseable {
 
     private void writeRun(int[] order) {
         try {
-            if (channel == null) {
-                file = Files.createTempFile(dir, "finetuner-sort-", ".tmp");
-                channel = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE);
+            if (!scratch.exists()) {
+                scratch.channel();
                 runStarts.add(0L);
             }
             ByteBuffer out = ByteBuffer.allocate(IO_BUFFER / Long.BYTES / width * Long.BYTES * width);
@@ -194,7 +193,7 @@ final class RecordSorter implements AutoCloseable {
         int n = out.remaining();
         long p = position;
         while (out.hasRemaining()) {
-            p += channel.write(out, p);
+            p += scratch.channel().write(out, p);
         }
         out.clear();
         return n;
@@ -242,32 +241,12 @@ final class RecordSorter implements AutoCloseable {
     }
 
     private DatasetException failure(IOException e) {
-        DatasetException failure = new DatasetException("temporary_file", null, 0, null, "cannot use a temporary file in " + dir
-                + " for duplicate detection (" + e + "); free some space there, or point java.io.tmpdir at a"
-                + " directory with room", e);
-        try {
-            close();
-        } catch (UncheckedIOException x) {
-            failure.addSuppressed(x);
-        }
-        return failure;
+        return scratch.failure(e);
     }
 
     /** Deletes the temporary file, if there is one. Idempotent. */
     @Override
     public void close() {
-        try {
-            if (channel != null) {
-                channel.close();
-            }
-            if (file != null) {
-                Files.deleteIfExists(file);
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot delete the temporary file " + file, e);
-        } finally {
-            channel = null;
-            file = null;
-        }
+        scratch.close();
     }
 }
