@@ -59,15 +59,7 @@ class TogetherCommandsTest {
     }
 
     private int cli(String... args) {
-        out = new StringWriter();
-        err = new StringWriter();
-        CommandLine cli = Main.commandLine();
-        cli.setOut(new PrintWriter(out, true));
-        cli.setErr(new PrintWriter(err, true));
-        List<String> all = new ArrayList<>(List.of(args));
-        all.add("--api-key=tgp_v1_test-key-0123456789");
-        all.add("--base-url=" + wm.baseUrl() + "/v1");
-        return cli.execute(all.toArray(String[]::new));
+        return cliOn(wm.baseUrl() + "/v1", args);
     }
 
     private static String job(String status) {

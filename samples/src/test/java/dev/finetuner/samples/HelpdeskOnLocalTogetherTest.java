@@ -6,11 +6,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.TimeUnit;
+import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -38,32 +35,14 @@ class HelpdeskOnLocalTogetherTest {
         local.close();
     }
 
-    private Run java(Class<?> mainClass, String... args) throws Exception {
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", System.getProperty("java.class.path"), mainClass.getName()));
-        command.addAll(List.of(args));
-        Path out = dir.resolve("out.txt");
-        Path err = dir.resolve("err.txt");
-        ProcessBuilder pb = new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile());
-        pb.environment().keySet().removeIf(k -> k.startsWith("OPENAI_") || k.startsWith("FINETUNER_") || k.startsWith("AZURE_"));
-        pb.environment().put("TOGETHER_API_KEY", KEY);
-        pb.environment().put("TOGETHER_BASE_URL", local.baseUrl());
-        Process p = pb.start();
-        try {
-            assertThat(p.waitFor(150, TimeUnit.SECONDS)).as("finished in time").isTrue();
-        } finally {
-            p.destroyForcibly();
-        }
-        return new Run(p.exitValue(), Files.readString(out), Files.readString(err));
-    }
-
-    private record Run(int exitCode, String out, String err) {
+    private ChildJvm.Run java(Class<?> mainClass, String... args) throws Exception {
+        return ChildJvm.run(dir, Map.of("TOGETHER_API_KEY", KEY, "TOGETHER_BASE_URL", local.baseUrl()), mainClass, args);
     }
 
     @Test
     void the_one_liner_trains_on_the_embedded_together_backend_from_the_environment() throws Exception {
         // when
-        Run run = java(TogetherOneLiner.class, Samples.dataFile(new String[0], "helpdesk.csv").toString(), MODEL);
+        ChildJvm.Run run = java(TogetherOneLiner.class, Samples.dataFile(new String[0], "helpdesk.csv").toString(), MODEL);
         // then: the model is the job's output name, and it answers with what it was trained on, stop removed
         assertThat(run.exitCode()).as(run.err()).isZero();
         assertThat(run.out()).containsPattern("model: local/Meta-Llama-3\\.1-8B-Instruct-Reference-\\S+")
@@ -73,7 +52,7 @@ class HelpdeskOnLocalTogetherTest {
     @Test
     void the_helpdesk_sample_runs_every_step_on_the_embedded_together_backend() throws Exception {
         // when
-        Run run = java(Helpdesk.class);
+        ChildJvm.Run run = java(Helpdesk.class);
         // then
         assertThat(run.exitCode()).as(run.err()).isZero();
         assertThat(run.out()).contains("Backend: Together AI at " + local.baseUrl())

@@ -8,12 +8,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.File;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.TimeUnit;
+import java.util.Map;
 
 import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
 import static com.github.tomakehurst.wiremock.client.WireMock.get;
@@ -99,27 +95,8 @@ class HelpdeskOnTogetherTest {
                 .formatted(at, message, type, step > 0 ? 30 : 0, step);
     }
 
-    /** Runs {@code mainClass} with {@code args} in a JVM whose environment names Together AI. */
-    private Run java(Class<?> mainClass, String... args) throws Exception {
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", System.getProperty("java.class.path"), mainClass.getName()));
-        command.addAll(List.of(args));
-        Path out = dir.resolve("out.txt");
-        Path err = dir.resolve("err.txt");
-        ProcessBuilder pb = new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile());
-        pb.environment().keySet().removeIf(k -> k.startsWith("OPENAI_") || k.startsWith("FINETUNER_"));
-        pb.environment().put("TOGETHER_API_KEY", "tgp_v1_test-key-0123456789");
-        pb.environment().put("TOGETHER_BASE_URL", wm.baseUrl() + "/v1");
-        Process p = pb.start();
-        try {
-            assertThat(p.waitFor(150, TimeUnit.SECONDS)).as("finished in time").isTrue();
-        } finally {
-            p.destroyForcibly();
-        }
-        return new Run(p.exitValue(), Files.readString(out), Files.readString(err));
-    }
-
-    private record Run(int exitCode, String out, String err) {
+    private ChildJvm.Run java(Class<?> mainClass, String... args) throws Exception {
+        return ChildJvm.run(dir, Map.of("TOGETHER_API_KEY", "tgp_v1_test-key-0123456789", "TOGETHER_BASE_URL", wm.baseUrl() + "/v1"), mainClass, args);
     }
 
     @Test
@@ -128,7 +105,7 @@ class HelpdeskOnTogetherTest {
         Path csv = Samples.dataFile(new String[0], "helpdesk.csv");
 
         // when
-        Run run = java(TogetherOneLiner.class, csv.toString(), MODEL);
+        ChildJvm.Run run = java(TogetherOneLiner.class, csv.toString(), MODEL);
 
         // then
         assertThat(run.exitCode()).as(run.err()).isZero();
@@ -141,7 +118,7 @@ class HelpdeskOnTogetherTest {
     @Test
     void the_helpdesk_sample_runs_every_step_on_together() throws Exception {
         // when
-        Run run = java(Helpdesk.class);
+        ChildJvm.Run run = java(Helpdesk.class);
 
         // then
         assertThat(run.exitCode()).as(run.err()).isZero();
