@@ -160,11 +160,33 @@ public final class JobFollower {
     }
 
     /**
-     * Follows many jobs at once on {@code scheduler}'s threads, holding none while a job waits: each
-     * job's next poll is scheduled when its last one ends, by its status and its request budget. A
-     * job's listener (made by {@code listeners} for its id) hears its events in order on some scheduler
-     * thread; listeners of different jobs may run at the same time. Cancelling a job's future stops its
-     * polling. The scheduler is the caller's to shut down.
+     * Follows one job on {@code scheduler}'s threads without holding one while it waits: each poll is
+     * scheduled when the last one ends, by the job's status and its request budget, so one small scheduler
+     * serves thousands of jobs, each resumed from its own last event (as a service restarted with its
+     * cursors in a database does). The listener hears the job's events in order on some scheduler thread.
+     * Cancelling the future stops the polling. The scheduler is the caller's to shut down.
+     *
+     * @param jobId the job's id
+     * @param afterEventId the last event already delivered, or null for all
+     * @param listener hears the events
+     * @param scheduler the threads that poll
+     * @return a future completing with the job as it ended, or with what ended the following
+     */
+    public CompletableFuture<Job> followScheduled(String jobId, String afterEventId, FollowListener listener,
+                                                  ScheduledExecutorService scheduler) {
+        Objects.requireNonNull(listener, "listener");
+        Objects.requireNonNull(scheduler, "scheduler");
+        CompletableFuture<Job> future = new CompletableFuture<>();
+        Poller poller = new Poller(jobId, afterEventId, listener, null, future::isDone);
+        poller.blocking = false; // a shared scheduler thread must never sleep
+        poller.waiter(null, JobFollower::ended, Duration.ZERO)
+                .runScheduled(poller::poll, scheduler, r -> complete(future, poller, r));
+        return future;
+    }
+
+    /**
+     * Follows many jobs at once on {@code scheduler}'s threads, each from its first event, as
+     * {@link #followScheduled} follows one. Listeners of different jobs may run at the same time.
      *
      * @param jobIds the jobs' ids
      * @param listeners makes the listener of each job, given its id
@@ -177,13 +199,8 @@ public final class JobFollower {
         Objects.requireNonNull(scheduler, "scheduler");
         Map<String, CompletableFuture<Job>> futures = new LinkedHashMap<>();
         for (String jobId : jobIds) {
-            CompletableFuture<Job> future = new CompletableFuture<>();
-            Poller poller = new Poller(jobId, null, Objects.requireNonNull(listeners.apply(jobId), "listener"), null,
-                    future::isDone);
-            poller.blocking = false; // a shared scheduler thread must never sleep
-            futures.put(jobId, future);
-            poller.waiter(null, JobFollower::ended, Duration.ZERO)
-                    .runScheduled(poller::poll, scheduler, r -> complete(future, poller, r));
+            futures.put(jobId, followScheduled(jobId, null,
+                    Objects.requireNonNull(listeners.apply(jobId), "listener"), scheduler));
         }
         return futures;
     }

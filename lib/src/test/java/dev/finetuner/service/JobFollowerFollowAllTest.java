@@ -36,6 +36,50 @@ class JobFollowerFollowAllTest {
     private final ManualScheduler scheduler = new ManualScheduler(clock);
 
     @Test
+    void jobs_resumed_each_from_its_own_last_event_on_one_scheduler_get_exactly_the_rest() throws Exception {
+        Path train = Files.writeString(dir.resolve("train.jsonl"), IntStream.range(0, 20)
+                .mapToObj(i -> "{\"prompt\":\"ticket " + i + " ->\",\"completion\":\" " + (i % 2 == 0 ? "a" : "b") + "\\n\"}")
+                .collect(Collectors.joining("\n", "", "\n")));
+        ScheduledExecutorService scheduler = Executors.newScheduledThreadPool(1);
+        try (LocalOpenAi local = LocalOpenAi.builder().speed(LocalOpenAi.FAST).build();
+             OpenAiConnection api = OpenAiConnection.builder().apiKey("test").baseUrl(local.baseUrl())
+                     .follow(FollowOptions.defaults().withInterval(Duration.ofMillis(20)).withMaxRequestsPerMinute(100_000))
+                     .build()) {
+            // given: three ended jobs, and for each a different number of events already delivered (as a
+            // restarted service reads its cursors back from its database)
+            FileInfo file = api.files().upload(train);
+            Map<String, List<String>> truth = new java.util.LinkedHashMap<>();
+            for (int i = 0; i < 3; i++) {
+                String id = api.jobs().create(JobRequest.builder("babbage-002", file.id())
+                        .hyperparameters(Hyperparameters.auto().withEpochs(1)).build()).id();
+                api.follower().follow(id, FollowListener.NONE);
+                truth.put(id, api.jobs().allEvents(id).stream().map(JobEvent::id).toList());
+            }
+            List<String> ids = new ArrayList<>(truth.keySet());
+            int[] delivered = {0, 3, truth.get(ids.get(2)).size() - 1};
+            Map<String, List<String>> seen = new ConcurrentHashMap<>();
+            // when: each is followed from its own cursor on the one scheduler thread
+            List<CompletableFuture<Job>> futures = new ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                String id = ids.get(i);
+                String after = delivered[i] == 0 ? null : truth.get(id).get(delivered[i] - 1);
+                futures.add(api.follower().followScheduled(id, after,
+                        FollowListener.of(e -> seen.computeIfAbsent(id, k -> new ArrayList<>()).add(e.id())), scheduler));
+            }
+            CompletableFuture.allOf(futures.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
+            // then: exactly the events after each cursor, in order
+            for (int i = 0; i < 3; i++) {
+                List<String> all = truth.get(ids.get(i));
+                assertThat(seen.getOrDefault(ids.get(i), List.of())).as(ids.get(i))
+                        .containsExactlyElementsOf(all.subList(delivered[i], all.size()));
+                assertThat(futures.get(i).join().status()).isEqualTo(JobStatus.SUCCEEDED);
+            }
+        } finally {
+            scheduler.shutdownNow();
+        }
+    }
+
+    @Test
     void a_hundred_jobs_on_two_threads_each_get_their_events_once_in_order() throws IOException, Exception {
         Path train = Files.writeString(dir.resolve("train.jsonl"), IntStream.range(0, 20)
                 .mapToObj(i -> "{\"prompt\":\"ticket " + i + " ->\",\"completion\":\" " + (i % 2 == 0 ? "a" : "b") + "\\n\"}")

@@ -18,7 +18,6 @@ import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadFactory;
@@ -41,7 +40,8 @@ class JobTracker implements SmartLifecycle {
     private final EventHub hub;
     private final ServiceSettings settings;
     private final Map<String, CompletableFuture<Job>> following = new ConcurrentHashMap<>();
-    private ExecutorService followers;
+    /** Polls every job followed, holding no thread while a job waits: two threads for any number of jobs. */
+    private ScheduledExecutorService followers;
     private ScheduledExecutorService later;
     private volatile boolean running;
 
@@ -54,7 +54,9 @@ class JobTracker implements SmartLifecycle {
 
     @Override
     public void start() {
-        followers = Executors.newCachedThreadPool(threads("follower-"));
+        java.util.concurrent.ScheduledThreadPoolExecutor pool = new java.util.concurrent.ScheduledThreadPoolExecutor(2, threads("follower-"));
+        pool.setExecuteExistingDelayedTasksAfterShutdownPolicy(false); // at stop, a poll not yet due never runs
+        followers = pool;
         later = Executors.newSingleThreadScheduledExecutor(threads("follow-retry-"));
         running = true;
         if (!settings.follow()) {
@@ -79,7 +81,7 @@ class JobTracker implements SmartLifecycle {
         }
         // read once no other follower of this job can move the cursor
         String after = store.find(jobId).map(JobStore.JobRow::lastEventId).orElse(null);
-        CompletableFuture<Job> future = fineTuner.connection().follower().followAsync(jobId, after, listener(jobId), followers);
+        CompletableFuture<Job> future = fineTuner.connection().follower().followScheduled(jobId, after, listener(jobId), followers);
         following.replace(jobId, placeholder, future);
         future.whenComplete((job, failure) -> ended(jobId, job, failure, future));
     }
