@@ -13,21 +13,14 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import java.nio.file.Path;
 import java.time.Duration;
 
-import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
 import static com.github.tomakehurst.wiremock.client.WireMock.absent;
-import static com.github.tomakehurst.wiremock.client.WireMock.delete;
 import static com.github.tomakehurst.wiremock.client.WireMock.deleteRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.equalTo;
-import static com.github.tomakehurst.wiremock.client.WireMock.get;
-import static com.github.tomakehurst.wiremock.client.WireMock.okJson;
-import static com.github.tomakehurst.wiremock.client.WireMock.post;
 import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
-import static com.github.tomakehurst.wiremock.client.WireMock.put;
 import static com.github.tomakehurst.wiremock.client.WireMock.putRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlPathMatching;
 import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.wireMockConfig;
-import static com.github.tomakehurst.wiremock.stubbing.Scenario.STARTED;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -35,11 +28,13 @@ import static org.assertj.core.api.Assertions.assertThat;
  * plane's v1 paths under {@code /openai/v1/} with the {@code api-key} header (files, a fine-tuning job that
  * runs and succeeds, its events, completions by deployment name) and the management API's deployment
  * ({@code PUT}, then {@code Creating} to {@code Succeeded}, then {@code DELETE}), through the public API a
- * user calls: prepare, train, deploy, complete, undeploy.
+ * user calls: prepare, train, deploy, complete, undeploy. The stubs are
+ * {@code lib/src/test/resources/azure-stubs}, shared with the command line's {@code AzureCommandsOnStubsTest}.
  */
 class AzureOnStubsTest {
     @RegisterExtension
-    static WireMockExtension wm = WireMockExtension.newInstance().options(wireMockConfig().dynamicPort()).build();
+    static WireMockExtension wm = WireMockExtension.newInstance()
+            .options(wireMockConfig().dynamicPort().usingFilesUnderDirectory("src/test/resources/azure-stubs")).build();
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String KEY = "azure-key-0123456789abcdef";
@@ -47,70 +42,9 @@ class AzureOnStubsTest {
     private static final String ARM = "/subscriptions/sub-1/resourceGroups/rg-1/providers/Microsoft.CognitiveServices"
             + "/accounts/acct-1/deployments/helpdesk-ft";
 
-    private static String job(String status, String model) {
-        return """
-                {"object": "fine_tuning.job", "id": "ftjob-az1", "model": "davinci-002", "created_at": 1764669600,
-                 "finished_at": %s, "fine_tuned_model": %s, "organization_id": "org-1", "result_files": [],
-                 "status": "%s", "validation_file": null, "training_file": "file-az-train",
-                 "hyperparameters": {"n_epochs": 3, "batch_size": 1, "learning_rate_multiplier": 0.1},
-                 "trained_tokens": null, "error": null, "seed": 42,
-                 "metadata": {"finetuner_separator": "\\n\\n###\\n\\n", "finetuner_stop": " END"}}"""
-                .formatted(model == null ? "null" : "1764670200", model == null ? "null" : "\"" + model + "\"", status);
-    }
-
-    private static String deployment(String state) {
-        return """
-                {"id": "%s", "name": "helpdesk-ft", "type": "Microsoft.CognitiveServices/accounts/deployments",
-                 "sku": {"name": "Developer", "capacity": 1},
-                 "properties": {"model": {"format": "OpenAI", "name": "%s", "version": "1"}, "provisioningState": "%s"}}
-                """.formatted(ARM, MODEL, state);
-    }
-
-    private void stubAzure() {
-        String file = """
-                {"object": "file", "id": "file-az-train", "bytes": 40960, "created_at": 1764669600,
-                 "filename": "helpdesk.jsonl", "purpose": "fine-tune", "status": "processed"}""";
-        wm.stubFor(get(urlPathEqualTo("/openai/v1/files")).willReturn(okJson("{\"object\":\"list\",\"data\":[],\"has_more\":false}")));
-        wm.stubFor(post(urlPathEqualTo("/openai/v1/files")).withHeader("api-key", equalTo(KEY)).willReturn(okJson(file)));
-        wm.stubFor(get(urlPathMatching("/openai/v1/files/file-.*")).willReturn(okJson(file)));
-        wm.stubFor(post(urlPathEqualTo("/openai/v1/fine_tuning/jobs")).withHeader("api-key", equalTo(KEY))
-                .willReturn(okJson(job("validating_files", null))));
-        wm.stubFor(get(urlPathEqualTo("/openai/v1/fine_tuning/jobs/ftjob-az1")).inScenario("job").whenScenarioStateIs(STARTED)
-                .willReturn(okJson(job("running", null))).willSetStateTo("done"));
-        wm.stubFor(get(urlPathEqualTo("/openai/v1/fine_tuning/jobs/ftjob-az1")).inScenario("job").whenScenarioStateIs("done")
-                .willReturn(okJson(job("succeeded", MODEL))));
-        wm.stubFor(get(urlPathEqualTo("/openai/v1/fine_tuning/jobs/ftjob-az1/events")).willReturn(okJson("""
-                {"object": "list", "has_more": false, "data": [
-                 {"object": "fine_tuning.job.event", "id": "ftevent-3", "created_at": 1764670200, "level": "info",
-                  "message": "The job has successfully completed", "type": "message"},
-                 {"object": "fine_tuning.job.event", "id": "ftevent-2", "created_at": 1764669900, "level": "info",
-                  "message": "Step 10/30: training loss=0.41", "type": "metrics",
-                  "data": {"step": 10, "total_steps": 30, "train_loss": 0.41}},
-                 {"object": "fine_tuning.job.event", "id": "ftevent-1", "created_at": 1764669600, "level": "info",
-                  "message": "Created fine-tuning job: ftjob-az1", "type": "message"}]}""")));
-        wm.stubFor(get(urlPathEqualTo("/openai/v1/fine_tuning/jobs/ftjob-az1/checkpoints"))
-                .willReturn(okJson("{\"object\":\"list\",\"data\":[],\"has_more\":false}")));
-        // the management API: Azure answers the PUT with the deployment Creating, a later GET with Succeeded
-        wm.stubFor(put(urlPathEqualTo(ARM)).withQueryParam("api-version", equalTo("2024-10-01"))
-                .withHeader("Authorization", equalTo("Bearer arm-token-0123456789"))
-                .willReturn(aResponse().withStatus(201).withHeader("Content-Type", "application/json")
-                        .withBody(deployment("Creating"))));
-        wm.stubFor(get(urlPathEqualTo(ARM)).inScenario("deploy").whenScenarioStateIs(STARTED)
-                .willReturn(okJson(deployment("Creating"))).willSetStateTo("ready"));
-        wm.stubFor(get(urlPathEqualTo(ARM)).inScenario("deploy").whenScenarioStateIs("ready")
-                .willReturn(okJson(deployment("Succeeded"))));
-        wm.stubFor(delete(urlPathEqualTo(ARM)).willReturn(aResponse().withStatus(200)));
-        wm.stubFor(post(urlPathEqualTo("/openai/v1/completions")).withHeader("api-key", equalTo(KEY)).willReturn(okJson("""
-                {"id": "cmpl-1", "object": "text_completion", "created": 1764670300, "model": "helpdesk-ft",
-                 "choices": [{"index": 0, "text": " Renew the VPN certificate and reconnect.", "finish_reason": "stop",
-                  "logprobs": null}],
-                 "usage": {"prompt_tokens": 12, "completion_tokens": 8, "total_tokens": 20}}""")));
-    }
-
     @Test
     void prepare_train_deploy_complete_and_undeploy_run_against_azure_as_its_reference_describes() throws Exception {
         // given
-        stubAzure();
         AzureOptions azure = AzureOptions.builder(wm.baseUrl()).apiKey(KEY)
                 .management("sub-1", "rg-1", "acct-1", () -> "arm-token-0123456789").managementUrl(wm.baseUrl()).build();
         try (FineTuner ft = FineTuner.builder().azure(azure)
