@@ -1,8 +1,6 @@
 package dev.finetuner.validation;
 
 import dev.finetuner.dataset.Dataset;
-import dev.finetuner.dataset.Example;
-import dev.finetuner.dataset.ReadIssue;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -53,11 +51,11 @@ class DatasetStatsMergeTest {
                 Validator.builder().repair(EnumSet.allOf(Repair.class)).maxFindingsPerCode(1).build())) {
             for (int cut : List.of(0, 10, 15, 21, events.size())) {
                 // given: one read, and two reads of the halves merged
-                Run whole = new Run(v);
+                FirstPass whole = new FirstPass(v);
                 whole.fill(events);
-                Run first = new Run(v);
+                FirstPass first = new FirstPass(v);
                 first.fill(events.subList(0, cut));
-                Run second = new Run(v);
+                FirstPass second = new FirstPass(v);
                 second.fill(events.subList(cut, events.size()));
                 // when
                 first.stats.merge(second.stats);
@@ -68,7 +66,7 @@ class DatasetStatsMergeTest {
         }
     }
 
-    private static void assertSame(String where, Run merged, Run whole) {
+    private static void assertSame(String where, FirstPass merged, FirstPass whole) {
         DatasetStats m = merged.stats;
         DatasetStats w = whole.stats;
         assertThat(m.records).as(where).isEqualTo(w.records);
@@ -98,35 +96,6 @@ class DatasetStatsMergeTest {
         m.forEachRepeat((line, first) -> rm.add(line + " repeats " + first));
         w.forEachRepeat((line, first) -> rw.add(line + " repeats " + first));
         assertThat(rm).as(where).isEqualTo(rw).isNotEmpty();
-    }
-
-    /** Pass 1 and the plan, as a run makes them, over a part of the read events. */
-    private static final class Run {
-        final Validator v;
-        final List<Rule> rules;
-        final Findings findings;
-        final DatasetStats stats;
-
-        Run(Validator v) {
-            this.v = v;
-            this.rules = ValidationRun.rules(v);
-            this.findings = new Findings(v.disabled(), v.maxFindingsPerCode());
-            this.stats = ValidationRun.newStats(v, rules, findings);
-        }
-
-        void fill(List<Object> events) {
-            for (Object o : events) {
-                if (o instanceof Example e) {
-                    stats.add(e, ValidationRun.digest(e, rules, v.applies(Repair.DROP_INVALID)));
-                } else {
-                    stats.add((ReadIssue) o);
-                }
-            }
-        }
-
-        Planning plan() {
-            return ValidationRun.plan(v, rules, stats, findings::add);
-        }
     }
 
     @Test

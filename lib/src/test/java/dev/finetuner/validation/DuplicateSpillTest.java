@@ -3,7 +3,6 @@ package dev.finetuner.validation;
 import dev.finetuner.DatasetException;
 import dev.finetuner.dataset.Dataset;
 import dev.finetuner.dataset.Example;
-import dev.finetuner.dataset.ReadIssue;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -127,7 +126,7 @@ class DuplicateSpillTest {
         List<Object> events = new ArrayList<>();
         Dataset.read(rows(3000)).stream(events::add).forEach(events::add);
         Validator v = Validator.builder().repair(Repair.RECOMMENDED).validationFraction(0.2).build();
-        try (Filled table = new Filled(v); Filled disk = new Filled(v.toBuilder().dedupeBudget(TINY_TABLE).build())) {
+        try (FirstPass table = new FirstPass(v); FirstPass disk = new FirstPass(v.toBuilder().dedupeBudget(TINY_TABLE).build())) {
             table.fill(events);
             disk.fill(events);
             assertThat(disk.stats.spilledRuns()).isGreaterThan(40);
@@ -266,39 +265,5 @@ class DuplicateSpillTest {
                 .isInstanceOf(DatasetException.class)
                 .hasMessageContaining("no-such-dir")
                 .hasMessageContaining("java.io.tmpdir");
-    }
-
-    /** Pass 1 and the plan, as a run makes them. */
-    private static final class Filled implements AutoCloseable {
-        final Validator v;
-        final List<Rule> rules;
-        final Findings findings;
-        final DatasetStats stats;
-
-        Filled(Validator v) {
-            this.v = v;
-            this.rules = ValidationRun.rules(v);
-            this.findings = new Findings(v.disabled(), v.maxFindingsPerCode());
-            this.stats = ValidationRun.newStats(v, rules, findings);
-        }
-
-        void fill(List<Object> events) {
-            for (Object o : events) {
-                if (o instanceof Example e) {
-                    stats.add(e, ValidationRun.digest(e, rules, v.applies(Repair.DROP_INVALID)));
-                } else {
-                    stats.add((ReadIssue) o);
-                }
-            }
-        }
-
-        Planning plan() {
-            return ValidationRun.plan(v, rules, stats, findings::add);
-        }
-
-        @Override
-        public void close() {
-            stats.close();
-        }
     }
 }
