@@ -121,7 +121,7 @@ final class CheckedUtf8Reader extends Reader {
      * A byte that is not UTF-8, read as Windows-1252 (which is Latin-1 plus printable characters such as
      * curly quotes in 0x80..0x9F, where Latin-1 has invisible control codes).
      */
-    private static char fallback(byte b) {
+    static char fallback(byte b) {
         return CP1252[b & 0xff];
     }
 

@@ -316,6 +316,11 @@ public final class DatasetReader {
         /** The next example, or null at the end; reports records that do not map. */
         abstract Example advance() throws IOException;
 
+        /** The bytes of the file read so far, for {@link #progress}. */
+        long bytesRead() {
+            return counted.count;
+        }
+
         @Override
         public boolean hasNext() {
             if (next == null && !done) {
@@ -330,8 +335,8 @@ public final class DatasetReader {
                     done = true;
                     closeQuietly();
                     reportEnd();
-                } else if (progress != null && counted != null && counted.count - reported >= PROGRESS_BYTES) {
-                    reported = counted.count;
+                } else if (progress != null && counted != null && bytesRead() - reported >= PROGRESS_BYTES) {
+                    reported = bytesRead();
                     progress.accept(reported);
                 }
             }
@@ -417,51 +422,25 @@ public final class DatasetReader {
     }
 
     private static final class JsonlIterator extends RecordIterator {
-        private final CheckedUtf8Reader decoder;
-        private final LineGuard guard;
-        private BufferedReader reader;
-        private long line;
+        private final Utf8Lines lines;
+        private boolean bomReported;
 
         JsonlIterator(Path file, DatasetOptions options, Consumer<ReadIssue> issues) throws IOException {
             super(file, options, issues);
-            this.decoder = decoder();
-            this.guard = new LineGuard(decoder, MAX_RECORD_CHARS);
-            this.reader = new BufferedReader(guard, 1 << 16);
-        }
-
-        /** The next line, or null at the end; a line over the limit is skipped, reported, and read past. */
-        private String nextLine() throws IOException {
-            while (true) {
-                try {
-                    return reader.readLine();
-                } catch (LineGuard.TooLong e) {
-                    // what the reader buffered belongs to the long line: drop it with the reader
-                    line++;
-                    guard.skipLine();
-                    decoder.release(line, issues);
-                    issues.accept(tooLarge(line));
-                    reader = new BufferedReader(guard, 1 << 16);
-                }
-            }
+            this.lines = new Utf8Lines(openFile(), MAX_RECORD_CHARS);
         }
 
         @Override
         Example advance() throws IOException {
-            String text;
-            while ((text = nextLine()) != null) {
-                line++;
-                decoder.release(line, issues);
-                if (text.isBlank()) {
-                    issues.accept(ReadIssue.note("empty_line", line, null, "empty line skipped"));
+            while (lines.next()) {
+                long line = lines.line();
+                reportBom();
+                if (lines.tooLong()) {
+                    issues.accept(tooLarge(line));
                     continue;
                 }
-                JsonNode node;
-                try {
-                    node = TREE.readValue(text);
-                } catch (JsonProcessingException e) {
-                    issues.accept(ReadIssue.dropped("invalid_json", line, null,
-                            "not valid JSON: " + e.getOriginalMessage() + " (column "
-                                    + (e.getLocation() == null ? "?" : e.getLocation().getColumnNr()) + ")"));
+                JsonNode node = parse(line);
+                if (node == null) {
                     continue;
                 }
                 Example ex = mapper.fromJson(node, line, issues);
@@ -469,13 +448,77 @@ public final class DatasetReader {
                     return ex;
                 }
             }
-            decoder.release(Long.MAX_VALUE, issues);
+            reportBom();
             return null;
         }
 
         @Override
+        long bytesRead() {
+            return lines.consumed(); // not what is buffered ahead: a read of 1 MB would report 1 MB at once
+        }
+
+        private void reportBom() {
+            if (lines.hadBom() && !bomReported) {
+                bomReported = true;
+                issues.accept(ReadIssue.note("bom", 1, null, "the file starts with a UTF-8 byte-order mark; it was removed"));
+            }
+        }
+
+        /** The line's value, or null for a blank or invalid line (reported). */
+        private JsonNode parse(long line) throws IOException {
+            byte[] b = lines.bytes();
+            int from = lines.start();
+            int to = from + lines.length();
+            int first = from;
+            while (first < to && isAsciiWhitespace(b[first])) {
+                first++;
+            }
+            if (first == to) {
+                issues.accept(ReadIssue.note("empty_line", line, null, "empty line skipped"));
+                return null;
+            }
+            // the common line goes to Jackson's UTF-8 parser as bytes; it reads them as the text below would
+            // be read when they are valid UTF-8 that starts with printable ASCII (no byte-order mark or
+            // zero byte for Jackson to take as another encoding)
+            if (b[first] > ' ' && b[first] < 0x7F && noZeroByte(b, from, Math.min(to, from + 4)) && lines.valid()) {
+                try {
+                    return TREE.readValue(b, from, to - from);
+                } catch (JsonProcessingException e) {
+                    // read again as text below, so that the error and its column are exactly those of text
+                }
+            }
+            String text = lines.text(issues);
+            if (text.isBlank()) {
+                issues.accept(ReadIssue.note("empty_line", line, null, "empty line skipped"));
+                return null;
+            }
+            try {
+                return TREE.readValue(text);
+            } catch (JsonProcessingException e) {
+                issues.accept(ReadIssue.dropped("invalid_json", line, null,
+                        "not valid JSON: " + e.getOriginalMessage() + " (column "
+                                + (e.getLocation() == null ? "?" : e.getLocation().getColumnNr()) + ")"));
+                return null;
+            }
+        }
+
+        /** The ASCII characters {@link Character#isWhitespace(char)} accepts. */
+        private static boolean isAsciiWhitespace(byte b) {
+            return b == ' ' || b >= '\t' && b <= '\r' || b >= 0x1C && b <= 0x1F;
+        }
+
+        private static boolean noZeroByte(byte[] b, int from, int to) {
+            for (int i = from; i < to; i++) {
+                if (b[i] == 0) {
+                    return false;
+                }
+            }
+            return true;
+        }
+
+        @Override
         public void close() throws IOException {
-            reader.close();
+            lines.close();
         }
     }
 
