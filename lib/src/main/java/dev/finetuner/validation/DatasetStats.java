@@ -585,31 +585,39 @@ final class DatasetStats implements AutoCloseable {
 
     /** Upper-case letters in the high 32 bits, lower-case in the low 32. */
     static long countCase(String s) {
+        int n = s.length();
+        char[] chars = CHARS.get();
+        if (chars.length < n) {
+            chars = new char[n];
+            if (n <= 1 << 16) { // a rare longer text is not worth holding on to
+                CHARS.set(chars);
+            }
+        }
+        // one bulk copy, then a loop without String.charAt's per-character checks; ASCII by arithmetic
+        s.getChars(0, n, chars, 0);
         int upper = 0;
         int lower = 0;
-        for (int i = 0; i < s.length(); i++) {
-            char ch = s.charAt(i);
-            if (ch < 128) { // the common case, without the Unicode tables
-                int k = ASCII_CASE[ch];
-                upper += k & 1;
-                lower += k >> 1;
-            } else if (Character.isUpperCase(ch)) {
-                upper++;
-            } else if (Character.isLowerCase(ch)) {
-                lower++;
+        int wide = 0;
+        for (int i = 0; i < n; i++) {
+            char ch = chars[i];
+            upper += (char) (ch - 'A') < 26 ? 1 : 0;
+            lower += (char) (ch - 'a') < 26 ? 1 : 0;
+            wide |= ch;
+        }
+        if (wide >= 128) {
+            for (int i = 0; i < n; i++) {
+                char ch = chars[i];
+                if (ch >= 128) {
+                    upper += Character.isUpperCase(ch) ? 1 : 0;
+                    lower += Character.isLowerCase(ch) ? 1 : 0;
+                }
             }
         }
         return ((long) upper << 32) | lower;
     }
 
-    private static final byte[] ASCII_CASE = new byte[128];
-
-    static {
-        for (char ch = 'A'; ch <= 'Z'; ch++) {
-            ASCII_CASE[ch] = 1;
-            ASCII_CASE[Character.toLowerCase(ch)] = 2;
-        }
-    }
+    /** Each counting thread's copy of the text {@link #countCase} reads. */
+    private static final ThreadLocal<char[]> CHARS = ThreadLocal.withInitial(() -> new char[1024]);
 
     static String commonPrefix(String a, String b) {
         int n = Math.min(a.length(), b.length());

@@ -13,7 +13,6 @@ import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Counts tokens with a model's real encoding (jtokkit), and counts examples the way fine-tuning bills
@@ -35,15 +34,20 @@ public final class TokenCounter {
 
     /** Longer segments are rare and not worth remembering. */
     private static final int MAX_SEGMENT = 32;
-    /** Bounds the cache (about 100 bytes an entry, 12 MB in all). */
-    private static final int MAX_CACHED_SEGMENTS = 1 << 17;
-    private static final int MAX_PROBES = 8;
+    /** Bounds the cache: this many entries of about 50 bytes (more for a segment that is not packed). */
+    private static final int CACHE_SLOTS = 1 << 18;
+    private static final int MAX_PROBES = 4;
+    /** Segments this short, all Latin-1, are remembered as two longs. */
+    private static final int PACKED_CHARS = 16;
 
     private final TokenEncoding encodingName;
     private final Encoding encoding;
-    /** Open addressing, at most half full; written racily by counting threads (see segment()). */
-    private final Segment[] segments = new Segment[MAX_CACHED_SEGMENTS * 2];
-    private final AtomicInteger cached = new AtomicInteger();
+    /**
+     * Open addressing; a segment that finds its slots taken replaces the first, so that a file of many
+     * one-off segments (ticket numbers, names) does not lock out the words that repeat. Written racily by
+     * counting threads (see segment()).
+     */
+    private final Segment[] segments = new Segment[CACHE_SLOTS];
 
     private TokenCounter(TokenEncoding encodingName) {
         this.encodingName = encodingName;
@@ -85,10 +89,11 @@ public final class TokenCounter {
      * natural language.
      *
      * <p>Every OpenAI encoding first splits text into pieces by a regular expression and encodes each
-     * piece on its own. A space between two letters always starts a new piece, whatever follows (the
-     * letter run before it ends at the space; the piece after it is the space and the next word), so
-     * the text splits there into segments whose counts add up to the text's count. Segments (a word
-     * with its leading space and punctuation) repeat a great deal, so their counts are remembered.
+     * piece on its own. No piece holds a space right after a character that is not whitespace (a space
+     * is only ever the first character of a piece, or part of a run of whitespace), so such a space
+     * always starts a new piece, whatever follows, and the text splits there into segments whose
+     * counts add up to the text's count. Segments (a word with its leading space and punctuation)
+     * repeat a great deal, so their counts are remembered.
      *
      * @param text the text
      * @return the number of tokens
@@ -108,8 +113,7 @@ public final class TokenCounter {
         int hash = 0;
         for (int j = 0; j < n; j++) {
             char ch = chars[j];
-            if (ch == ' ' && j > start && j + 1 < n && Character.isLetter(chars[j - 1])
-                    && Character.isLetter(chars[j + 1])) {
+            if (ch == ' ' && j > start && notSpace(chars[j - 1])) {
                 total += segment(text, chars, start, j, hash);
                 start = j;
                 hash = 0;
@@ -119,38 +123,80 @@ public final class TokenCounter {
         return total + segment(text, chars, start, n, hash);
     }
 
+    /**
+     * True if {@code c} is certainly not whitespace to the encodings' patterns (Unicode White_Space):
+     * printable ASCII, a letter, a digit, a mark, punctuation or a symbol.
+     */
+    private static boolean notSpace(char c) {
+        if (c < 128) {
+            return c > ' ' && c < 0x7F;
+        }
+        return switch (Character.getType(c)) {
+            case Character.UPPERCASE_LETTER, Character.LOWERCASE_LETTER, Character.TITLECASE_LETTER,
+                    Character.MODIFIER_LETTER, Character.OTHER_LETTER, Character.NON_SPACING_MARK,
+                    Character.ENCLOSING_MARK, Character.COMBINING_SPACING_MARK, Character.DECIMAL_DIGIT_NUMBER,
+                    Character.LETTER_NUMBER, Character.OTHER_NUMBER, Character.DASH_PUNCTUATION,
+                    Character.START_PUNCTUATION, Character.END_PUNCTUATION, Character.CONNECTOR_PUNCTUATION,
+                    Character.OTHER_PUNCTUATION, Character.INITIAL_QUOTE_PUNCTUATION,
+                    Character.FINAL_QUOTE_PUNCTUATION, Character.MATH_SYMBOL, Character.CURRENCY_SYMBOL,
+                    Character.MODIFIER_SYMBOL, Character.OTHER_SYMBOL -> true;
+            default -> false;
+        };
+    }
+
     /** The count of {@code text[start, end)} ({@code chars} is the text's), whose hash is {@code hash}. */
     private int segment(String text, char[] chars, int start, int end, int hash) {
         int length = end - start;
         if (length > MAX_SEGMENT) {
             return encoding.countTokensOrdinary(text.substring(start, end));
         }
+        // up to 16 Latin-1 characters are compared as two numbers that hold them, not as arrays
+        long k0 = 0;
+        long k1 = 0;
+        boolean packed = length <= PACKED_CHARS;
+        if (packed) {
+            int wide = 0;
+            int mid = Math.min(end, start + 8);
+            for (int i = start; i < mid; i++) {
+                wide |= chars[i];
+                k0 = k0 << 8 | chars[i];
+            }
+            for (int i = mid; i < end; i++) {
+                wide |= chars[i];
+                k1 = k1 << 8 | chars[i];
+            }
+            packed = wide < 256;
+        }
         Segment[] table = segments;
         int mask = table.length - 1;
-        int i = (hash ^ (hash >>> 16)) & mask;
-        for (int probe = 0; probe < MAX_PROBES; probe++, i = (i + 1) & mask) {
+        int first = (hash ^ (hash >>> 16)) & mask;
+        int slot = first;
+        for (int probe = 0, i = first; probe < MAX_PROBES; probe++, i = (i + 1) & mask) {
             Segment s = table[i];
             if (s == null) {
-                int count = encoding.countTokensOrdinary(text.substring(start, end));
-                if (cached.get() < MAX_CACHED_SEGMENTS) {
-                    // a racy publication is fine: Segment's fields are final and its array is filled before it is
-                    // made, so a reader sees it whole (final-field semantics); a lost entry is only a miss
-                    table[i] = new Segment(java.util.Arrays.copyOfRange(chars, start, end), hash, count);
-                    cached.incrementAndGet();
-                }
-                return count;
+                slot = i;
+                break;
             }
-            if (s.hash == hash && s.chars.length == length
-                    && java.util.Arrays.equals(chars, start, end, s.chars, 0, length)) {
+            if (s.hash == hash && s.length == length && (packed
+                    ? s.chars == null && s.k0 == k0 && s.k1 == k1
+                    : s.chars != null && java.util.Arrays.equals(chars, start, end, s.chars, 0, length))) {
                 return s.count;
             }
         }
-        return encoding.countTokensOrdinary(text.substring(start, end));
+        int count = encoding.countTokensOrdinary(text.substring(start, end));
+        // a racy publication is fine: Segment's fields are final and its array is filled before it is made,
+        // so a reader sees it whole (final-field semantics); a lost or replaced entry is only a miss
+        table[slot] = packed ? new Segment(null, k0, k1, hash, length, count)
+                : new Segment(java.util.Arrays.copyOfRange(chars, start, end), 0, 0, hash, length, count);
+        return count;
     }
 
-    /** A remembered segment; its chars are never changed after it is made. */
+    /**
+     * A remembered segment: its characters, or (chars null) up to 16 Latin-1 characters packed a byte each
+     * into k0 and k1; never changed after it is made.
+     */
     @SuppressWarnings("ArrayRecordComponent")
-    private record Segment(char[] chars, int hash, int count) {
+    private record Segment(char[] chars, long k0, long k1, int hash, int length, int count) {
     }
 
     /**

@@ -46,6 +46,28 @@ class TokenCounterProperties {
         assertThat(count).isEqualTo(JTOKKIT.getEncoding(EncodingType.CL100K_BASE).countTokensOrdinary(replaced));
     }
 
+    @Property(tries = 300)
+    void short_latin1_segments_remembered_as_numbers_keep_their_own_counts(@ForAll("latin1Words") java.util.List<String> words) {
+        // words of up to 20 Latin-1 characters (NUL included), each after a space between letters: every
+        // segment of up to 16 is remembered packed into two longs, and none may answer for another
+        String text = "a " + String.join("a a", words) + "a";
+        assertSameCount(TokenEncoding.CL100K_BASE, EncodingType.CL100K_BASE, text);
+        assertSameCount(TokenEncoding.O200K_BASE, EncodingType.O200K_BASE, text);
+    }
+
+    @Provide
+    Arbitrary<java.util.List<String>> latin1Words() {
+        return Arbitraries.strings().withCharRange('\u0000', '\u00ff').ofMinLength(0).ofMaxLength(20)
+                .list().ofMaxSize(40);
+    }
+
+    @Property(tries = 300)
+    void letter_case_counts_equal_the_unicode_tables(@ForAll("texts") String text) {
+        long upper = text.chars().filter(c -> Character.isUpperCase((char) c)).count();
+        long lower = text.chars().filter(c -> Character.isLowerCase((char) c)).count();
+        assertThat(DatasetStats.countCase(text)).isEqualTo(upper << 32 | lower);
+    }
+
     private static void assertSameCount(TokenEncoding ours, EncodingType theirs, String text) {
         int expected = JTOKKIT.getEncoding(theirs).countTokensOrdinary(TokenCounter.withoutLoneSurrogates(text));
         // twice: the second count comes from the cache
