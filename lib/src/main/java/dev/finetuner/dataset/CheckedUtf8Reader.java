@@ -3,13 +3,10 @@ package dev.finetuner.dataset;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.Reader;
-import java.nio.ByteBuffer;
-import java.nio.CharBuffer;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import java.util.ArrayDeque;
-import java.nio.charset.CharsetDecoder;
-import java.nio.charset.CoderResult;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
 import java.util.function.Consumer;
 
 /**
@@ -19,14 +16,18 @@ import java.util.function.Consumer;
  * mark is removed and reported.
  */
 final class CheckedUtf8Reader extends Reader {
+    private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+    private static final long HIGH_BITS = 0x8080808080808080L;
+
     private final InputStream in;
     /** Notes on lines decoded ahead of the parser; released in order as the parser reaches them. */
     private final ArrayDeque<ReadIssue> pending = new ArrayDeque<>();
-    private final CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()
-            .onMalformedInput(CodingErrorAction.REPORT)
-            .onUnmappableCharacter(CodingErrorAction.REPORT);
-    private final ByteBuffer bytes = ByteBuffer.allocate(64 * 1024);
-    private final CharBuffer chars = CharBuffer.allocate(64 * 1024);
+    private final byte[] bytes = new byte[64 * 1024];
+    private int bytesFrom;
+    private int bytesTo;
+    private final char[] chars = new char[64 * 1024];
+    private int charsFrom;
+    private int charsTo;
     private boolean eof;
     private boolean first = true;
     private long line = 1;
@@ -42,8 +43,6 @@ final class CheckedUtf8Reader extends Reader {
         this.in = in;
         this.line = firstLine;
         this.first = firstLine == 1;
-        bytes.flip();
-        chars.flip();
     }
 
     @Override
@@ -51,70 +50,104 @@ final class CheckedUtf8Reader extends Reader {
         if (len == 0) {
             return 0;
         }
-        while (!chars.hasRemaining()) {
+        while (charsFrom == charsTo) {
             if (!fill()) {
                 return -1;
             }
         }
-        int n = Math.min(len, chars.remaining());
-        chars.get(buf, off, n);
+        int n = Math.min(len, charsTo - charsFrom);
+        System.arraycopy(chars, charsFrom, buf, off, n);
+        charsFrom += n;
         return n;
     }
 
     /** Decodes more characters into {@link #chars}; false at end of input. */
     private boolean fill() throws IOException {
-        chars.clear();
-        try {
-            while (chars.position() == 0) {
-                if (!bytes.hasRemaining() || needsMoreBytes) {
-                    if (eof && !bytes.hasRemaining()) {
-                        return false;
-                    }
-                    readBytes();
-                }
-                CoderResult r = decoder.decode(bytes, chars, eof);
-                needsMoreBytes = false;
-                if (r.isMalformed() || r.isUnmappable()) {
-                    int bad = r.length();
-                    for (int i = 0; i < bad && chars.hasRemaining(); i++) {
-                        chars.put(fallback(bytes.get()));
-                    }
-                    reportBadBytes();
-                } else if (r.isUnderflow()) {
-                    if (eof) {
-                        if (bytes.hasRemaining()) {
-                            // a truncated sequence at the very end
-                            while (bytes.hasRemaining() && chars.hasRemaining()) {
-                                chars.put(fallback(bytes.get()));
-                            }
-                            reportBadBytes();
-                        }
-                        if (chars.position() == 0) {
-                            return false;
-                        }
-                    } else {
-                        needsMoreBytes = true;
-                    }
-                }
+        charsFrom = 0;
+        charsTo = 0;
+        while (charsTo == 0) {
+            if (bytesTo - bytesFrom < 4 && !eof) {
+                readBytes();
             }
-        } finally {
-            chars.flip();
+            if (bytesFrom == bytesTo && eof) {
+                return false;
+            }
+            decode();
         }
         countLinesAndBom();
         return true;
     }
 
-    private boolean needsMoreBytes;
+    /**
+     * Decodes what fits of {@link #bytes} into {@link #chars}: runs of ASCII eight bytes at a time (the
+     * JDK's decoder goes byte by byte after the first non-ASCII byte of a buffer, which on real text
+     * is nearly all of it), other sequences one by one, each byte that starts none as Windows-1252.
+     * Stops before the last three bytes until the end of the input, as they may be a sequence cut short.
+     */
+    private void decode() {
+        byte[] b = bytes;
+        char[] c = chars;
+        int i = bytesFrom;
+        int o = charsTo;
+        int end = bytesTo;
+        while (i < end && o < c.length) {
+            if (b[i] >= 0) {
+                int stop = Math.min(end, i + c.length - o);
+                int j = i;
+                while (j + 8 <= stop && ((long) LONGS.get(b, j) & HIGH_BITS) == 0) {
+                    j += 8;
+                }
+                while (j < stop && b[j] >= 0) {
+                    j++;
+                }
+                for (; i < j; i++) {
+                    c[o++] = (char) b[i];
+                }
+                continue;
+            }
+            int n = Utf8Lines.sequence(b, i, end);
+            if (n == 0) {
+                if (!eof && end - i < 4) {
+                    break;
+                }
+                c[o++] = fallback(b[i++]);
+                reportBadBytes(o);
+                continue;
+            }
+            int lead = b[i] & 0xff;
+            if (n == 2) {
+                c[o++] = (char) ((lead & 0x1F) << 6 | b[i + 1] & 0x3F);
+            } else if (n == 3) {
+                c[o++] = (char) ((lead & 0x0F) << 12 | (b[i + 1] & 0x3F) << 6 | b[i + 2] & 0x3F);
+            } else {
+                if (c.length - o < 2) {
+                    break;
+                }
+                int cp = (lead & 0x07) << 18 | (b[i + 1] & 0x3F) << 12 | (b[i + 2] & 0x3F) << 6 | b[i + 3] & 0x3F;
+                c[o++] = Character.highSurrogate(cp);
+                c[o++] = Character.lowSurrogate(cp);
+            }
+            i += n;
+        }
+        bytesFrom = i;
+        charsTo = o;
+    }
 
     private void readBytes() throws IOException {
-        bytes.compact();
-        int n = in.read(bytes.array(), bytes.position(), bytes.remaining());
-        if (n < 0) {
-            eof = true;
-        } else {
-            bytes.position(bytes.position() + n);
+        System.arraycopy(bytes, bytesFrom, bytes, 0, bytesTo - bytesFrom);
+        bytesTo -= bytesFrom;
+        bytesFrom = 0;
+        while (bytesTo < bytes.length) {
+            int n = in.read(bytes, bytesTo, bytes.length - bytesTo);
+            if (n < 0) {
+                eof = true;
+                return;
+            }
+            bytesTo += n;
+            if (n > 0) {
+                return;
+            }
         }
-        bytes.flip();
     }
 
     /**
@@ -139,12 +172,13 @@ final class CheckedUtf8Reader extends Reader {
         }
     }
 
-    private void reportBadBytes() {
-        // line counts the newlines already handed out plus those decoded in this buffer so far
+    /** A byte that is not UTF-8 was decoded as {@code chars[decoded - 1]}: notes its line, once. */
+    private void reportBadBytes(int decoded) {
+        // line counts the newlines already handed out; add those decoded in this buffer so far
         long at = line;
         boolean cr = lastWasCr;
-        for (int i = 0; i < chars.position(); i++) {
-            char c = chars.get(i);
+        for (int i = 0; i < decoded; i++) {
+            char c = chars[i];
             if (c == '\n' ? !cr : c == '\r') {
                 at++;
             }
@@ -160,20 +194,29 @@ final class CheckedUtf8Reader extends Reader {
     private void countLinesAndBom() {
         if (first) {
             first = false;
-            if (chars.hasRemaining() && chars.get(chars.position()) == '\uFEFF') {
-                chars.get();
+            if (charsTo > 0 && chars[0] == '\uFEFF') {
+                charsFrom = 1;
                 pending.add(ReadIssue.note("bom", 1, null,
                         "the file starts with a UTF-8 byte-order mark; it was removed"));
             }
         }
         // a line ends at \n, \r\n or a lone \r, as the JSON and CSV parsers count them
-        for (int i = chars.position(); i < chars.limit(); i++) {
-            char c = chars.get(i);
-            if (c == '\n' ? !lastWasCr : c == '\r') {
-                line++;
+        long n = line;
+        boolean cr = lastWasCr;
+        char[] c = chars;
+        for (int i = charsFrom; i < charsTo; i++) {
+            char ch = c[i];
+            if (ch <= '\r') {
+                if (ch == '\n' ? !cr : ch == '\r') {
+                    n++;
+                }
+                cr = ch == '\r';
+            } else {
+                cr = false;
             }
-            lastWasCr = c == '\r';
         }
+        line = n;
+        lastWasCr = cr;
     }
 
     /** Hands over, in order, the notes on lines up to {@code line}. */

@@ -17,12 +17,6 @@ import java.io.BufferedReader;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.StringReader;
-import java.nio.ByteBuffer;
-import java.nio.CharBuffer;
-import java.nio.charset.Charset;
-import java.nio.charset.CharsetDecoder;
-import java.nio.charset.CoderResult;
-import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -77,7 +71,7 @@ class JsonlBytesProperties {
         List<Object> out = new ArrayList<>();
         boolean bom = bytes.length >= 3 && (bytes[0] & 0xff) == 0xEF && (bytes[1] & 0xff) == 0xBB && (bytes[2] & 0xff) == 0xBF;
         Set<Long> badLines = new HashSet<>();
-        String text = decode(bytes, bom ? 3 : 0, badLines);
+        String text = ReferenceUtf8.decode(bytes, bom ? 3 : 0, badLines);
         RecordMapper mapper = new RecordMapper(DatasetOptions.defaults());
         BufferedReader lines = new BufferedReader(new StringReader(text));
         long n = 0;
@@ -115,40 +109,6 @@ class JsonlBytesProperties {
 
     private static ReadIssue bomNote() {
         return ReadIssue.note("bom", 1, null, "the file starts with a UTF-8 byte-order mark; it was removed");
-    }
-
-    private static String decode(byte[] bytes, int from, Set<Long> badLines) {
-        Charset cp1252 = Charset.forName("windows-1252");
-        CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()
-                .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT);
-        ByteBuffer in = ByteBuffer.wrap(bytes, from, bytes.length - from);
-        CharBuffer out = CharBuffer.allocate(bytes.length + 1);
-        while (true) {
-            CoderResult r = decoder.decode(in, out, true);
-            if (r.isUnderflow()) {
-                break;
-            }
-            badLines.add(lineAt(out));
-            for (int i = 0; i < r.length(); i++) {
-                byte b = in.get();
-                char c = new String(new byte[] {b}, cp1252).charAt(0);
-                out.put(c == '\uFFFD' ? (char) (b & 0xff) : c);
-            }
-        }
-        out.flip();
-        return out.toString();
-    }
-
-    /** The line the next character of {@code out} is on. */
-    private static long lineAt(CharBuffer out) {
-        long line = 1;
-        for (int i = 0; i < out.position(); i++) {
-            char c = out.get(i);
-            if (c == '\n' ? i == 0 || out.get(i - 1) != '\r' : c == '\r') {
-                line++;
-            }
-        }
-        return line;
     }
 
     @Provide
