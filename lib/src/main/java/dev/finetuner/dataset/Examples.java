@@ -12,7 +12,7 @@ final class Examples {
             java.util.Objects.requireNonNull(e.getKey(), "extras key");
             java.util.Objects.requireNonNull(e.getValue(), "extras value of " + e.getKey());
         }
-        return java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(map));
+        return map.isEmpty() ? java.util.Map.of() : java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(map));
     }
 
     private static final com.fasterxml.jackson.databind.ObjectMapper JSON =

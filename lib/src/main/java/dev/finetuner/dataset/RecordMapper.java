@@ -34,24 +34,30 @@ final class RecordMapper {
                     "expected a JSON object, found " + typeName(node) + "; each line must be one example object"));
             return null;
         }
-        Map<String, String> lowerToActual = new LinkedHashMap<>();
-        for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
-            String k = it.next();
-            lowerToActual.putIfAbsent(k.toLowerCase(Locale.ROOT), k);
-        }
         if (node.has("messages")) {
             return chat(node, line, "", issues);
         }
         if (node.has("input") || node.has("preferred_output") || node.has("non_preferred_output")) {
             return preference(node, line, issues);
         }
-        String p = lowerToActual.get(promptKey);
-        String c = lowerToActual.get(completionKey);
+        // the first key that matches in any case, without a map per record
+        String p = null;
+        String c = null;
+        for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
+            String k = it.next();
+            String lower = k.toLowerCase(Locale.ROOT);
+            if (p == null && lower.equals(promptKey)) {
+                p = k;
+            }
+            if (c == null && lower.equals(completionKey)) {
+                c = k;
+            }
+        }
         if (p != null || c != null) {
             if (p == null || c == null) {
                 String missing = p == null ? promptKey : completionKey;
                 issues.accept(ReadIssue.dropped("missing_key", line, missing, "the '" + missing
-                        + "' key is missing; keys present: " + lowerToActual.values()));
+                        + "' key is missing; keys present: " + keys(node)));
                 return null;
             }
             List<ReadIssue> fieldIssues = new ArrayList<>(0);
@@ -66,20 +72,34 @@ final class RecordMapper {
                 return null;
             }
             fieldIssues.forEach(issues);
-            Map<String, String> extras = new LinkedHashMap<>();
-            node.fields().forEachRemaining(e -> {
-                if (!e.getKey().equals(p) && !e.getKey().equals(c)) {
-                    extras.put(e.getKey(), e.getValue().isTextual() ? e.getValue().textValue() : e.getValue().toString());
-                }
-            });
+            Map<String, String> extras = node.size() == 2 ? Map.of() : new LinkedHashMap<>();
+            if (node.size() > 2) {
+                String pk = p;
+                String ck = c;
+                node.fields().forEachRemaining(e -> {
+                    if (!e.getKey().equals(pk) && !e.getKey().equals(ck)) {
+                        extras.put(e.getKey(), e.getValue().isTextual() ? e.getValue().textValue() : e.getValue().toString());
+                    }
+                });
+            }
             return new Example.PromptCompletion(line, prompt, completion, extras);
         }
         issues.accept(ReadIssue.dropped("unrecognized_format", line, null,
                 "no known example shape: expected 'messages' (chat), 'input'/'preferred_output'/'non_preferred_output'"
                         + " (preference) or '" + promptKey + "'/'" + completionKey + "'; found keys "
-                        + lowerToActual.values() + ". Name the prompt and completion keys (DatasetOptions promptColumn/completionColumn;"
+                        + keys(node) + ". Name the prompt and completion keys (DatasetOptions promptColumn/completionColumn;"
                         + " --prompt-column/--completion-column on the command line)"));
         return null;
+    }
+
+    /** The record's keys for a message, each spelling of a key in any case once, as the first had it. */
+    private static java.util.Collection<String> keys(JsonNode node) {
+        Map<String, String> lowerToActual = new LinkedHashMap<>();
+        for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
+            String k = it.next();
+            lowerToActual.putIfAbsent(k.toLowerCase(Locale.ROOT), k);
+        }
+        return lowerToActual.values();
     }
 
     /** Maps a table row (header to cell text); returns null (after reporting) when it is not an example. */
