@@ -46,6 +46,14 @@ public final class TokenCounter {
     private final TokenEncoding encodingName;
     private final Encoding encoding;
     /**
+     * True if the value of an ASCII digit never changes a count, so that segments are remembered with
+     * every such digit read as 0 (ticket numbers and amounts then repeat like words). It holds where
+     * the encoding splits digits into pieces of at most three, apart from everything else, and each
+     * such piece is one token: cl100k and o200k (checked when the counter is built), not r50k, which
+     * encodes a run of digits of any length as one piece.
+     */
+    private final boolean digitsAlike;
+    /**
      * Open addressing; a segment that finds its slots taken replaces the first, so that a file of many
      * one-off segments (ticket numbers, names) does not lock out the words that repeat. Written racily by
      * counting threads (see segment()).
@@ -59,6 +67,21 @@ public final class TokenCounter {
             case CL100K_BASE -> EncodingType.CL100K_BASE;
             case O200K_BASE -> EncodingType.O200K_BASE;
         });
+        this.digitsAlike = encodingName != TokenEncoding.R50K_BASE && shortNumbersAreOneToken(encoding);
+    }
+
+    /** True if each of "0" to "999" (and "00", "007"...) is one token. */
+    private static boolean shortNumbersAreOneToken(Encoding encoding) {
+        for (int digits = 1; digits <= 3; digits++) {
+            int limit = (int) Math.pow(10, digits);
+            for (int i = 0; i < limit; i++) {
+                String number = String.format(java.util.Locale.ROOT, "%0" + digits + "d", i);
+                if (encoding.countTokensOrdinary(number) != 1) {
+                    return false;
+                }
+            }
+        }
+        return true;
     }
 
     /**
@@ -124,6 +147,10 @@ public final class TokenCounter {
         int hash = 0;
         for (int j = 0; j < n; j++) {
             char ch = chars[j];
+            if (digitsAlike && (char) (ch - '0') < 10) {
+                ch = '0';
+                chars[j] = ch;
+            }
             if (ch == ' ' && j > start && notSpace(chars[j - 1])) {
                 total += segment(text, chars, start, j, hash);
                 start = j;
@@ -159,7 +186,7 @@ public final class TokenCounter {
     private int segment(String text, char[] chars, int start, int end, int hash) {
         int length = end - start;
         if (length > MAX_SEGMENT) {
-            return encoding.countTokensOrdinary(text.substring(start, end));
+            return encoding.countTokensOrdinary(new String(chars, start, end - start));
         }
         // up to 16 Latin-1 characters are compared as two numbers that hold them, not as arrays
         long k0 = 0;
@@ -194,7 +221,7 @@ public final class TokenCounter {
                 return s.count;
             }
         }
-        int count = encoding.countTokensOrdinary(text.substring(start, end));
+        int count = encoding.countTokensOrdinary(new String(chars, start, end - start));
         // a racy publication is fine: Segment's fields are final and its array is filled before it is made,
         // so a reader sees it whole (final-field semantics); a lost or replaced entry is only a miss
         table[slot] = packed ? new Segment(null, k0, k1, hash, length, count)

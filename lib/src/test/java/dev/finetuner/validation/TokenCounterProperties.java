@@ -62,6 +62,32 @@ class TokenCounterProperties {
     }
 
     @Property(tries = 300)
+    void numbers_count_as_jtokkit_counts_them_whatever_their_digits(@ForAll("numberTexts") String text) {
+        // cl100k and o200k remember segments with every ASCII digit read as 0; r50k does not
+        assertSameCount(TokenEncoding.CL100K_BASE, EncodingType.CL100K_BASE, text);
+        assertSameCount(TokenEncoding.O200K_BASE, EncodingType.O200K_BASE, text);
+        assertSameCount(TokenEncoding.R50K_BASE, EncodingType.R50K_BASE, text);
+    }
+
+    /** Numbers of every length next to letters, marks, spaces and line breaks, as tickets and amounts are written. */
+    @Provide
+    Arbitrary<String> numberTexts() {
+        Arbitrary<String> piece = Arbitraries.oneOf(
+                Arbitraries.strings().withCharRange('0', '9').ofMinLength(1).ofMaxLength(12),
+                Arbitraries.of("INC", "IT-", "KB", " is ", "$", ".", ",", "-", "\n", "  ", " ", "v", "x", "\u0663", "\u00bd",
+                        "Stra\u00dfe", "'s", "%", "/"));
+        Arbitrary<String> glue = Arbitraries.of("", "", " ", "  ", "-", ".");
+        return net.jqwik.api.Combinators.combine(piece.list().ofMaxSize(20), glue.list().ofSize(20))
+                .as((pieces, glues) -> {
+                    StringBuilder sb = new StringBuilder();
+                    for (int i = 0; i < pieces.size(); i++) {
+                        sb.append(pieces.get(i)).append(glues.get(i));
+                    }
+                    return sb.toString();
+                });
+    }
+
+    @Property(tries = 300)
     void letter_case_counts_equal_the_unicode_tables(@ForAll("texts") String text) {
         long upper = text.chars().filter(c -> Character.isUpperCase((char) c)).count();
         long lower = text.chars().filter(c -> Character.isLowerCase((char) c)).count();
