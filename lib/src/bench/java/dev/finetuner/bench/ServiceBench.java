@@ -34,14 +34,22 @@ import java.util.stream.IntStream;
  * </ol>
  *
  * <pre>
- * mvn -q -pl lib -Pbench test-compile exec:exec -Dbench.main=dev.finetuner.bench.ServiceBench -Dbench.args="" -Dbench.heap=-Xmx1g
+ * mvn -q -pl lib -Pbench test-compile exec:exec -Dbench.main=dev.finetuner.bench.ServiceBench -Dbench.args="[upload] [follow] [many]" -Dbench.heap=-Xmx1g
  * </pre>
  */
 public final class ServiceBench {
+    /** Runs the measurements named in {@code args} (upload, follow, many), or all of them. */
     public static void main(String[] args) throws Exception {
-        upload();
-        follow();
-        followMany(1000);
+        java.util.Set<String> only = java.util.Set.of(args);
+        if (only.isEmpty() || only.contains("upload")) {
+            upload();
+        }
+        if (only.isEmpty() || only.contains("follow")) {
+            follow();
+        }
+        if (only.isEmpty() || only.contains("many")) {
+            followMany(1000);
+        }
     }
 
     /** Many jobs followed at once by one follower on a 2-thread scheduler: CPU per job, threads in use. */
