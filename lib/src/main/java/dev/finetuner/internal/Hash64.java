@@ -35,6 +35,27 @@ public final class Hash64 {
         return this;
     }
 
+    /**
+     * Adds {@code chars[0, n)} as a text: the same as {@link #add(CharSequence)} of those characters,
+     * without a call per character.
+     *
+     * @param chars the characters
+     * @param n how many of them
+     * @return this hash
+     */
+    public Hash64 add(char[] chars, int n) {
+        long x = h;
+        int i = 0;
+        for (; i + 4 <= n; i += 4) {
+            x = x * M4 + chars[i] * M3 + chars[i + 1] * M2 + chars[i + 2] * M + chars[i + 3];
+        }
+        for (; i < n; i++) {
+            x = x * M + chars[i];
+        }
+        h = x * M + n + 0x1_0000_0000L;
+        return this;
+    }
+
     /** {@return the hash, finalised} */
     public long value() {
         long x = h;

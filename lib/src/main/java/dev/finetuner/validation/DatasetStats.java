@@ -168,7 +168,11 @@ final class DatasetStats implements AutoCloseable {
                 stops |= c.contains(STOPS.get(i)) ? 1 << i : 0;
                 stopEnds |= c.endsWith(STOPS.get(i)) ? 1 << i : 0;
             }
-            return new Digest(DatasetStats.hash(e), findings, invalid, countCase(p), countCase(c), seps, stops,
+            // hash(e) and the case counts from one copy of each text
+            Hash64 hash = new Hash64().add("pc");
+            long promptCase = hashAndCountCase(p, hash);
+            long completionCase = hashAndCountCase(c, hash);
+            return new Digest(hash.value(), findings, invalid, promptCase, completionCase, seps, stops,
                     sepEnds, stopEnds);
         }
     }
@@ -586,6 +590,21 @@ final class DatasetStats implements AutoCloseable {
     /** Upper-case letters in the high 32 bits, lower-case in the low 32. */
     static long countCase(String s) {
         int n = s.length();
+        char[] chars = copy(s);
+        return countCase(chars, n);
+    }
+
+    /** Adds {@code s} to {@code hash} as {@link Hash64#add(CharSequence)} does, and counts its letter case. */
+    private static long hashAndCountCase(String s, Hash64 hash) {
+        int n = s.length();
+        char[] chars = copy(s);
+        hash.add(chars, n);
+        return countCase(chars, n);
+    }
+
+    /** The text in this thread's buffer (or a new one for a rare long text), read without String.charAt's checks. */
+    private static char[] copy(String s) {
+        int n = s.length();
         char[] chars = CHARS.get();
         if (chars.length < n) {
             chars = new char[n];
@@ -593,8 +612,11 @@ final class DatasetStats implements AutoCloseable {
                 CHARS.set(chars);
             }
         }
-        // one bulk copy, then a loop without String.charAt's per-character checks; ASCII by arithmetic
         s.getChars(0, n, chars, 0);
+        return chars;
+    }
+
+    private static long countCase(char[] chars, int n) {
         int upper = 0;
         int lower = 0;
         int wide = 0;

@@ -88,6 +88,14 @@ class TokenCounterProperties {
     }
 
     @Property(tries = 300)
+    void pass_1_hashes_an_example_as_pass_2_confirms_it(@ForAll("texts") String prompt, @ForAll("texts") String completion) {
+        // pass 1 hashes prompt/completion examples from char arrays; pass 2's confirmation uses the generic hash
+        dev.finetuner.dataset.Example e = new dev.finetuner.dataset.Example.PromptCompletion(1, prompt, completion,
+                java.util.Map.of());
+        assertThat(DatasetStats.Digest.of(e, java.util.List.of()).hash()).isEqualTo(DatasetStats.hash(e));
+    }
+
+    @Property(tries = 300)
     void letter_case_counts_equal_the_unicode_tables(@ForAll("texts") String text) {
         long upper = text.chars().filter(c -> Character.isUpperCase((char) c)).count();
         long lower = text.chars().filter(c -> Character.isLowerCase((char) c)).count();
