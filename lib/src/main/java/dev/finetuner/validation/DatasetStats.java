@@ -158,15 +158,20 @@ final class DatasetStats implements AutoCloseable {
             String c = pc.completion();
             int seps = 0;
             int sepEnds = 0;
+            char pLast = p.isEmpty() ? 0 : p.charAt(p.length() - 1);
             for (int i = 0; i < SEPARATORS.size(); i++) {
-                seps |= p.contains(SEPARATORS.get(i)) ? 1 << i : 0;
-                sepEnds |= p.endsWith(SEPARATORS.get(i)) ? 1 << i : 0;
+                String sep = SEPARATORS.get(i);
+                seps |= p.contains(sep) ? 1 << i : 0;
+                // only a text that ends with the suffix's last character can end with it
+                sepEnds |= pLast == sep.charAt(sep.length() - 1) && p.endsWith(sep) ? 1 << i : 0;
             }
             int stops = 0;
             int stopEnds = 0;
+            char cLast = c.isEmpty() ? 0 : c.charAt(c.length() - 1);
             for (int i = 0; i < STOPS.size(); i++) {
-                stops |= c.contains(STOPS.get(i)) ? 1 << i : 0;
-                stopEnds |= c.endsWith(STOPS.get(i)) ? 1 << i : 0;
+                String stop = STOPS.get(i);
+                stops |= c.contains(stop) ? 1 << i : 0;
+                stopEnds |= cLast == stop.charAt(stop.length() - 1) && c.endsWith(stop) ? 1 << i : 0;
             }
             // hash(e) and the case counts from one copy of each text
             Hash64 hash = new Hash64().add("pc");

@@ -129,7 +129,6 @@ public final class TokenCounter {
         if (n == 0) {
             return 0;
         }
-        text = withoutLoneSurrogates(text);
         // one bulk copy into the thread's char[]: reading it goes without String.charAt's per-character
         // checks, and comparing its ranges is an intrinsic, while String.regionMatches between a Latin-1
         // and a UTF-16 string goes char by char (one curly quote makes a whole text UTF-16); reused, as a
@@ -147,6 +146,11 @@ public final class TokenCounter {
         int hash = 0;
         for (int j = 0; j < n; j++) {
             char ch = chars[j];
+            if (Character.isSurrogate(ch) && !paired(chars, j, n)) {
+                // as UTF-8 encoding does (the encodings work on UTF-8 bytes): see withoutLoneSurrogates
+                ch = '\uFFFD';
+                chars[j] = ch;
+            }
             if (digitsAlike && (char) (ch - '0') < 10) {
                 ch = '0';
                 chars[j] = ch;
@@ -235,6 +239,12 @@ public final class TokenCounter {
      */
     @SuppressWarnings("ArrayRecordComponent")
     private record Segment(char[] chars, long k0, long k1, int hash, int length, int count) {
+    }
+
+    /** True if the surrogate at {@code chars[j]} is half of a pair (the one before it already checked). */
+    private static boolean paired(char[] chars, int j, int n) {
+        return Character.isHighSurrogate(chars[j]) ? j + 1 < n && Character.isLowSurrogate(chars[j + 1])
+                : j > 0 && Character.isHighSurrogate(chars[j - 1]);
     }
 
     /**
