@@ -73,7 +73,7 @@ echo "|---|---|---|---|---|---|---|---|---|---|---|"
 for run in $(seq 1 "$runs"); do
   for fmt in csv jsonl; do
     file="$prefix.$fmt"
-    size_mb=$(( $(stat -c %s "$file") / 1000000 ))
+    size_mb=$(( $(stat -L -c %s "$file") / 1000000 ))
     rm -f "${prefix}_prepared.jsonl"
     read -r pd_s pd_kb < <(timed $python "$shared/bench/prepare_data_driver.py" prepare "$file" --validators "$validators")
     rm -rf "$work/out-repair" "$work/out-all"
