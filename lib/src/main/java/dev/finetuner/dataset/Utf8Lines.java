@@ -11,11 +11,12 @@ import java.util.function.Consumer;
 
 /**
  * The lines of a file as UTF-8 bytes, for a reader that parses bytes (a JSONL line goes to Jackson's
- * UTF-8 parser as it is, without being decoded into a string first). Reads exactly what
- * {@link CheckedUtf8Reader}, {@link LineGuard} and {@link java.io.BufferedReader#readLine()} read
- * together: lines end at {@code \n}, {@code \r\n} or a lone {@code \r}; a leading byte-order mark is
- * removed and reported; a line longer than the limit in characters is skipped and flagged; bytes that
- * are not UTF-8 are decoded as Windows-1252 by {@link #text} and reported once per line.
+ * UTF-8 parser as it is, without being decoded into a string first). Gives the lines that
+ * {@link CheckedUtf8Reader} and {@link java.io.BufferedReader#readLine()} give together: lines end at
+ * {@code \n}, {@code \r\n} or a lone {@code \r}; a leading byte-order mark is removed and reported; a
+ * line longer than the limit in characters is skipped and flagged, without ever being held whole when it
+ * is far longer; bytes that are not UTF-8 are decoded as Windows-1252 by {@link #text} and reported once
+ * per line.
  *
  * <p>Splitting bytes before decoding gives the same lines: no byte of a multi-byte UTF-8 sequence is
  * below 0x80, so a {@code \n} or {@code \r} byte is always a line break, valid UTF-8 or not.

@@ -147,7 +147,8 @@ public final class TokenCounter {
         for (int j = 0; j < n; j++) {
             char ch = chars[j];
             if (Character.isSurrogate(ch) && !paired(chars, j, n)) {
-                // as UTF-8 encoding does (the encodings work on UTF-8 bytes): see withoutLoneSurrogates
+                // an unpaired surrogate (possible in JSON as an escape such as "\ud800") is U+FFFD, as UTF-8
+                // encoding makes it: the encodings work on UTF-8 bytes
                 ch = '\uFFFD';
                 chars[j] = ch;
             }
@@ -156,13 +157,13 @@ public final class TokenCounter {
                 chars[j] = ch;
             }
             if (ch == ' ' && j > start && notSpace(chars[j - 1])) {
-                total += segment(text, chars, start, j, hash);
+                total += segment(chars, start, j, hash);
                 start = j;
                 hash = 0;
             }
             hash = 31 * hash + ch;
         }
-        return total + segment(text, chars, start, n, hash);
+        return total + segment(chars, start, n, hash);
     }
 
     /**
@@ -186,8 +187,8 @@ public final class TokenCounter {
         };
     }
 
-    /** The count of {@code text[start, end)} ({@code chars} is the text's), whose hash is {@code hash}. */
-    private int segment(String text, char[] chars, int start, int end, int hash) {
+    /** The count of {@code chars[start, end)} (the text, as counted: see count), whose hash is {@code hash}. */
+    private int segment(char[] chars, int start, int end, int hash) {
         int length = end - start;
         if (length > MAX_SEGMENT) {
             return encoding.countTokensOrdinary(new String(chars, start, end - start));
@@ -245,39 +246,6 @@ public final class TokenCounter {
     private static boolean paired(char[] chars, int j, int n) {
         return Character.isHighSurrogate(chars[j]) ? j + 1 < n && Character.isLowSurrogate(chars[j + 1])
                 : j > 0 && Character.isHighSurrogate(chars[j - 1]);
-    }
-
-    /**
-     * The text with each unpaired UTF-16 surrogate (possible in JSON as an escape such as
-     * {@code "\ud800"}) replaced by U+FFFD, as UTF-8 encoding does: the encodings work on UTF-8 bytes.
-     */
-    static String withoutLoneSurrogates(String text) {
-        int n = text.length();
-        for (int i = 0; i < n; i++) {
-            char c = text.charAt(i);
-            if (Character.isSurrogate(c)) {
-                boolean paired = Character.isHighSurrogate(c) && i + 1 < n && Character.isLowSurrogate(text.charAt(i + 1));
-                if (!paired) {
-                    return replaceLoneSurrogates(text);
-                }
-                i++;
-            }
-        }
-        return text;
-    }
-
-    private static String replaceLoneSurrogates(String text) {
-        StringBuilder sb = new StringBuilder(text.length());
-        int n = text.length();
-        for (int i = 0; i < n; i++) {
-            char c = text.charAt(i);
-            if (Character.isHighSurrogate(c) && i + 1 < n && Character.isLowSurrogate(text.charAt(i + 1))) {
-                sb.append(c).append(text.charAt(++i));
-            } else {
-                sb.append(Character.isSurrogate(c) ? '\uFFFD' : c);
-            }
-        }
-        return sb.toString();
     }
 
     /**
