@@ -6,6 +6,7 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -28,6 +29,10 @@ final class Multipart {
     private static final Pattern FILENAME = Pattern.compile("filename=\"([^\"]*)\"", Pattern.CASE_INSENSITIVE);
 
     private final InputStream in;
+    /** {@code CRLF--boundary}: what ends every field. */
+    private final byte[] delimiter;
+    /** How far the search for the delimiter may move on when a window ends in a given byte (Horspool). */
+    private final int[] shift = new int[256];
     private final byte[] buf = new byte[64 * 1024];
     private int pos;
     private int limit;
@@ -44,8 +49,13 @@ final class Multipart {
     record Part(String name, String filename, String value, Path file, long size) {
     }
 
-    private Multipart(InputStream in) {
+    private Multipart(InputStream in, byte[] delimiter) {
         this.in = in;
+        this.delimiter = delimiter;
+        Arrays.fill(shift, delimiter.length);
+        for (int j = 0; j < delimiter.length - 1; j++) {
+            shift[delimiter[j] & 0xff] = delimiter.length - 1 - j;
+        }
         // the first boundary has no line break before it; pretend it has one, so every delimiter is CRLF--boundary
         buf[0] = '\r';
         buf[1] = '\n';
@@ -67,9 +77,9 @@ final class Multipart {
         }
         String boundary = m.group(1) != null ? m.group(1) : m.group(2);
         byte[] delimiter = ("\r\n--" + boundary).getBytes(StandardCharsets.ISO_8859_1);
-        Multipart reader = new Multipart(in);
+        Multipart reader = new Multipart(in, delimiter);
         Map<String, Part> parts = new HashMap<>();
-        reader.copyUntil(delimiter, OutputStream.nullOutputStream(), Long.MAX_VALUE); // the preamble
+        reader.copyUntil(OutputStream.nullOutputStream(), Long.MAX_VALUE); // the preamble
         while (true) {
             String after = reader.readLine();
             if (after.startsWith("--")) {
@@ -97,22 +107,22 @@ final class Multipart {
                 Path file = fileFor.apply(name);
                 long size;
                 try (OutputStream out = Files.newOutputStream(file)) {
-                    size = reader.copyUntil(delimiter, out, Long.MAX_VALUE);
+                    size = reader.copyUntil(out, Long.MAX_VALUE);
                 }
                 parts.put(name, new Part(name, filename, null, file, size));
             } else {
                 var text = new java.io.ByteArrayOutputStream();
-                long size = reader.copyUntil(delimiter, text, MAX_FIELD_BYTES);
+                long size = reader.copyUntil(text, MAX_FIELD_BYTES);
                 parts.put(name, new Part(name, null, text.toString(StandardCharsets.UTF_8), null, size));
             }
         }
     }
 
     /** Copies bytes to {@code out} until the delimiter, which is consumed; returns the bytes copied. */
-    private long copyUntil(byte[] delimiter, OutputStream out, long max) throws IOException {
+    private long copyUntil(OutputStream out, long max) throws IOException {
         long copied = 0;
         while (true) {
-            int found = indexOf(delimiter);
+            int found = indexOf();
             if (found >= 0) {
                 copied += found - pos;
                 check(copied, max);
@@ -138,15 +148,18 @@ final class Multipart {
         }
     }
 
-    private int indexOf(byte[] d) {
-        outer:
-        for (int i = pos; i <= limit - d.length; i++) {
-            for (int j = 0; j < d.length; j++) {
-                if (buf[i + j] != d[j]) {
-                    continue outer;
-                }
+    /**
+     * Where the delimiter starts in the unread bytes, or -1. Horspool's search: a file's bytes are compared
+     * at about one in every delimiter-length positions, not at each.
+     */
+    private int indexOf() {
+        byte[] d = delimiter;
+        int last = d.length - 1;
+        byte lastByte = d[last];
+        for (int i = pos; i <= limit - d.length; i += shift[buf[i + last] & 0xff]) {
+            if (buf[i + last] == lastByte && Arrays.equals(buf, i, i + last, d, 0, last)) {
+                return i;
             }
-            return i;
         }
         return -1;
     }
