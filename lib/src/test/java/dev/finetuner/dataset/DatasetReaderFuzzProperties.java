@@ -1,6 +1,7 @@
 package dev.finetuner.dataset;
 
 import dev.finetuner.DatasetException;
+import dev.finetuner.ScratchDir;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.ForAll;
@@ -13,7 +14,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.stream.Stream;
 
@@ -24,21 +24,11 @@ import static org.assertj.core.api.Assertions.assertThat;
  * never throws anything but a {@link DatasetException}, and a JSONL file's every line is accounted for.
  */
 class DatasetReaderFuzzProperties {
-    private static final Path DIR;
-
-    static {
-        try {
-            DIR = Files.createTempDirectory("fuzz");
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
-    }
+    private static final ScratchDir DIR = ScratchDir.create("fuzz");
 
     @AfterContainer
     static void cleanUp() throws IOException {
-        try (Stream<Path> files = Files.walk(DIR)) {
-            files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        }
+        DIR.delete();
     }
 
     private static List<Object> readLeniently(Path file) {

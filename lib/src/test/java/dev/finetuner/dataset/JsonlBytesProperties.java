@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.ObjectReader;
+import dev.finetuner.ScratchDir;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.Combinators;
@@ -21,7 +22,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -36,23 +36,13 @@ import static org.assertj.core.api.Assertions.assertThat;
  * non-ASCII text, blank and invalid lines.
  */
 class JsonlBytesProperties {
-    private static final Path DIR;
+    private static final ScratchDir DIR = ScratchDir.create("jsonl-bytes");
     private static final ObjectReader TREE = new ObjectMapper().readerFor(JsonNode.class)
             .with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
-    static {
-        try {
-            DIR = Files.createTempDirectory("jsonl-bytes");
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
     @AfterContainer
     static void cleanUp() throws IOException {
-        try (Stream<Path> files = Files.walk(DIR)) {
-            files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        }
+        DIR.delete();
     }
 
     @Property(tries = 500)

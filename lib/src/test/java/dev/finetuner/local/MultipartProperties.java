@@ -1,5 +1,6 @@
 package dev.finetuner.local;
 
+import dev.finetuner.ScratchDir;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.Assume;
@@ -16,13 +17,10 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
-import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -33,21 +31,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  * (one byte at a time or in large reads, a delimiter cut across reads), and the text field beside it.
  */
 class MultipartProperties {
-    private static final Path DIR;
-
-    static {
-        try {
-            DIR = Files.createTempDirectory("multipart");
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
-    }
+    private static final ScratchDir DIR = ScratchDir.create("multipart");
 
     @AfterContainer
     static void cleanUp() throws IOException {
-        try (Stream<Path> files = Files.walk(DIR)) {
-            files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        }
+        DIR.delete();
     }
 
     @Property(tries = 300)
