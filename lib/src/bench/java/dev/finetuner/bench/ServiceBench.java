@@ -28,7 +28,7 @@ import java.util.stream.IntStream;
  * Two service-layer measurements on the embedded backend, each a ratio in one run:
  * <ol>
  *   <li>uploading a file through the Uploads API in parallel parts, against one raw multipart POST of the
- *       same bytes;</li>
+ *       same bytes, with the upload's time split into its SHA-256, its parts and its {@code complete};</li>
  *   <li>the requests {@code follow} makes for a job that runs two hours at a virtual clock (the backend
  *       and the poll intervals sped up by the same factor), against the job's length in poll intervals.</li>
  * </ol>
