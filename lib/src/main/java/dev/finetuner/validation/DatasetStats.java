@@ -595,30 +595,16 @@ final class DatasetStats implements AutoCloseable {
     /** Upper-case letters in the high 32 bits, lower-case in the low 32. */
     static long countCase(String s) {
         int n = s.length();
-        char[] chars = copy(s);
+        char[] chars = TextCopy.of(s);
         return countCase(chars, n);
     }
 
     /** Adds {@code s} to {@code hash} as {@link Hash64#add(CharSequence)} does, and counts its letter case. */
     private static long hashAndCountCase(String s, Hash64 hash) {
         int n = s.length();
-        char[] chars = copy(s);
+        char[] chars = TextCopy.of(s);
         hash.add(chars, n);
         return countCase(chars, n);
-    }
-
-    /** The text in this thread's buffer (or a new one for a rare long text), read without String.charAt's checks. */
-    private static char[] copy(String s) {
-        int n = s.length();
-        char[] chars = CHARS.get();
-        if (chars.length < n) {
-            chars = new char[n];
-            if (n <= 1 << 16) { // a rare longer text is not worth holding on to
-                CHARS.set(chars);
-            }
-        }
-        s.getChars(0, n, chars, 0);
-        return chars;
     }
 
     private static long countCase(char[] chars, int n) {
@@ -643,8 +629,6 @@ final class DatasetStats implements AutoCloseable {
         return ((long) upper << 32) | lower;
     }
 
-    /** Each counting thread's copy of the text {@link #countCase} reads. */
-    private static final ThreadLocal<char[]> CHARS = ThreadLocal.withInitial(() -> new char[1024]);
 
     static String commonPrefix(String a, String b) {
         int n = Math.min(a.length(), b.length());

@@ -40,9 +40,6 @@ public final class TokenCounter {
     /** Segments this short, all Latin-1, are remembered as two longs. */
     private static final int PACKED_CHARS = 16;
 
-    /** Each counting thread's copy of the text it counts. */
-    private static final ThreadLocal<char[]> CHARS = ThreadLocal.withInitial(() -> new char[1024]);
-
     private final TokenEncoding encodingName;
     private final Encoding encoding;
     /**
@@ -129,18 +126,9 @@ public final class TokenCounter {
         if (n == 0) {
             return 0;
         }
-        // one bulk copy into the thread's char[]: reading it goes without String.charAt's per-character
-        // checks, and comparing its ranges is an intrinsic, while String.regionMatches between a Latin-1
-        // and a UTF-16 string goes char by char (one curly quote makes a whole text UTF-16); reused, as a
-        // copy per text was half of what a prepare allocated
-        char[] chars = CHARS.get();
-        if (chars.length < n) {
-            chars = new char[n];
-            if (n <= 1 << 16) { // a rare longer text is not worth holding on to
-                CHARS.set(chars);
-            }
-        }
-        text.getChars(0, n, chars, 0);
+        // one bulk copy: String.regionMatches between a Latin-1 and a UTF-16 string goes char by char (one
+        // curly quote makes a whole text UTF-16), and a copy per text was half of what a prepare allocated
+        char[] chars = TextCopy.of(text);
         int total = 0;
         int start = 0;
         int hash = 0;
