@@ -27,11 +27,6 @@ public final class ScratchDir {
         }
     }
 
-    /** The directory. */
-    public Path path() {
-        return path;
-    }
-
     /** {@code name} in the directory. */
     public Path resolve(String name) {
         return path.resolve(name);

@@ -1,5 +1,6 @@
 package dev.finetuner.bench;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.finetuner.local.LocalOpenAi;
 import dev.finetuner.service.FileInfo;
 import dev.finetuner.service.FollowListener;
@@ -10,6 +11,7 @@ import dev.finetuner.service.JobRequest;
 import dev.finetuner.service.OpenAiConnection;
 import dev.finetuner.service.UploadOptions;
 
+import java.io.InputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -17,6 +19,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.UUID;
@@ -106,6 +109,7 @@ public final class ServiceBench {
         try (LocalOpenAi local = LocalOpenAi.start();
              OpenAiConnection api = OpenAiConnection.builder().apiKey("bench").baseUrl(local.baseUrl()).build()) {
             HttpClient http = HttpClient.newHttpClient();
+            ObjectMapper json = new ObjectMapper();
             double raw = Double.MAX_VALUE;
             double parts = Double.MAX_VALUE;
             double[] phases = new double[3]; // the fastest Uploads API round's: SHA-256, create and parts, complete
@@ -127,7 +131,7 @@ public final class ServiceBench {
                 }
                 raw = Math.min(raw, (System.nanoTime() - t0) / 1e9);
                 // each round starts from the same state: the files of the one before do not wait to be written back
-                api.files().delete(new com.fasterxml.jackson.databind.ObjectMapper().readTree(r.body()).get("id").asText());
+                api.files().delete(json.readTree(r.body()).get("id").asText());
                 double sha = sha256Seconds(file);
                 long[] lastPart = {0};
                 long t1 = System.nanoTime();
@@ -153,8 +157,8 @@ public final class ServiceBench {
     /** How long SHA-256 of the file takes, as the upload computes it before it sends anything. */
     private static double sha256Seconds(Path file) throws Exception {
         long t0 = System.nanoTime();
-        java.security.MessageDigest md = java.security.MessageDigest.getInstance("SHA-256");
-        try (java.io.InputStream in = Files.newInputStream(file)) {
+        MessageDigest md = MessageDigest.getInstance("SHA-256");
+        try (InputStream in = Files.newInputStream(file)) {
             byte[] buf = new byte[1 << 16];
             for (int n; (n = in.read(buf)) > 0; ) {
                 md.update(buf, 0, n);

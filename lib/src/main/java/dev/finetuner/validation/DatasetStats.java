@@ -629,7 +629,6 @@ final class DatasetStats implements AutoCloseable {
         return ((long) upper << 32) | lower;
     }
 
-
     static String commonPrefix(String a, String b) {
         int n = Math.min(a.length(), b.length());
         int i = 0;
